@@ -1,0 +1,51 @@
+"""Shared fixtures and the rules for `reference` tests.
+
+Tests marked ``reference`` read the peer outputs in ``../shared/reference`` (Circuitscape,
+BaBA, Natural Earth). They run when ``CAMIGEO_REFERENCE=1`` (``.ci/run`` sets it) or when
+``--run-reference`` is given, and are skipped with a reason otherwise, or when the folder is
+missing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _shared_dir() -> Path:
+    env = os.environ.get("CAMIGEO_SHARED")
+    return Path(env) if env else REPO.parent / "shared"
+
+
+SHARED = _shared_dir()
+REFERENCE = SHARED / "reference"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--run-reference", action="store_true", default=False,
+                     help="run tests marked 'reference' (need ../shared/reference)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    wanted = config.getoption("--run-reference") or os.environ.get("CAMIGEO_REFERENCE") == "1"
+    if wanted and REFERENCE.is_dir():
+        return
+    if not wanted:
+        reason = ("reference test: needs ../shared/reference; run with CAMIGEO_REFERENCE=1 "
+                  "or --run-reference (.ci/run does)")
+    else:
+        reason = f"reference data not found at {REFERENCE} (set CAMIGEO_SHARED)"
+    skip = pytest.mark.skip(reason=reason)
+    for item in items:
+        if "reference" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    """Path of ``../shared/reference`` (tests using it must be marked ``reference``)."""
+    return REFERENCE
