@@ -188,7 +188,7 @@ def geodesic_length_km(geoms: GeoLike | np.ndarray, *, name: str = "geometry") -
     out = np.zeros(len(arr), dtype=float)
     if len(arr) == 0:
         return out
-    polys = shapely.get_type_id(arr) >= 3
+    polys = np.isin(shapely.get_type_id(arr), (3, 6))  # Polygon, MultiPolygon
     lines = np.where(polys & ~shapely.is_empty(arr), shapely.boundary(arr), arr)
     parts, part_idx = shapely.get_parts(lines, return_index=True)
     if len(parts) == 0:
