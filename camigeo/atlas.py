@@ -1,0 +1,801 @@
+"""The Atlas: one GeoPackage of analysis layers with provenance, versions, diff and history.
+
+An Atlas is a single GeoPackage file holding
+
+* the **current** version of every layer under its plain name (``conflict_summary``,
+  ``corridor_links``, ...), so any GIS opens the latest results directly;
+* every **previous** version of a layer as ``<name>__v<k>`` (k = 1, 2, ...), written when
+  the layer is replaced, so nothing an earlier run produced is lost;
+* ``camigeo_layer_versions`` (attribute table): one row per stored layer version
+  (``layer``, ``version``, ``stored_as``, ``run_id``, ``time_utc``, ``rows``,
+  ``content_sha256``, ``current``);
+* ``camigeo_provenance`` (attribute table): one row per update run (``run_id``,
+  ``time_utc``, ``camigeo_version``, ``command``, ``params_json``, ``inputs_json`` with the
+  SHA-256 of every input file, ``layers_json`` with the row count of every layer written).
+
+:func:`update` works on a copy of the Atlas next to it and moves the copy over the Atlas
+with :func:`os.replace` only when everything was written and flushed
+(:func:`camigeo._atomic.atomic_path` with ``copy_existing=True``): a crash or ``kill -9``
+at any moment leaves the previous Atlas intact. A lock file ``<atlas>.lock`` (pid, host,
+time) keeps two writers apart; a lock whose process no longer runs is stale and removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import hashlib
+import html
+import json
+import logging
+import os
+import re
+import socket
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._atomic import atomic_path
+from ._errors import AtlasLockedError, CamigeoError, DataNotFoundError, SchemaError
+from ._version import __version__
+
+__all__ = [
+    "PROVENANCE_TABLE",
+    "VERSIONS_TABLE",
+    "AtlasDiff",
+    "atlas_lock",
+    "diff",
+    "export_postgis",
+    "file_sha256",
+    "history",
+    "layer_versions",
+    "list_atlas_layers",
+    "read_atlas_layer",
+    "update",
+]
+
+log = logging.getLogger(__name__)
+
+PROVENANCE_TABLE = "camigeo_provenance"
+VERSIONS_TABLE = "camigeo_layer_versions"
+_META = {PROVENANCE_TABLE, VERSIONS_TABLE}
+_VERSION_RE = re.compile(r"^(?P<name>.+)__v(?P<v>\d+)$")
+_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,62}$")
+#: Columns used to identify a feature across Atlas versions, in order of preference.
+ID_COLUMNS = ("infra_id", "ptcr_id", "border_id", "link_id", "node_id", "cell_id", "event_id",
+              "id")
+
+
+# --------------------------------------------------------------------------------- helpers
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """Return the SHA-256 hex digest of a file (read in 1 MiB blocks)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _utc_now() -> str:
+    return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def atlas_lock(atlas_path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Hold the write lock of an Atlas for the duration of a ``with`` block.
+
+    The lock is a file ``<atlas>.lock`` created exclusively (``O_CREAT | O_EXCL``) holding
+    ``pid``, host name and UTC time. A lock left by a process that no longer runs on this
+    host (a crash, ``kill -9``) is stale: it is removed with a log message and the lock is
+    taken.
+
+    Raises
+    ------
+    AtlasLockedError
+        When another live process holds the lock.
+    """
+    atlas = Path(atlas_path)
+    lock = atlas.with_name(atlas.name + ".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    host = socket.gethostname()
+    for _attempt in range(3):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            info = _read_lock(lock)
+            pid, lhost = info.get("pid"), info.get("host")
+            if isinstance(pid, int) and lhost == host and not _pid_alive(pid):
+                log.warning("removing stale Atlas lock %s (process %d no longer runs)", lock, pid)
+                with contextlib.suppress(FileNotFoundError):
+                    lock.unlink()
+                _remove_stale_temp_files(atlas)
+                continue
+            if not info:  # being written right now, or empty/corrupt
+                raise AtlasLockedError(
+                    f"Atlas {atlas} is locked by {lock} (unreadable lock file). If no other "
+                    f"camigeo process is writing this Atlas, delete {lock} and retry.")
+            raise AtlasLockedError(
+                f"Atlas {atlas} is being updated by another process (pid {pid} on host "
+                f"{lhost}, since {info.get('time_utc')}). Wait for it to finish; if that "
+                f"process is gone, delete the lock file {lock} and retry.")
+        else:
+            with os.fdopen(fd, "w") as fh:
+                json.dump({"pid": os.getpid(), "host": host, "time_utc": _utc_now()}, fh)
+            break
+    else:  # pragma: no cover - only on a lock race repeated three times
+        raise AtlasLockedError(f"could not take the lock {lock} of Atlas {atlas}; retry.")
+    try:
+        yield lock
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            lock.unlink()
+
+
+def _read_lock(lock: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(lock.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _remove_stale_temp_files(atlas: Path) -> None:
+    """Delete the temporary copies a killed update left next to the Atlas."""
+    for tmp in atlas.parent.glob(f".{atlas.name}.*.tmp*"):
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+            log.info("removed temporary file %s left by an interrupted update", tmp)
+
+
+def _check_atlas(path: str | os.PathLike[str], what: str = "atlas") -> Path:
+    p = Path(path)
+    if not p.is_file():
+        raise DataNotFoundError(
+            f"{what}: no Atlas GeoPackage at {p}. Create one with camigeo.atlas.update() or "
+            f"`camigeo run`.")
+    return p
+
+
+def list_atlas_layers(atlas_path: str | os.PathLike[str], *,
+                      include_versions: bool = False) -> list[str]:
+    """Names of the current layers of an Atlas (not the metadata tables).
+
+    Parameters
+    ----------
+    atlas_path : path
+        Atlas GeoPackage.
+    include_versions : bool, default False
+        Also list the stored previous versions (``<name>__v<k>``).
+    """
+    import pyogrio
+
+    p = _check_atlas(atlas_path)
+    names = [str(n) for n in pyogrio.list_layers(p)[:, 0]]
+    out = [n for n in names if n not in _META]
+    if not include_versions:
+        out = [n for n in out if not _VERSION_RE.match(n)]
+    return out
+
+
+def read_atlas_layer(atlas_path: str | os.PathLike[str], layer: str, *,
+                     version: int | None = None) -> pd.DataFrame:
+    """Read one layer (current, or a given stored version) of an Atlas.
+
+    Parameters
+    ----------
+    atlas_path : path
+        Atlas GeoPackage.
+    layer : str
+        Layer name.
+    version : int, optional
+        Version number as listed by :func:`layer_versions`; default the current one.
+
+    Returns
+    -------
+    GeoDataFrame or DataFrame
+        A DataFrame for attribute-only layers.
+    """
+    import pyogrio
+
+    p = _check_atlas(atlas_path)
+    name = layer
+    if version is not None:
+        versions = layer_versions(p)
+        row = versions[(versions["layer"] == layer) & (versions["version"] == int(version))]
+        if row.empty:
+            have = sorted(versions.loc[versions["layer"] == layer, "version"].tolist())
+            raise DataNotFoundError(
+                f"layer {layer!r} has no version {version} in {p}; stored versions: {have}")
+        name = str(row["stored_as"].iloc[0])
+    available = [str(n) for n in pyogrio.list_layers(p)[:, 0]]
+    if name not in available:
+        current = [n for n in available if n not in _META and not _VERSION_RE.match(n)]
+        raise DataNotFoundError(f"layer {layer!r} not found in Atlas {p}; layers: {current}")
+    return pyogrio.read_dataframe(p, layer=name)
+
+
+# ----------------------------------------------------------------------------- hashing
+def _content_hashes(df: pd.DataFrame) -> pd.Series:
+    """One SHA-1 per row over geometry WKB and every attribute (order-independent columns)."""
+    cols = sorted(c for c in df.columns if c != _geom_name(df))
+    parts: list[pd.Series] = []
+    if cols:
+        attrs = df[cols].astype(object).where(df[cols].notna(), None)
+        parts.append(attrs.apply(lambda r: json.dumps(list(r), default=str), axis=1)
+                     if len(df) else pd.Series([], dtype=object))
+    gname = _geom_name(df)
+    if gname is not None:
+        import shapely
+
+        geoms = df[gname].to_numpy()
+        wkb = shapely.to_wkb(shapely.normalize(geoms), hex=True)
+        parts.append(pd.Series(wkb, index=df.index))
+    if not parts or not len(df):
+        return pd.Series([], dtype=object, index=df.index)
+    joined = parts[0].astype(str)
+    for p in parts[1:]:
+        joined = joined + "|" + p.astype(str)
+    return joined.map(lambda s: hashlib.sha1(s.encode()).hexdigest())
+
+
+def _geom_name(df: pd.DataFrame) -> str | None:
+    import geopandas as gpd
+
+    if isinstance(df, gpd.GeoDataFrame) and df._geometry_column_name in df.columns:
+        return df._geometry_column_name
+    return None
+
+
+def _table_sha256(df: pd.DataFrame) -> str:
+    h = hashlib.sha256()
+    for v in sorted(_content_hashes(df).tolist()):
+        h.update(v.encode())
+    h.update(",".join(sorted(map(str, df.columns))).encode())
+    return h.hexdigest()
+
+
+# ------------------------------------------------------------------------------ update
+def _prepare(name: str, obj: Any) -> pd.DataFrame:
+    import geopandas as gpd
+
+    if not isinstance(name, str) or not _NAME_RE.match(name) or "__v" in name:
+        raise SchemaError(
+            f"layers: invalid layer name {name!r}; use letters, digits and '_' (start with a "
+            f"letter, at most 63 characters, no '__v' which marks stored versions).")
+    if name in _META:
+        raise SchemaError(f"layers: {name!r} is reserved for Atlas metadata; rename the layer.")
+    if not isinstance(obj, pd.DataFrame):
+        raise SchemaError(
+            f"layers[{name!r}]: expected a GeoDataFrame or DataFrame, got "
+            f"{type(obj).__name__}. Convert it first (e.g. pandas.DataFrame(...)).")
+    df = obj.copy()
+    if isinstance(df, gpd.GeoDataFrame):
+        if df.crs is None and len(df):
+            raise SchemaError(
+                f"layers[{name!r}]: the GeoDataFrame has no CRS; set one with .set_crs(...) "
+                f"before writing it into the Atlas.")
+    # GeoPackage has no list/dict/bool-object types: turn such cells into text.
+    for col in df.columns:
+        if col == _geom_name(df):
+            continue
+        s = df[col]
+        if s.dtype == object:
+            df[col] = s.map(lambda v: json.dumps(v, default=str)
+                            if isinstance(v, list | tuple | dict | set) else v)
+    return df
+
+
+def update(
+    atlas_path: str | os.PathLike[str],
+    layers: Mapping[str, pd.DataFrame],
+    *,
+    command: str = "python",
+    params: Mapping[str, Any] | None = None,
+    inputs: Sequence[str | os.PathLike[str]] | Mapping[str, str | os.PathLike[str]] = (),
+    keep_versions: bool = True,
+    run_id: str | None = None,
+    _hook: Any = None,
+) -> str:
+    """Write new versions of layers into an Atlas atomically, with provenance.
+
+    Parameters
+    ----------
+    atlas_path : path
+        Atlas GeoPackage; created when missing.
+    layers : mapping of str to GeoDataFrame or DataFrame
+        Layer name -> data. Layers not named here are left as they are.
+    command : str
+        What produced the layers (e.g. ``"camigeo run"``), recorded in the provenance.
+    params : mapping, optional
+        Parameters of the run, recorded as JSON.
+    inputs : sequence of paths, or mapping label -> path
+        Input files; their SHA-256 is recorded.
+    keep_versions : bool, default True
+        Keep the replaced version of each layer as ``<name>__v<k>``.
+    run_id : str, optional
+        Identifier of the run; a random UUID4 by default.
+
+    Returns
+    -------
+    str
+        The run id.
+
+    Raises
+    ------
+    AtlasLockedError
+        Another process is updating the same Atlas.
+    SchemaError
+        A layer name or object is not acceptable.
+    """
+    import geopandas as gpd
+    import pyogrio
+
+    atlas = Path(atlas_path)
+    if not layers:
+        raise SchemaError("layers: nothing to write; pass a dict of layer name -> GeoDataFrame.")
+    prepared = {name: _prepare(name, obj) for name, obj in layers.items()}
+    items = inputs.items() if isinstance(inputs, Mapping) else ((str(p), p) for p in inputs)
+    input_rows = []
+    for label, p in items:
+        pth = Path(p)
+        if not pth.is_file():
+            raise DataNotFoundError(f"inputs: input file {pth} ({label}) does not exist.")
+        input_rows.append({"label": str(label), "path": str(pth.resolve()),
+                           "sha256": file_sha256(pth), "bytes": pth.stat().st_size})
+    run_id = run_id or uuid.uuid4().hex
+    now = _utc_now()
+
+    with atlas_lock(atlas), atomic_path(atlas, copy_existing=True) as tmp:
+        if _hook is not None:  # test hook: lets a test kill the process mid-update
+            _hook("copied", tmp)
+        existing = ([str(n) for n in pyogrio.list_layers(tmp)[:, 0]]
+                    if tmp.exists() else [])
+        versions = (pyogrio.read_dataframe(tmp, layer=VERSIONS_TABLE)
+                    if VERSIONS_TABLE in existing else _empty_versions())
+        new_rows = []
+        for name, df in prepared.items():
+            prev = versions[(versions["layer"] == name)]
+            last = int(prev["version"].max()) if len(prev) else 0
+            if name in existing and last:
+                if keep_versions:
+                    old = pyogrio.read_dataframe(tmp, layer=name)
+                    _write(old, tmp, f"{name}__v{last}")
+                    versions.loc[(versions["layer"] == name) & (versions["version"] == last),
+                                 "stored_as"] = f"{name}__v{last}"
+                else:
+                    versions = versions[~((versions["layer"] == name)
+                                          & (versions["version"] == last))]
+            elif name in existing:
+                log.warning("layer %r in %s was not written by camigeo.atlas; it is replaced "
+                            "without keeping a version", name, atlas)
+            versions.loc[versions["layer"] == name, "current"] = 0
+            _write(df, tmp, name)
+            if _hook is not None:
+                _hook(f"wrote {name}", tmp)
+            new_rows.append({"layer": name, "version": last + 1, "stored_as": name,
+                             "run_id": run_id, "time_utc": now, "rows": len(df),
+                             "geometry_type": (str(df.geom_type.dropna().unique().tolist())
+                                               if isinstance(df, gpd.GeoDataFrame) else ""),
+                             "content_sha256": _table_sha256(df), "current": 1})
+        versions = pd.concat([versions, pd.DataFrame(new_rows)], ignore_index=True)
+        versions = versions.astype({"version": "int64", "rows": "int64", "current": "int64"})
+        _write(versions, tmp, VERSIONS_TABLE)
+        prov = pd.DataFrame([{
+            "run_id": run_id, "time_utc": now, "camigeo_version": __version__,
+            "command": command,
+            "params_json": json.dumps(dict(params or {}), default=str, sort_keys=True),
+            "inputs_json": json.dumps(input_rows),
+            "layers_json": json.dumps({n: len(d) for n, d in prepared.items()}),
+            "user": _user(), "host": socket.gethostname(),
+        }])
+        if PROVENANCE_TABLE in existing:
+            prov = pd.concat([pyogrio.read_dataframe(tmp, layer=PROVENANCE_TABLE), prov],
+                             ignore_index=True)
+        _write(prov, tmp, PROVENANCE_TABLE)
+    log.info("Atlas %s updated (run %s): %s", atlas, run_id,
+             ", ".join(f"{n} ({len(d)} rows)" for n, d in prepared.items()))
+    return run_id
+
+
+def _user() -> str:
+    try:
+        import getpass
+
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in some containers
+        return ""
+
+
+def _empty_versions() -> pd.DataFrame:
+    return pd.DataFrame({
+        "layer": pd.Series([], dtype=object), "version": pd.Series([], dtype="int64"),
+        "stored_as": pd.Series([], dtype=object), "run_id": pd.Series([], dtype=object),
+        "time_utc": pd.Series([], dtype=object), "rows": pd.Series([], dtype="int64"),
+        "geometry_type": pd.Series([], dtype=object),
+        "content_sha256": pd.Series([], dtype=object), "current": pd.Series([], dtype="int64"),
+    })
+
+
+def _write(df: pd.DataFrame, path: Path, layer: str) -> None:
+    import geopandas as gpd
+    import pyogrio
+
+    if isinstance(df, gpd.GeoDataFrame):
+        if len(df) == 0:
+            # an empty GeoDataFrame has no geometry type: declare a generic one
+            pyogrio.write_dataframe(df, path, layer=layer, driver="GPKG",
+                                    geometry_type="Unknown")
+        else:
+            pyogrio.write_dataframe(df, path, layer=layer, driver="GPKG", promote_to_multi=False)
+    else:
+        pyogrio.write_dataframe(pd.DataFrame(df), path, layer=layer, driver="GPKG")
+
+
+# ----------------------------------------------------------------------------- history
+def history(atlas_path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Provenance of every update of an Atlas, oldest first.
+
+    Returns
+    -------
+    DataFrame
+        ``run_id, time_utc, camigeo_version, command, params (dict), inputs (list of
+        dicts with path and sha256), layers (dict name -> rows)``.
+    """
+    import pyogrio
+
+    p = _check_atlas(atlas_path)
+    names = [str(n) for n in pyogrio.list_layers(p)[:, 0]]
+    if PROVENANCE_TABLE not in names:
+        raise SchemaError(
+            f"{p} has no {PROVENANCE_TABLE} table: it was not written by camigeo.atlas.update "
+            f"(or by `camigeo run`).")
+    prov = pyogrio.read_dataframe(p, layer=PROVENANCE_TABLE)
+    out = prov[["run_id", "time_utc", "camigeo_version", "command"]].copy()
+    out["params"] = prov["params_json"].map(json.loads)
+    out["inputs"] = prov["inputs_json"].map(json.loads)
+    out["layers"] = prov["layers_json"].map(json.loads)
+    return out.sort_values("time_utc", kind="stable").reset_index(drop=True)
+
+
+def layer_versions(atlas_path: str | os.PathLike[str]) -> pd.DataFrame:
+    """The ``camigeo_layer_versions`` table: every stored version of every layer."""
+    import pyogrio
+
+    p = _check_atlas(atlas_path)
+    names = [str(n) for n in pyogrio.list_layers(p)[:, 0]]
+    if VERSIONS_TABLE not in names:
+        return _empty_versions()
+    return pyogrio.read_dataframe(p, layer=VERSIONS_TABLE)
+
+
+# -------------------------------------------------------------------------------- diff
+@dataclass
+class AtlasDiff:
+    """What changed between two Atlas GeoPackages.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per layer: ``layer, status`` (added/removed/changed/unchanged),
+        ``rows_old, rows_new, features_added, features_removed, features_modified,
+        id_column`` (the column used to match features; empty = matched by content hash,
+        so a modification shows as one removal plus one addition).
+    km_added : DataFrame
+        Per PTCR and barrier type (fence, border_fence, railway) in the ``infrastructure``
+        layer: ``ptcr_id, infra_type, km_old, km_new, km_added`` (geodesic km inside the
+        PTCR polygon).
+    score_changes : DataFrame
+        From ``conflict_summary``: ``ptcr_id, conflict_score_old, conflict_score_new,
+        delta, rank_old, rank_new``.
+    """
+
+    old: str
+    new: str
+    table: pd.DataFrame
+    km_added: pd.DataFrame = field(default_factory=pd.DataFrame)
+    score_changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def __repr__(self) -> str:
+        return f"AtlasDiff({self.old!r} -> {self.new!r})\n{self.table.to_string(index=False)}"
+
+    def to_html(self, path: str | os.PathLike[str] | None = None) -> str:
+        """Self-contained HTML report (all values escaped); written atomically if ``path``."""
+        e = html.escape
+        parts = [
+            "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Atlas diff</title>",
+            "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+            "td,th{border:1px solid #999;padding:3px 8px;text-align:right}"
+            "th{background:#eee}td:first-child{text-align:left}</style></head><body>",
+            f"<h1>Atlas changes</h1><p>old: <code>{e(self.old)}</code><br>"
+            f"new: <code>{e(self.new)}</code></p>",
+            "<h2>Layers</h2>", _html_table(self.table),
+            "<h2>Barrier km added per PTCR</h2>",
+            _html_table(self.km_added) if len(self.km_added) else "<p>no change</p>",
+            "<h2>Conflict score changes</h2>",
+            _html_table(self.score_changes) if len(self.score_changes) else "<p>no change</p>",
+            f"<p><small>camigeo {e(__version__)}</small></p></body></html>",
+        ]
+        text = "\n".join(parts)
+        if path is not None:
+            with atomic_path(path) as tmp:
+                tmp.write_text(text, encoding="utf-8")
+        return text
+
+
+def _html_table(df: pd.DataFrame) -> str:
+    e = html.escape
+    head = "".join(f"<th>{e(str(c))}</th>" for c in df.columns)
+    rows = []
+    for rec in df.itertuples(index=False):
+        cells = []
+        for v in rec:
+            if isinstance(v, float | np.floating):
+                s = "" if np.isnan(v) else f"{v:,.3f}"
+            else:
+                s = "" if v is None or v is pd.NA else str(v)
+            cells.append(f"<td>{e(s)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def _id_column(old: pd.DataFrame, new: pd.DataFrame,
+               id_columns: Mapping[str, str] | None, layer: str) -> str | None:
+    if id_columns and layer in id_columns:
+        col = id_columns[layer]
+        for df, which in ((old, "old"), (new, "new")):
+            if col not in df.columns:
+                raise SchemaError(f"id_columns[{layer!r}]: column {col!r} not in the {which} "
+                                  f"layer (columns: {list(df.columns)}).")
+        return col
+    for col in ID_COLUMNS:
+        if (col in old.columns and col in new.columns and old[col].is_unique
+                and new[col].is_unique and old[col].notna().all() and new[col].notna().all()):
+            return col
+    return None
+
+
+def _diff_layer(old: pd.DataFrame, new: pd.DataFrame, idcol: str | None) -> dict[str, int]:
+    if idcol is None:
+        ho, hn = _content_hashes(old), _content_hashes(new)
+        co, cn = ho.value_counts(), hn.value_counts()
+        keys = set(co.index) | set(cn.index)
+        added = sum(max(int(cn.get(k, 0)) - int(co.get(k, 0)), 0) for k in keys)
+        removed = sum(max(int(co.get(k, 0)) - int(cn.get(k, 0)), 0) for k in keys)
+        return {"features_added": added, "features_removed": removed, "features_modified": 0}
+    oi = old.set_index(old[idcol].astype(str))
+    ni = new.set_index(new[idcol].astype(str))
+    added = ni.index.difference(oi.index)
+    removed = oi.index.difference(ni.index)
+    common = oi.index.intersection(ni.index)
+    mod = 0
+    if len(common):
+        ho = _content_hashes(_regeo(old, oi.loc[common]))
+        hn = _content_hashes(_regeo(new, ni.loc[common]))
+        mod = int((ho.to_numpy() != hn.reindex(ho.index).to_numpy()).sum())
+    return {"features_added": len(added), "features_removed": len(removed),
+            "features_modified": mod}
+
+
+def _regeo(template: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
+    import geopandas as gpd
+
+    if isinstance(template, gpd.GeoDataFrame):
+        return gpd.GeoDataFrame(df, geometry=template._geometry_column_name, crs=template.crs)
+    return df
+
+
+def diff(
+    old: str | os.PathLike[str],
+    new: str | os.PathLike[str],
+    *,
+    layers: Sequence[str] | None = None,
+    id_columns: Mapping[str, str] | None = None,
+    ptcrs: Any = None,
+) -> AtlasDiff:
+    """Compare two Atlas GeoPackages layer by layer.
+
+    Parameters
+    ----------
+    old, new : path
+        The two Atlas files (e.g. last month's copy and today's).
+    layers : sequence of str, optional
+        Layers to compare; default all current layers of either file.
+    id_columns : mapping layer -> column, optional
+        Feature id per layer. By default the first of ``infra_id, ptcr_id, border_id,
+        link_id, node_id, cell_id, event_id, id`` that is unique in both versions; without
+        one, features are matched by a hash of geometry and attributes.
+    ptcrs : GeoDataFrame, optional
+        Regions for ``km_added``; default the ``ptcr`` layer of the new Atlas, else the
+        bundled PTCRs.
+
+    Returns
+    -------
+    AtlasDiff
+    """
+    po, pn = _check_atlas(old, "old"), _check_atlas(new, "new")
+    lo, ln = list_atlas_layers(po), list_atlas_layers(pn)
+    names = list(layers) if layers is not None else sorted(set(lo) | set(ln))
+    rows = []
+    frames: dict[str, tuple[pd.DataFrame | None, pd.DataFrame | None]] = {}
+    for name in names:
+        if name not in lo and name not in ln:
+            raise DataNotFoundError(f"layers: {name!r} is in neither Atlas ({po}, {pn}).")
+        a = read_atlas_layer(po, name) if name in lo else None
+        b = read_atlas_layer(pn, name) if name in ln else None
+        frames[name] = (a, b)
+        if a is None:
+            rows.append({"layer": name, "status": "added", "rows_old": 0, "rows_new": len(b),
+                         "features_added": len(b), "features_removed": 0,
+                         "features_modified": 0, "id_column": ""})
+            continue
+        if b is None:
+            rows.append({"layer": name, "status": "removed", "rows_old": len(a), "rows_new": 0,
+                         "features_added": 0, "features_removed": len(a),
+                         "features_modified": 0, "id_column": ""})
+            continue
+        idcol = _id_column(a, b, id_columns, name)
+        d = _diff_layer(a, b, idcol)
+        changed = any(d.values())
+        rows.append({"layer": name, "status": "changed" if changed else "unchanged",
+                     "rows_old": len(a), "rows_new": len(b), **d, "id_column": idcol or ""})
+    table = pd.DataFrame(rows, columns=["layer", "status", "rows_old", "rows_new",
+                                        "features_added", "features_removed",
+                                        "features_modified", "id_column"])
+    km = _km_added(frames.get("infrastructure"), ptcrs, frames.get("ptcr"))
+    scores = _score_changes(frames.get("conflict_summary"))
+    return AtlasDiff(str(po), str(pn), table, km, scores)
+
+
+_BARRIER_TYPES = ("fence", "border_fence", "railway")
+
+
+def _km_added(pair: tuple[Any, Any] | None, ptcrs: Any,
+              ptcr_pair: tuple[Any, Any] | None) -> pd.DataFrame:
+    cols = ["ptcr_id", "infra_type", "km_old", "km_new", "km_added"]
+    if pair is None:
+        return pd.DataFrame(columns=cols)
+    if ptcrs is None and ptcr_pair is not None and ptcr_pair[1] is not None:
+        ptcrs = ptcr_pair[1]
+    if ptcrs is None:
+        try:
+            from . import datasets
+
+            ptcrs = datasets.load_ptcrs()
+        except Exception as exc:  # noqa: BLE001 - bundled data may not be there yet
+            log.warning("km added per PTCR skipped: no PTCR layer (%s)", exc)
+            return pd.DataFrame(columns=cols)
+    km_o = _km_in_ptcrs(pair[0], ptcrs)
+    km_n = _km_in_ptcrs(pair[1], ptcrs)
+    m = km_o.merge(km_n, on=["ptcr_id", "infra_type"], how="outer", suffixes=("_old", "_new"))
+    m = m.rename(columns={"km_old": "km_old", "km_new": "km_new"}).fillna(0.0)
+    m["km_added"] = m["km_new"] - m["km_old"]
+    m = m[m["km_added"].abs() > 1e-9]
+    return m[cols].sort_values(["ptcr_id", "infra_type"]).reset_index(drop=True)
+
+
+def _km_in_ptcrs(infra: Any, ptcrs: Any) -> pd.DataFrame:
+    import geopandas as gpd
+
+    from .crs import WGS84, geodesic_length_km
+
+    empty = pd.DataFrame({"ptcr_id": pd.Series([], dtype="int64"),
+                          "infra_type": pd.Series([], dtype=object),
+                          "km": pd.Series([], dtype=float)})
+    if infra is None or len(infra) == 0 or "infra_type" not in infra.columns:
+        return empty
+    lines = infra[infra["infra_type"].isin(_BARRIER_TYPES)].to_crs(WGS84)
+    regions = ptcrs[["ptcr_id", ptcrs.geometry.name]].to_crs(WGS84)
+    if lines.empty:
+        return empty
+    inter = gpd.overlay(lines[["infra_type", lines.geometry.name]], regions,
+                        how="intersection", keep_geom_type=True)
+    if inter.empty:
+        return empty
+    inter["km"] = geodesic_length_km(inter.geometry)
+    return inter.groupby(["ptcr_id", "infra_type"], as_index=False)["km"].sum()
+
+
+def _score_changes(pair: tuple[Any, Any] | None) -> pd.DataFrame:
+    cols = ["ptcr_id", "conflict_score_old", "conflict_score_new", "delta", "rank_old",
+            "rank_new"]
+    if pair is None or pair[0] is None or pair[1] is None:
+        return pd.DataFrame(columns=cols)
+    a, b = pair
+    need = {"ptcr_id", "conflict_score"}
+    if not need <= set(a.columns) or not need <= set(b.columns):
+        return pd.DataFrame(columns=cols)
+    keep = [c for c in ("ptcr_id", "conflict_score", "rank") if c in a.columns and c in b.columns]
+    m = pd.DataFrame(a[keep]).merge(pd.DataFrame(b[keep]), on="ptcr_id", how="outer",
+                                    suffixes=("_old", "_new"))
+    m["delta"] = m["conflict_score_new"] - m["conflict_score_old"]
+    if "rank_old" not in m.columns:
+        m["rank_old"] = np.nan
+        m["rank_new"] = np.nan
+    m = m[(m["delta"].abs() > 1e-12) | m["delta"].isna()]
+    return m[cols].sort_values("ptcr_id").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------- PostGIS
+def export_postgis(
+    atlas_path: str | os.PathLike[str],
+    url: str,
+    *,
+    schema: str = "public",
+    layers: Sequence[str] | None = None,
+    if_exists: str = "replace",
+) -> list[str]:
+    """Copy the current layers and the metadata tables of an Atlas into PostGIS.
+
+    Parameters
+    ----------
+    atlas_path : path
+        Atlas GeoPackage.
+    url : str
+        SQLAlchemy URL, e.g. ``postgresql+psycopg://user@host/db`` (``postgresql://`` is
+        accepted and uses psycopg 3 when installed).
+    schema : str, default "public"
+        Target schema (must exist).
+    layers : sequence of str, optional
+        Layers to export; default all current layers.
+    if_exists : {"replace", "append", "fail"}
+        Passed to ``GeoDataFrame.to_postgis``.
+
+    Returns
+    -------
+    list of str
+        Tables written.
+    """
+    import geopandas as gpd
+
+    from ._compat import import_optional
+
+    sqlalchemy = import_optional("sqlalchemy", extra="postgis", purpose="the PostGIS export")
+    import_optional("geoalchemy2", extra="postgis", purpose="the PostGIS export")
+    if not re.match(r"^postgres(ql)?(\+\w+)?://", url):
+        raise CamigeoError(f"to: expected a postgresql:// URL, got {url!r}.")
+    if url.startswith("postgres://") or url.startswith("postgresql://"):
+        try:
+            import psycopg  # noqa: F401
+
+            url = "postgresql+psycopg://" + url.split("://", 1)[1]
+        except ImportError:
+            pass
+    p = _check_atlas(atlas_path)
+    names = list(layers) if layers is not None else list_atlas_layers(p)
+    engine = sqlalchemy.create_engine(url)
+    written = []
+    try:
+        for name in [*names, VERSIONS_TABLE, PROVENANCE_TABLE]:
+            df = read_atlas_layer(p, name)
+            if isinstance(df, gpd.GeoDataFrame):
+                df.to_postgis(name, engine, schema=schema, if_exists=if_exists, index=False)
+            else:
+                pd.DataFrame(df).to_sql(name, engine, schema=schema, if_exists=if_exists,
+                                        index=False)
+            written.append(name)
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        raise CamigeoError(f"PostGIS export to {_redact(url)} failed: {exc.__class__.__name__}: "
+                           f"{str(exc).splitlines()[0]}") from exc
+    finally:
+        engine.dispose()
+    log.info("exported %d tables of %s to %s", len(written), p, _redact(url))
+    return written
+
+
+def _redact(url: str) -> str:
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
