@@ -57,6 +57,8 @@ _EXPORTS: dict[str, str] = {
     "corridor_graph": "network",
     "to_geodataframes": "network",
     "connectivity_indices": "network",
+    "graph_centrality": "network",
+    "minimum_spanning_links": "network",
     "compare_scenarios": "scenarios",
     # circuit theory
     "pinch_points": "circuit",
