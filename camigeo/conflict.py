@@ -1,0 +1,835 @@
+"""Barrier conflict scoring: infrastructure inside species ranges inside PTCRs.
+
+For every Priority Transboundary Conservation Region (PTCR) *p*, species *s* and
+infrastructure type *t* (domain_methods §4.1, "Atlas-style", not "Atlas-identical"):
+
+* ``length_km`` L = Σ geodesic length of I_t ∩ R_s ∩ P (km),
+* ``density_km_per_1000km2`` = 1000 · L / A(R_s ∩ P),
+* ``weighted_length_km`` L* = Σ w · length, w = 1 − permeability (per feature, from
+  ``infra_type``, ``fenced`` and ``fence_class``; see :func:`default_weights`),
+* ``effect_zone_km2`` = A(R_s ∩ P ∩ ∪ buffer(I_t, z_t)) and ``effect_zone_share`` = that / A(R_s ∩ P).
+
+Range polygons are dissolved per species and regions per ``ptcr_id`` first, so a segment
+counts once per (region, species) even where range polygons overlap. Lengths are geodesic
+(WGS84 ellipsoid), areas equal-area (:data:`camigeo.crs.CENTRAL_ASIA_EQUAL_AREA`).
+
+The per-chunk work is the pure function :func:`_score_chunk` whose outputs can be summed,
+so a Dask scheduler can map it over chunks of infrastructure.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from ._errors import GeometryError, SchemaError
+from .crs import CENTRAL_ASIA_EQUAL_AREA, geodesic_length_km, local_metric_crs, require_crs
+
+__all__ = [
+    "INFRA_TYPES",
+    "FENCE_CLASSES",
+    "LINE_PERMEABILITY",
+    "FENCE_PERMEABILITY",
+    "UNKNOWN_FENCE_PERMEABILITY",
+    "EFFECT_ZONE_M",
+    "RED_LIST_WEIGHTS",
+    "SCORE_COLUMNS",
+    "default_weights",
+    "feature_weights",
+    "score_conflict",
+    "summarize_conflict",
+    "conflict_grid",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Infrastructure types of the schema (docs/schema.md).
+INFRA_TYPES: tuple[str, ...] = ("railway", "road", "fence", "border_fence", "pipeline", "canal")
+#: Fence classes of the schema (domain_methods §4.5).
+FENCE_CLASSES: tuple[str, ...] = ("impermeable", "low", "medium", "high", "open", "unknown")
+_FENCE_TYPES = ("fence", "border_fence")
+
+#: [A] Permeability (0 = full barrier, 1 = no barrier) of the line itself, without a fence
+#: (domain_methods §4.4: unfenced railway 0.5, paved high-traffic road 0.5, buried pipeline
+#: 1.0, lined canal 0). For ``fence`` and ``border_fence`` the fence class decides alone.
+LINE_PERMEABILITY: dict[str, float] = {
+    "railway": 0.5, "road": 0.5, "fence": 1.0, "border_fence": 1.0,
+    "pipeline": 1.0, "canal": 0.0,
+}
+#: [A] Permeability of a fence by class (§4.4/§4.5): impermeable (border fence, mesh) 0,
+#: low (standard barbed livestock fence) 0.2, medium 0.5, high (wildlife-friendly) 0.7,
+#: open (removed / gap) 1.
+FENCE_PERMEABILITY: dict[str, float] = {
+    "impermeable": 0.0, "low": 0.2, "medium": 0.5, "high": 0.7, "open": 1.0,
+}
+#: [A] Permeability assumed for a fence whose class is ``unknown`` or missing: a fenced
+#: railway and a border fence count as full barriers (§4.4 table, Ito et al. 2013: no
+#: gazelle crossed the fenced Trans-Mongolian railway); other fences as a standard livestock
+#: fence (``low``).
+UNKNOWN_FENCE_PERMEABILITY: dict[str, float] = {
+    "railway": 0.0, "border_fence": 0.0, "road": 0.2, "fence": 0.2, "pipeline": 0.2,
+    "canal": 0.2,
+}
+#: [A] Effect-zone width in metres per (infra_type, fenced) (§4.4 table): fenced railway
+#: 2 km, unfenced railway 1 km, road 2 km (paved high-traffic, the conservative choice),
+#: border fence 0.5 km, other fences 0.1 km, pipelines and canals none.
+EFFECT_ZONE_M: dict[tuple[str, bool], float] = {
+    ("railway", True): 2000.0, ("railway", False): 1000.0,
+    ("road", True): 2000.0, ("road", False): 2000.0,
+    ("fence", True): 100.0, ("fence", False): 100.0,
+    ("border_fence", True): 500.0, ("border_fence", False): 500.0,
+    ("pipeline", True): 0.0, ("pipeline", False): 0.0,
+    ("canal", True): 0.0, ("canal", False): 0.0,
+}
+#: [A] Optional species weights by IUCN Red List category for ``summarize_conflict``.
+RED_LIST_WEIGHTS: dict[str, float] = {
+    "CR": 5.0, "EN": 4.0, "VU": 3.0, "NT": 2.0, "LC": 1.0, "DD": 1.0,
+}
+
+#: Columns of the table returned by :func:`score_conflict`, in order.
+SCORE_COLUMNS: tuple[str, ...] = (
+    "ptcr_id", "ptcr_name", "sci_name", "infra_type", "area_km2", "length_km",
+    "weighted_length_km", "density_km_per_1000km2", "weighted_density_km_per_1000km2",
+    "effect_zone_m", "effect_zone_km2", "effect_zone_share", "n_features",
+    "region_area_km2", "region_length_km", "region_weighted_length_km",
+)
+
+WeightKey = str | tuple[str, bool] | tuple[str, bool, str | None]
+
+
+# --------------------------------------------------------------------------- weights
+def _permeability(infra_type: str, fenced: bool, fence_class: str | None) -> float:
+    if infra_type in _FENCE_TYPES:
+        fenced = True
+    p_line = LINE_PERMEABILITY[infra_type]
+    if not fenced:
+        return p_line
+    if fence_class is None or fence_class == "unknown":
+        p_fence = UNKNOWN_FENCE_PERMEABILITY[infra_type]
+    else:
+        p_fence = FENCE_PERMEABILITY[fence_class]
+    # [A] A fenced line is crossed only by passing both: permeabilities multiply.
+    return p_line * p_fence
+
+
+def default_weights() -> pd.DataFrame:
+    """Table of the default impermeability weights and effect zones [A].
+
+    One row per (``infra_type``, ``fenced``, ``fence_class``) with ``permeability``
+    (0 = full barrier), ``weight`` = 1 − permeability, and ``effect_zone_m``.
+    ``fence_class`` None means "no fence class given" (treated like ``unknown`` for
+    fenced lines). Rule: weight = 1 − p_line · p_fence with the module constants
+    :data:`LINE_PERMEABILITY`, :data:`FENCE_PERMEABILITY` and
+    :data:`UNKNOWN_FENCE_PERMEABILITY` (p_fence = 1 for unfenced lines).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    rows = []
+    for t in INFRA_TYPES:
+        for fenced in (False, True):
+            for fc in (None, *FENCE_CLASSES):
+                p = _permeability(t, fenced, fc)
+                rows.append({"infra_type": t, "fenced": fenced, "fence_class": fc,
+                             "permeability": p, "weight": round(1.0 - p, 10),
+                             "effect_zone_m": EFFECT_ZONE_M[(t, fenced)]})
+    return pd.DataFrame(rows)
+
+
+def _check_keys(mapping: Mapping[Any, Any], *, name: str) -> None:
+    bad = []
+    for key in mapping:
+        t = key if isinstance(key, str) else (key[0] if isinstance(key, tuple) and key else key)
+        if t not in INFRA_TYPES:
+            bad.append(key)
+        elif isinstance(key, tuple) and len(key) == 3 and key[2] not in (None, *FENCE_CLASSES):
+            bad.append(key)
+        elif isinstance(key, tuple) and not 1 <= len(key) <= 3:
+            bad.append(key)
+    if bad:
+        raise SchemaError(
+            f"{name} has keys for unknown infra_type/fence_class: {bad!r}. Expected keys "
+            f"infra_type, (infra_type, fenced) or (infra_type, fenced, fence_class) with "
+            f"infra_type in {list(INFRA_TYPES)} and fence_class in {list(FENCE_CLASSES)} or "
+            f"None. Fix the spelling or drop those keys."
+        )
+
+
+def _lookup(mapping: Mapping[Any, Any], t: str, fenced: bool, fc: str | None) -> Any:
+    for key in ((t, fenced, fc), (t, fenced), t):
+        if key in mapping:
+            return mapping[key]
+    return None
+
+
+def feature_weights(
+    infrastructure: pd.DataFrame,
+    *,
+    weights: Mapping[WeightKey, float] | None = None,
+    effect_zones_m: Mapping[str | tuple[str, bool], float] | None = None,
+) -> pd.DataFrame:
+    """Impermeability weight and effect-zone width of every infrastructure feature.
+
+    Parameters
+    ----------
+    infrastructure : DataFrame
+        Needs ``infra_type``; ``fenced`` (bool, default False) and ``fence_class``
+        (default None) are used when present.
+    weights : mapping, optional
+        Overrides of the defaults (:func:`default_weights`), weight in [0, 1] (1 = full
+        barrier). Keys: ``infra_type`` (all features of the type),
+        ``(infra_type, fenced)`` or ``(infra_type, fenced, fence_class)``; the most
+        specific key wins.
+    effect_zones_m : mapping, optional
+        Overrides of :data:`EFFECT_ZONE_M`, metres; keys ``infra_type`` or
+        ``(infra_type, fenced)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index of ``infrastructure``; columns ``weight`` and ``effect_zone_m``.
+
+    Raises
+    ------
+    SchemaError
+        Missing ``infra_type``, unknown types or fence classes, override keys for unknown
+        types, weights outside [0, 1] or negative effect zones.
+    """
+    if "infra_type" not in infrastructure.columns:
+        raise SchemaError(
+            "infrastructure has no 'infra_type' column. Expected one of "
+            f"{list(INFRA_TYPES)} per line (docs/schema.md); got columns "
+            f"{list(infrastructure.columns)}. Rename or add the column."
+        )
+    types = infrastructure["infra_type"].astype(object)
+    unknown = sorted({str(v) for v in types.dropna().unique()} - set(INFRA_TYPES))
+    if types.isna().any():
+        unknown.append("<missing>")
+    if unknown:
+        raise SchemaError(
+            f"infrastructure has unknown infra_type value(s) {unknown}; expected one of "
+            f"{list(INFRA_TYPES)}. Map them to a schema type (e.g. 'motorway' -> 'road') "
+            f"or drop those lines."
+        )
+    n = len(infrastructure)
+    if "fenced" in infrastructure.columns:
+        fenced = infrastructure["fenced"].astype(object).where(
+            infrastructure["fenced"].notna(), False).astype(bool)
+    else:
+        fenced = pd.Series(False, index=infrastructure.index)
+    if "fence_class" in infrastructure.columns:
+        fc = infrastructure["fence_class"].astype(object)
+        fc = fc.where(fc.notna(), None)
+    else:
+        fc = pd.Series([None] * n, index=infrastructure.index, dtype=object)
+    bad_fc = sorted({str(v) for v in fc.dropna().unique()} - set(FENCE_CLASSES))
+    if bad_fc:
+        raise SchemaError(
+            f"infrastructure has unknown fence_class value(s) {bad_fc}; expected one of "
+            f"{list(FENCE_CLASSES)} or null. Fix the values (use 'unknown' when not known)."
+        )
+    weights = dict(weights or {})
+    zones = dict(effect_zones_m or {})
+    _check_keys(weights, name="weights")
+    _check_keys(zones, name="effect_zones_m")
+    for k, v in weights.items():
+        if not (0.0 <= float(v) <= 1.0):
+            raise SchemaError(f"weights[{k!r}] = {v!r}; expected a number in [0, 1] "
+                              f"(1 = full barrier, 0 = no barrier).")
+    for k, v in zones.items():
+        if not float(v) >= 0.0:
+            raise SchemaError(f"effect_zones_m[{k!r}] = {v!r}; expected metres >= 0.")
+    combos = pd.DataFrame({"t": types.to_numpy(), "f": fenced.to_numpy(),
+                           "c": fc.to_numpy()}, index=infrastructure.index)
+    key = combos["t"].astype(str) + "|" + combos["f"].astype(str) + "|" + combos["c"].astype(str)
+    table: dict[str, tuple[float, float]] = {}
+    for k, (t, f, c) in zip(key.unique(), combos.loc[~key.duplicated(), ["t", "f", "c"]]
+                            .itertuples(index=False, name=None), strict=True):
+        f = bool(f)
+        w = _lookup(weights, t, f, c)
+        if w is None:
+            w = 1.0 - _permeability(t, f, c)
+        z = _lookup(zones, t, f, None)
+        if z is None:
+            z = EFFECT_ZONE_M[(t, f or t in _FENCE_TYPES)]
+        table[k] = (float(w), float(z))
+    out = pd.DataFrame(index=infrastructure.index)
+    out["weight"] = key.map(lambda k: table[k][0]).astype(float)
+    out["effect_zone_m"] = key.map(lambda k: table[k][1]).astype(float)
+    return out
+
+
+# --------------------------------------------------------------------------- input checks
+def _check_geoms(gdf: Any, *, name: str, kind: str) -> gpd.GeoDataFrame:
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise SchemaError(f"{name} must be a GeoDataFrame; got {type(gdf).__name__}. "
+                          f"Read it with camigeo.read_layer or geopandas.read_file.")
+    require_crs(gdf, name=name)
+    geoms = gdf.geometry
+    keep = geoms.notna() & ~geoms.is_empty
+    gdf = gdf[keep.to_numpy()]
+    types = set(gdf.geometry.geom_type.unique())
+    allowed = {"LineString", "MultiLineString"} if kind == "line" else {"Polygon",
+                                                                       "MultiPolygon"}
+    wrong = sorted(types - allowed)
+    if wrong:
+        if kind == "line":
+            hint = ("infrastructure must be lines; if the polygons outline linear features, "
+                    "pass gdf.boundary or the centre lines instead")
+        else:
+            hint = "regions and ranges must be polygons (buffer points/lines first if meant)"
+        raise GeometryError(
+            f"{name} has geometry type(s) {wrong}; expected {sorted(allowed)}. {hint}."
+        )
+    return gdf
+
+
+def _require_column(gdf: pd.DataFrame, col: str, *, name: str) -> None:
+    if col not in gdf.columns:
+        raise SchemaError(
+            f"{name} has no '{col}' column (docs/schema.md); got columns "
+            f"{[c for c in gdf.columns if c != 'geometry']}. Rename or add it."
+        )
+
+
+def _to_work(geoms: gpd.GeoSeries, *, densify: bool) -> np.ndarray:
+    """Reproject to the equal-area working CRS; densify polygon edges first (5 km)."""
+    if densify:
+        crs = CRS.from_user_input(geoms.crs)
+        step = 0.05 if crs.is_geographic else 5000.0
+        geoms = gpd.GeoSeries(shapely.segmentize(geoms.values, step), crs=geoms.crs,
+                              index=geoms.index)
+    arr = np.asarray(geoms.to_crs(CENTRAL_ASIA_EQUAL_AREA).values)
+    return shapely.make_valid(arr) if densify else arr
+
+
+def _dissolve(gdf: gpd.GeoDataFrame, by: str) -> tuple[np.ndarray, np.ndarray]:
+    """Dissolve polygons by ``by`` in the working CRS -> (keys, union geometries)."""
+    geoms = _to_work(gdf.geometry, densify=True)
+    keys = gdf[by].to_numpy()
+    codes, uniq = pd.factorize(keys, sort=True)
+    out = np.empty(len(uniq), dtype=object)
+    for i in range(len(uniq)):
+        out[i] = shapely.union_all(geoms[codes == i])
+    return np.asarray(uniq, dtype=object), out
+
+
+@dataclass
+class _Prepared:
+    """Regions, species zones and lines in the working CRS (equal-area metres)."""
+
+    region_ids: np.ndarray
+    region_names: np.ndarray
+    region_geoms: np.ndarray
+    region_area_km2: np.ndarray
+    zone_region: np.ndarray  # index into region_* per zone
+    zone_species: np.ndarray
+    zone_geoms: np.ndarray
+    zone_area_km2: np.ndarray
+    species_ids: np.ndarray
+    species_geoms: np.ndarray
+
+
+def _prepare_areas(ptcrs: gpd.GeoDataFrame, ranges: gpd.GeoDataFrame,
+                   *, species_col: str = "sci_name") -> _Prepared:
+    ptcrs = _check_geoms(ptcrs, name="ptcrs", kind="polygon")
+    ranges = _check_geoms(ranges, name="ranges", kind="polygon")
+    _require_column(ptcrs, "ptcr_id", name="ptcrs")
+    _require_column(ranges, species_col, name="ranges")
+    rid, rgeom = _dissolve(ptcrs, "ptcr_id")
+    if "name" in ptcrs.columns:
+        names = ptcrs.drop_duplicates("ptcr_id").set_index("ptcr_id")["name"]
+        rname = np.asarray([names.get(i, "") for i in rid], dtype=object)
+    else:
+        rname = np.asarray([str(i) for i in rid], dtype=object)
+    sid, sgeom = _dissolve(ranges.dropna(subset=[species_col]), species_col)
+    zr: list[int] = []
+    zs: list[int] = []
+    zg: list[Any] = []
+    if len(sgeom) and len(rgeom):
+        tree = shapely.STRtree(sgeom)
+        ri, si = tree.query(rgeom, predicate="intersects")
+        inter = shapely.intersection(rgeom[ri], sgeom[si])
+        area = shapely.area(inter)
+        ok = area > 0
+        zr, zs, zg = list(ri[ok]), list(si[ok]), list(inter[ok])
+    zgeom = np.asarray(zg, dtype=object) if zg else np.empty(0, dtype=object)
+    return _Prepared(
+        region_ids=rid, region_names=rname, region_geoms=rgeom,
+        region_area_km2=shapely.area(rgeom) / 1e6,
+        zone_region=np.asarray(zr, dtype=np.int64), zone_species=np.asarray(zs, dtype=np.int64),
+        zone_geoms=zgeom, zone_area_km2=shapely.area(zgeom) / 1e6 if len(zgeom) else
+        np.empty(0), species_ids=sid, species_geoms=sgeom,
+    )
+
+
+def _prepare_lines(infrastructure: gpd.GeoDataFrame, *, status: Iterable[str] | None,
+                   weights: Mapping[WeightKey, float] | None,
+                   effect_zones_m: Mapping[Any, float] | None,
+                   name: str = "infrastructure") -> pd.DataFrame:
+    """Filtered lines with working-CRS geometry, geodesic km, type code, weight, zone."""
+    infra = _check_geoms(infrastructure, name=name, kind="line")
+    if status is not None:
+        _require_column(infra, "status", name=name)
+        infra = infra[infra["status"].astype(object).isin(list(status)).to_numpy()]
+    fw = feature_weights(infra, weights=weights, effect_zones_m=effect_zones_m)
+    out = pd.DataFrame(index=infra.index)
+    out["infra_type"] = infra["infra_type"].astype(object).to_numpy()
+    out["type_code"] = np.asarray(
+        pd.Categorical(out["infra_type"], categories=list(INFRA_TYPES)).codes, dtype=np.int64)
+    out["weight"] = fw["weight"].to_numpy()
+    out["effect_zone_m"] = fw["effect_zone_m"].to_numpy()
+    out["length_km"] = geodesic_length_km(infra.geometry, name=name) if len(infra) else 0.0
+    out["geometry"] = _to_work(infra.geometry, densify=False) if len(infra) else []
+    return out
+
+
+# --------------------------------------------------------------------------- core kernel
+def _score_chunk(
+    lines: np.ndarray,
+    length_km: np.ndarray,
+    type_code: np.ndarray,
+    weight: np.ndarray,
+    zones: np.ndarray,
+    *,
+    crs: Any = CENTRAL_ASIA_EQUAL_AREA,
+    n_types: int = len(INFRA_TYPES),
+) -> pd.DataFrame:
+    """Clip one chunk of lines against all zones; partial sums per (zone, type).
+
+    Pure function (no side effects on its inputs), so chunk results can be summed with
+    ``pd.concat(parts).groupby(["zone", "type_code"]).sum()``.
+
+    Parameters
+    ----------
+    lines : ndarray of shapely (Multi)LineString
+        In ``crs`` (the zones' CRS).
+    length_km : ndarray of float
+        Geodesic length of each whole line (km), used when a line lies wholly inside a zone.
+    type_code : ndarray of int
+        Index of the infra_type in :data:`INFRA_TYPES`.
+    weight : ndarray of float
+        Impermeability weight per line.
+    zones : ndarray of shapely Polygon/MultiPolygon
+        Zones in ``crs``.
+    crs : CRS-like
+        CRS of ``lines`` and ``zones``; clipped pieces are measured geodesically.
+    n_types : int
+        Number of type codes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``zone``, ``type_code``, ``length_km``, ``weighted_length_km``,
+        ``n_features`` (lines with a non-zero length in the zone); only non-zero rows.
+    """
+    cols = ["zone", "type_code", "length_km", "weighted_length_km", "n_features"]
+    if len(lines) == 0 or len(zones) == 0:
+        return pd.DataFrame({c: np.empty(0, dtype=np.int64 if c in ("zone", "type_code",
+                                                                     "n_features") else float)
+                             for c in cols})
+    zones = np.array([shapely.from_wkb(shapely.to_wkb(z)) for z in zones], dtype=object)
+    shapely.prepare(zones)
+    tree = shapely.STRtree(zones)
+    li, zi = tree.query(lines, predicate="intersects")
+    seg = np.asarray(length_km, dtype=float)[li]
+    if len(li):
+        inside = shapely.contains_properly(zones[zi], lines[li])
+        cut = np.flatnonzero(~inside)
+        if len(cut):
+            pieces = shapely.intersection(lines[li[cut]], zones[zi[cut]])
+            seg[cut] = geodesic_length_km(gpd.GeoSeries(pieces, crs=crs), name="clipped lines")
+    key = zi * n_types + np.asarray(type_code)[li]
+    size = len(zones) * n_types
+    length = np.bincount(key, weights=seg, minlength=size)
+    wlen = np.bincount(key, weights=seg * np.asarray(weight, dtype=float)[li], minlength=size)
+    count = np.bincount(key[seg > 0], minlength=size)
+    nz = np.flatnonzero(count > 0)
+    return pd.DataFrame({"zone": nz // n_types, "type_code": nz % n_types,
+                         "length_km": length[nz], "weighted_length_km": wlen[nz],
+                         "n_features": count[nz]})
+
+
+def _sum_chunks(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    df = pd.concat(parts, ignore_index=True)
+    return df.groupby(["zone", "type_code"], as_index=False).sum()
+
+
+def _effect_areas(prep: _Prepared, lines: pd.DataFrame) -> dict[tuple[int, int], np.ndarray]:
+    """Effect-zone area (km²) per (region, type) -> array [region area, zone areas...]."""
+    out: dict[tuple[int, int], np.ndarray] = {}
+    zl = lines[lines["effect_zone_m"] > 0]
+    if zl.empty:
+        return out
+    geoms = zl["geometry"].to_numpy()
+    dist = zl["effect_zone_m"].to_numpy()
+    codes = zl["type_code"].to_numpy()
+    tree = shapely.STRtree(geoms)
+    # query margin: Albers scale is within 0.98-1.02 over 30-55 N, so 1.1 x the widest zone
+    margin = 1.1 * float(dist.max())
+    for r, rgeom in enumerate(prep.region_geoms):
+        idx = tree.query(rgeom, predicate="dwithin", distance=margin)
+        if len(idx) == 0:
+            continue
+        zone_idx = np.flatnonzero(prep.zone_region == r)
+        # Buffer in an azimuthal equidistant CRS centred on the region: widths are true
+        # metres (Albers would make E-W lines' zones up to 1.5 % too narrow at 45 N).
+        local = local_metric_crs(gpd.GeoSeries([rgeom], crs=CENTRAL_ASIA_EQUAL_AREA))
+        polys = gpd.GeoSeries(np.concatenate([[rgeom], prep.zone_geoms[zone_idx]]),
+                              crs=CENTRAL_ASIA_EQUAL_AREA).to_crs(local).to_numpy()
+        sel_lines = gpd.GeoSeries(geoms[idx], crs=CENTRAL_ASIA_EQUAL_AREA).to_crs(local)
+        sel_lines = sel_lines.to_numpy()
+        for t in np.unique(codes[idx]):
+            m = codes[idx] == t
+            buf = shapely.union_all(shapely.buffer(sel_lines[m], dist[idx][m], quad_segs=4))
+            out[(r, int(t))] = shapely.area(shapely.intersection(polys, buf)) / 1e6
+    return out
+
+
+# --------------------------------------------------------------------------- public API
+def score_conflict(
+    ptcrs: gpd.GeoDataFrame,
+    ranges: gpd.GeoDataFrame,
+    infrastructure: gpd.GeoDataFrame,
+    *,
+    weights: Mapping[WeightKey, float] | None = None,
+    effect_zones_m: Mapping[str | tuple[str, bool], float] | bool | None = None,
+    status: Iterable[str] | None = ("existing",),
+    chunk_size: int = 200_000,
+) -> pd.DataFrame:
+    """Length, density, weighted length and effect zone of infrastructure per region × species.
+
+    Parameters
+    ----------
+    ptcrs : GeoDataFrame
+        Regions (schema ``ptcr``): ``ptcr_id`` (and ``name``), polygons, any CRS.
+        Rows sharing a ``ptcr_id`` are dissolved.
+    ranges : GeoDataFrame
+        Species ranges (schema ``range``): ``sci_name``, polygons, any CRS. Filter
+        presence/origin/seasonal before (``camigeo.datasets.load_ranges`` does); all
+        polygons of a species are dissolved, so overlaps are not double counted.
+    infrastructure : GeoDataFrame
+        Lines (schema ``infrastructure``): ``infra_type``; ``fenced``, ``fence_class``,
+        ``status`` used when present.
+    weights : mapping, optional
+        Overrides of the impermeability weights; see :func:`feature_weights`.
+    effect_zones_m : mapping or bool, optional
+        Overrides of the effect-zone widths (metres); ``False`` skips the effect-zone
+        computation (``effect_zone_km2``/``effect_zone_share`` are then NaN).
+    status : iterable of str or None, default ("existing",)
+        Keep lines with these ``status`` values; None keeps all.
+    chunk_size : int, default 200000
+        Lines per chunk of :func:`_score_chunk` (bounds peak memory).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (``ptcr_id``, ``sci_name``, ``infra_type``) for every species whose
+        range overlaps the region and every type present in the (filtered) layer, with
+        the columns :data:`SCORE_COLUMNS`: ``area_km2`` (range ∩ region, km²),
+        ``length_km``, ``weighted_length_km``, densities per 1,000 km², ``effect_zone_m``
+        (widest zone of the type), ``effect_zone_km2``, ``effect_zone_share`` (0–1),
+        ``n_features``, and the region-level ``region_area_km2``, ``region_length_km``,
+        ``region_weighted_length_km`` (all lines in the region, independent of ranges).
+        No overlap of regions and ranges gives zero rows with these columns.
+
+    Raises
+    ------
+    CRSError, GeometryError, SchemaError
+        Missing CRS, polygons given as lines (or vice versa), missing columns, unknown
+        ``infra_type``/``fence_class`` or override keys.
+
+    Examples
+    --------
+    >>> import camigeo
+    >>> from camigeo import datasets
+    >>> scores = camigeo.score_conflict(datasets.load_ptcrs(), datasets.load_ranges(),
+    ...                                 datasets.load_infrastructure())  # doctest: +SKIP
+    >>> camigeo.summarize_conflict(scores).head()  # doctest: +SKIP
+    """
+    do_effect = effect_zones_m is not False
+    zmap = effect_zones_m if isinstance(effect_zones_m, Mapping) else None
+    prep = _prepare_areas(ptcrs, ranges)
+    lines = _prepare_lines(infrastructure, status=status, weights=weights,
+                           effect_zones_m=zmap)
+    return _assemble(prep, lines, do_effect=do_effect, chunk_size=chunk_size)
+
+
+def _assemble(prep: _Prepared, lines: pd.DataFrame, *, do_effect: bool,
+              chunk_size: int = 200_000) -> pd.DataFrame:
+    n_reg = len(prep.region_geoms)
+    zones = np.concatenate([prep.region_geoms, prep.zone_geoms])
+    types_present = sorted(set(lines["type_code"].tolist()))
+    if len(prep.zone_geoms) == 0 or not types_present:
+        return _empty_scores()
+    geoms = lines["geometry"].to_numpy()
+    parts = [
+        _score_chunk(geoms[i:i + chunk_size], lines["length_km"].to_numpy()[i:i + chunk_size],
+                     lines["type_code"].to_numpy()[i:i + chunk_size],
+                     lines["weight"].to_numpy()[i:i + chunk_size], zones)
+        for i in range(0, len(lines), chunk_size)
+    ]
+    sums = _sum_chunks(parts).set_index(["zone", "type_code"])
+    effect = _effect_areas(prep, lines) if do_effect else {}
+    zmax = lines.groupby("type_code")["effect_zone_m"].max()
+    nz = len(prep.zone_geoms)
+    zone_col = np.repeat(np.arange(nz), len(types_present))
+    type_col = np.tile(np.asarray(types_present), nz)
+    reg = prep.zone_region[zone_col]
+
+    def pick(z: np.ndarray, col: str) -> np.ndarray:
+        idx = pd.MultiIndex.from_arrays([z, type_col])
+        return sums[col].reindex(idx).fillna(0).to_numpy()
+
+    length = pick(zone_col + n_reg, "length_km")
+    wlen = pick(zone_col + n_reg, "weighted_length_km")
+    nfeat = pick(zone_col + n_reg, "n_features").astype(np.int64)
+    area = prep.zone_area_km2[zone_col]
+    pos_in_region = np.zeros(nz, dtype=np.int64)
+    for r in range(n_reg):
+        members = np.flatnonzero(prep.zone_region == r)
+        pos_in_region[members] = np.arange(1, len(members) + 1)
+    if do_effect:
+        ez = np.asarray([effect[(int(r), int(t))][pos_in_region[z]]
+                         if (int(r), int(t)) in effect else 0.0
+                         for z, r, t in zip(zone_col, reg, type_col, strict=True)], dtype=float)
+    else:
+        ez = np.full(len(zone_col), np.nan)
+    df = pd.DataFrame({
+        "ptcr_id": prep.region_ids[reg],
+        "ptcr_name": prep.region_names[reg].astype(str),
+        "sci_name": prep.species_ids[prep.zone_species[zone_col]].astype(str),
+        "infra_type": np.asarray(INFRA_TYPES, dtype=object)[type_col].astype(str),
+        "area_km2": area,
+        "length_km": length,
+        "weighted_length_km": wlen,
+        "density_km_per_1000km2": 1000.0 * length / area,
+        "weighted_density_km_per_1000km2": 1000.0 * wlen / area,
+        "effect_zone_m": zmax.reindex(type_col).to_numpy(dtype=float),
+        "effect_zone_km2": ez,
+        "effect_zone_share": np.clip(ez / area, 0.0, 1.0),
+        "n_features": nfeat,
+        "region_area_km2": prep.region_area_km2[reg],
+        "region_length_km": pick(reg, "length_km"),
+        "region_weighted_length_km": pick(reg, "weighted_length_km"),
+    })
+    if pd.api.types.is_object_dtype(df["ptcr_id"]):
+        df["ptcr_id"] = df["ptcr_id"].infer_objects()
+    return df.sort_values(["ptcr_id", "sci_name", "infra_type"], ignore_index=True)
+
+
+def _empty_scores() -> pd.DataFrame:
+    dtypes = {"ptcr_id": "int64", "ptcr_name": "str", "sci_name": "str", "infra_type": "str",
+              "n_features": "int64"}
+    return pd.DataFrame({c: pd.Series([], dtype=dtypes.get(c, "float64"))
+                         for c in SCORE_COLUMNS})
+
+
+def _check_scores(scores: pd.DataFrame) -> None:
+    missing = [c for c in ("ptcr_id", "sci_name", "infra_type", "area_km2", "length_km",
+                           "weighted_length_km") if c not in scores.columns]
+    if missing:
+        raise SchemaError(f"scores lacks column(s) {missing}; expected the output of "
+                          f"camigeo.score_conflict.")
+
+
+def summarize_conflict(
+    scores: pd.DataFrame,
+    *,
+    by: str = "ptcr",
+    species_weights: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """Rank regions (or species) by species-weighted barrier density.
+
+    ``conflict_score`` of region *p* = Σ_s w_s · 1000 · Σ_t L*_{p,s,t} / A(R_s ∩ P): the
+    sum over the species present of their weighted barrier density (km of weighted
+    barrier per 1,000 km² of their range inside the region), with species weights w_s
+    (default 1; e.g. Red-List based via :data:`RED_LIST_WEIGHTS`). More affected species
+    and denser, less permeable barriers give a higher score.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Output of :func:`score_conflict`.
+    by : {"ptcr", "species"}
+        ``"ptcr"``: one row per region with region totals per type
+        (``length_km_<type>``, from ``region_length_km``, so nothing is counted twice),
+        ``weighted_length_km``, ``n_species``, ``species_affected`` (weighted length > 0),
+        ``conflict_score`` and ``rank`` (1 = highest). ``"species"``: one row per species
+        with sums over regions (``n_ptcrs``, ``area_km2``, ``length_km_<type>``,
+        ``weighted_length_km``), ``weighted_density_km_per_1000km2`` and ``rank``. Where
+        regions overlap, the shared part counts once per region.
+    species_weights : mapping, optional
+        ``sci_name`` -> weight (missing species: 1).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    _check_scores(scores)
+    if by not in ("ptcr", "species"):
+        raise SchemaError(f"by={by!r}; expected 'ptcr' or 'species'.")
+    sw = dict(species_weights or {})
+    types = [t for t in INFRA_TYPES if t in set(scores["infra_type"].tolist())]
+    if by == "species":
+        g = scores.groupby("sci_name", sort=True)
+        per_region = scores.drop_duplicates(["ptcr_id", "sci_name"])
+        out = pd.DataFrame({
+            "n_ptcrs": per_region.groupby("sci_name")["ptcr_id"].nunique(),
+            "area_km2": per_region.groupby("sci_name")["area_km2"].sum(),
+        })
+        lk = scores.pivot_table(index="sci_name", columns="infra_type", values="length_km",
+                                aggfunc="sum")
+        for t in types:
+            out[f"length_km_{t}"] = lk[t]
+        out["weighted_length_km"] = g["weighted_length_km"].sum()
+        out["weighted_density_km_per_1000km2"] = 1000 * out["weighted_length_km"] / out[
+            "area_km2"]
+        out["species_weight"] = [float(sw.get(s, 1.0)) for s in out.index]
+        out["rank"] = out["weighted_density_km_per_1000km2"].rank(
+            ascending=False, method="min").astype("int64")
+        return out.reset_index().sort_values(["rank", "sci_name"], ignore_index=True)
+    per_species = scores.groupby(["ptcr_id", "sci_name"], sort=True).agg(
+        area_km2=("area_km2", "first"), wlen=("weighted_length_km", "sum")).reset_index()
+    per_species["w"] = [float(sw.get(s, 1.0)) for s in per_species["sci_name"]]
+    per_species["contrib"] = per_species["w"] * 1000 * per_species["wlen"] / per_species[
+        "area_km2"]
+    g = per_species.groupby("ptcr_id", sort=True)
+    first = scores.drop_duplicates("ptcr_id").set_index("ptcr_id").sort_index()
+    out = pd.DataFrame({"ptcr_name": first["ptcr_name"]}) if "ptcr_name" in first else \
+        pd.DataFrame(index=first.index)
+    if "region_area_km2" in first:
+        out["region_area_km2"] = first["region_area_km2"]
+    reg = scores.drop_duplicates(["ptcr_id", "infra_type"])
+    col = "region_length_km" if "region_length_km" in scores else "length_km"
+    lk = reg.pivot_table(index="ptcr_id", columns="infra_type", values=col, aggfunc="sum")
+    for t in types:
+        out[f"length_km_{t}"] = lk[t]
+    wcol = "region_weighted_length_km" if "region_weighted_length_km" in scores else None
+    out["weighted_length_km"] = (reg.groupby("ptcr_id")[wcol].sum() if wcol else
+                                 g["wlen"].sum())
+    out["n_species"] = g["sci_name"].nunique()
+    out["species_affected"] = per_species[per_species["wlen"] > 0].groupby(
+        "ptcr_id")["sci_name"].nunique().reindex(out.index).fillna(0).astype("int64")
+    out["conflict_score"] = g["contrib"].sum()
+    out["rank"] = out["conflict_score"].rank(ascending=False, method="min").astype("int64")
+    return out.reset_index().sort_values(["rank", "ptcr_id"], ignore_index=True)
+
+
+# --------------------------------------------------------------------------- hotspot grid
+def _grid_cells(bounds: np.ndarray, cell_m: float, hexagonal: bool) -> np.ndarray:
+    minx, miny, maxx, maxy = bounds
+    if not hexagonal:
+        xs = np.arange(minx, maxx + cell_m, cell_m)
+        ys = np.arange(miny, maxy + cell_m, cell_m)
+        gx, gy = np.meshgrid(xs[:-1], ys[:-1])
+        return shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + cell_m, gy.ravel() + cell_m)
+    # flat-topped hexagons of area cell_m² (same area as a square cell of side cell_m)
+    r = np.sqrt(2 * cell_m**2 / (3 * np.sqrt(3)))
+    dx, dy = 1.5 * r, np.sqrt(3) * r
+    cols = np.arange(minx, maxx + dx + r, dx)
+    rows = np.arange(miny - dy, maxy + dy, dy)
+    cx, cy = np.meshgrid(cols, rows)
+    cy = cy + (np.arange(len(cols)) % 2)[None, :] * dy / 2
+    ang = np.deg2rad(np.arange(0, 360, 60))
+    ring = np.stack([r * np.cos(ang), r * np.sin(ang)], axis=1)
+    coords = np.stack([cx.ravel(), cy.ravel()], 1)[:, None, :] + ring[None, :, :]
+    return shapely.polygons(coords)
+
+
+def conflict_grid(
+    ptcrs: gpd.GeoDataFrame,
+    ranges: gpd.GeoDataFrame,
+    infrastructure: gpd.GeoDataFrame,
+    *,
+    cell_km: float = 25.0,
+    hexagonal: bool = True,
+    weights: Mapping[WeightKey, float] | None = None,
+    status: Iterable[str] | None = ("existing",),
+    scheme: str = "quantiles",
+    k: int = 5,
+) -> gpd.GeoDataFrame:
+    """Conflict hotspot grid over the regions: weighted barrier length × species richness.
+
+    Cells (hexagons or squares of area ``cell_km``², in
+    :data:`camigeo.crs.CENTRAL_ASIA_EQUAL_AREA`) covering the union of ``ptcrs`` are kept
+    where they overlap it; lines and ranges are clipped to the union first.
+
+    Parameters
+    ----------
+    ptcrs, ranges, infrastructure : GeoDataFrame
+        As for :func:`score_conflict`.
+    cell_km : float, default 25
+        Cell size: side of a square cell; a hexagon has the same area (cell_km² km²).
+    hexagonal : bool, default True
+        Hexagonal (True) or square cells.
+    weights : mapping, optional
+        Weight overrides (:func:`feature_weights`).
+    status : iterable of str or None, default ("existing",)
+        Status filter of the lines.
+    scheme : {"quantiles", "natural_breaks"}
+        Class breaks (mapclassify ``Quantiles`` / ``NaturalBreaks``) of the positive scores.
+    k : int, default 5
+        Number of classes (fewer when fewer distinct positive scores exist).
+
+    Returns
+    -------
+    GeoDataFrame
+        In CENTRAL_ASIA_EQUAL_AREA: ``cell_id``, ``area_km2`` (inside the regions),
+        ``length_km``, ``weighted_length_km``, ``species_richness`` (species whose range
+        overlaps the cell inside the regions), ``score`` = weighted_length_km ×
+        species_richness, ``class`` (0 = score 0, 1..k = low..high) and geometry.
+    """
+    if scheme not in ("quantiles", "natural_breaks"):
+        raise SchemaError(f"scheme={scheme!r}; expected 'quantiles' or 'natural_breaks'.")
+    if not cell_km > 0:
+        raise SchemaError(f"cell_km={cell_km!r}; expected a positive number of km.")
+    prep = _prepare_areas(ptcrs, ranges)
+    lines = _prepare_lines(infrastructure, status=status, weights=weights, effect_zones_m=None)
+    area_union = shapely.union_all(prep.region_geoms)
+    cells = _grid_cells(np.asarray(area_union.bounds), cell_km * 1000.0, hexagonal)
+    shapely.prepare(area_union)
+    cells = cells[shapely.intersects(area_union, cells)]
+    clipped = shapely.intersection(cells, area_union)
+    area = shapely.area(clipped) / 1e6
+    keep = area > 0
+    cells, clipped, area = cells[keep], clipped[keep], area[keep]
+    sums = _score_chunk(lines["geometry"].to_numpy(), lines["length_km"].to_numpy(),
+                        lines["type_code"].to_numpy(), lines["weight"].to_numpy(), clipped)
+    per_cell = sums.groupby("zone")[["length_km", "weighted_length_km"]].sum()
+    length = per_cell["length_km"].reindex(range(len(cells))).fillna(0).to_numpy()
+    wlen = per_cell["weighted_length_km"].reindex(range(len(cells))).fillna(0).to_numpy()
+    rich = np.zeros(len(cells), dtype=np.int64)
+    if len(prep.species_geoms):
+        tree = shapely.STRtree(clipped)
+        si, ci = tree.query(prep.species_geoms, predicate="intersects")
+        inter = shapely.intersection(clipped[ci], prep.species_geoms[si])
+        ok = shapely.area(inter) > 0
+        np.add.at(rich, ci[ok], 1)
+    score = wlen * rich
+    cls = np.zeros(len(cells), dtype=np.int64)
+    pos = score > 0
+    if pos.any():
+        import mapclassify
+
+        kk = int(min(k, len(np.unique(score[pos]))))
+        if kk >= 2:
+            clf = (mapclassify.Quantiles(score[pos], k=kk) if scheme == "quantiles"
+                   else mapclassify.NaturalBreaks(score[pos], k=kk))
+            cls[pos] = np.asarray(clf.yb) + 1
+        else:
+            cls[pos] = 1
+    return gpd.GeoDataFrame({
+        "cell_id": np.arange(len(cells), dtype=np.int64),
+        "area_km2": area, "length_km": length, "weighted_length_km": wlen,
+        "species_richness": rich, "score": score, "class": cls,
+    }, geometry=cells, crs=CENTRAL_ASIA_EQUAL_AREA)
