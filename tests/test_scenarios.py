@@ -1,0 +1,200 @@
+"""Tests for camigeo.scenarios (what-if comparisons).
+
+Part 1 drives the scenario engine with a tiny hand model plugged in through
+``Scenario(resistance_fn=, links_fn=)``: a link costs its centroid-to-centroid length in m
+plus PENALTY for every closed barrier line it crosses, and passages reopen barriers within
+500 m. Every delta is then worked out by hand.
+
+Part 2 runs the real chain (camigeo.build_resistance + camigeo.corridor_links) on a small
+raster with a wall; it is skipped while those modules are not importable.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import math
+import sys
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import LineString, Point, box
+
+from camigeo import CamigeoError, CamigeoWarning, GeometryError, SchemaError
+from camigeo.crs import equal_area_km2
+from camigeo.scenarios import Scenario, compare_scenarios, evaluate_scenario
+
+CRS = "EPSG:32643"
+PENALTY = 1_000_000.0
+
+
+def wall_resistance(template, *, infrastructure=None, passages=None, ranges=None, **kw):
+    lines = [] if infrastructure is None else list(infrastructure.geometry.values)
+    if passages is not None and len(passages):
+        hole = shapely.union_all(passages.to_crs(CRS).geometry.buffer(500.0).values)
+        lines = [shapely.difference(g, hole) for g in lines]
+    return {"lines": lines, "penalty": template["penalty"]}
+
+
+def centroid_links(cores, resistance, **kw):
+    rows = []
+    cent = cores.geometry.centroid
+    for i, j in itertools.combinations(range(len(cores)), 2):
+        seg = LineString([cent.iloc[i], cent.iloc[j]])
+        n_cross = sum(bool(seg.intersects(g)) for g in resistance["lines"])
+        rows.append({"core_a": cores["core_id"].iloc[i], "core_b": cores["core_id"].iloc[j],
+                     "cw_dist": seg.length + resistance["penalty"] * n_cross,
+                     "euc_dist_km": seg.length / 1000, "lcp_length_km": seg.length / 1000,
+                     "cwd_to_euc": np.nan, "cwd_to_path": np.nan, "geometry": seg})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=cores.crs)
+
+
+@pytest.fixture
+def base() -> Scenario:
+    # A (500, 500), B (9500, 500), C (500, 9500): AB = AC = 9000 m, BC = 9000·√2 m
+    cores = gpd.GeoDataFrame(
+        {"core_id": ["A", "B", "C"]},
+        geometry=[box(0, 0, 1000, 1000), box(9000, 0, 10000, 1000), box(0, 9000, 1000, 10000)],
+        crs=CRS,
+    )
+    # fence F1 at x = 5000 between y = -1000 and 3000 cuts A–B only
+    infra = gpd.GeoDataFrame(
+        {"infra_id": ["F1"], "infra_type": ["border_fence"], "status": ["existing"],
+         "fenced": [True], "fence_class": ["impermeable"]},
+        geometry=[LineString([(5000, -1000), (5000, 3000)])], crs=CRS,
+    )
+    return Scenario(cores=cores, template={"penalty": PENALTY}, infrastructure=infra,
+                    resistance_fn=wall_resistance, links_fn=centroid_links)
+
+
+def _delta(cmp, a, b):
+    row = cmp.links.set_index(["core_a", "core_b"]).loc[(a, b)]
+    return float(row["delta_cw_dist"])
+
+
+def test_open_passage_reopens_fence(base):
+    gap = gpd.GeoSeries([Point(5000, 500)], crs=CRS)
+    cmp = compare_scenarios(base, open_passages=gap)
+    assert _delta(cmp, "A", "B") == pytest.approx(-PENALTY)
+    assert _delta(cmp, "A", "C") == 0.0
+    assert _delta(cmp, "B", "C") == 0.0
+    assert set(cmp.links["status"]) == {"both"}
+    ab = cmp.links.set_index(["core_a", "core_b"]).loc[("A", "B")]
+    assert ab["cw_dist_base"] == pytest.approx(9000 + PENALTY)
+    assert ab["cw_dist_scenario"] == pytest.approx(9000)
+    # the base is unchanged, the scenario holds the passage
+    assert base.passages is None and len(cmp.scenario.scenario.passages) == 1
+
+
+def test_remove_by_id_and_by_segment(base):
+    by_id = compare_scenarios(base, remove=["F1"])
+    assert _delta(by_id, "A", "B") == pytest.approx(-PENALTY)
+    assert len(by_id.scenario.scenario.infrastructure) == 0
+    # cut the fence between y = 0 and 1000 (+1 m tolerance): two pieces remain
+    seg = gpd.GeoDataFrame({"infra_id": ["F1"]},
+                           geometry=[LineString([(5000, 0), (5000, 1000)])], crs=CRS)
+    cut = compare_scenarios(base, remove=seg)
+    assert _delta(cut, "A", "B") == pytest.approx(-PENALTY)
+    left = cut.scenario.scenario.infrastructure.geometry.iloc[0]
+    assert left.length == pytest.approx(4000 - 1000 - 2.0, rel=1e-3)  # buffer caps eat ~1 m
+    assert len(shapely.get_parts(left)) == 2
+    assert len(base.infrastructure.geometry.iloc[0].coords) == 2  # input untouched
+
+
+def test_add_planned_railway(base):
+    # railway at y = 5000 from x = -1000 to 2000 cuts A–C only
+    rail = gpd.GeoDataFrame(
+        {"infra_id": ["R1"], "infra_type": ["railway"], "status": ["planned"],
+         "fenced": [True], "fence_class": ["impermeable"]},
+        geometry=[LineString([(-1000, 5000), (2000, 5000)])], crs=CRS,
+    ).to_crs("EPSG:4326")  # another CRS on purpose: it is reprojected to the base CRS
+    cmp = compare_scenarios(base, add=rail, name="railway built")
+    assert _delta(cmp, "A", "C") == pytest.approx(PENALTY)
+    assert _delta(cmp, "A", "B") == 0.0
+    infra = cmp.scenario.scenario.infrastructure
+    assert infra["infra_id"].tolist() == ["F1", "R1"]
+    assert infra.loc[1, "status"] == "existing" and infra.crs == base.infrastructure.crs
+    assert cmp.scenario.scenario.name == "railway built"
+
+
+def test_graph_deltas_match_hand_pc(base):
+    d0 = 9000.0
+    gap = gpd.GeoSeries([Point(5000, 500)], crs=CRS)
+    cmp = compare_scenarios(base, open_passages=gap, d0=d0, p0=0.5)
+    a = equal_area_km2(base.cores)
+    k = math.log(2) / d0
+    ab, ac, bc = 9000 + PENALTY, 9000.0, 9000 * math.sqrt(2)
+    p = {n: math.exp(-k * d) for n, d in {"ab": ab, "ac": ac, "bc": bc}.items()}
+
+    def pcnum(pab, pac, pbc):
+        best_ab = max(pab, pac * pbc)
+        best_ac = max(pac, pab * pbc)
+        best_bc = max(pbc, pab * pac)
+        P = np.array([[1, best_ab, best_ac], [best_ab, 1, best_bc], [best_ac, best_bc, 1]])
+        return a @ P @ a
+
+    before = pcnum(p["ab"], p["ac"], p["bc"])
+    after = pcnum(0.5, p["ac"], p["bc"])
+    assert cmp.graph.loc["base", "PCnum"] == pytest.approx(before, rel=1e-12)
+    assert cmp.graph.loc["scenario", "PCnum"] == pytest.approx(after, rel=1e-12)
+    assert cmp.delta_eca == pytest.approx(math.sqrt(after) - math.sqrt(before), rel=1e-12)
+    assert cmp.delta_pc == pytest.approx((after - before) / a.sum() ** 2, rel=1e-12)
+    assert cmp.graph.loc["delta", "n_links"] == 0
+    assert cmp.conflict is None
+
+
+def test_links_only_without_d0(base):
+    res = evaluate_scenario(base)
+    assert res.indices is None and len(res.links) == 3
+    cmp = compare_scenarios(base, remove="F1")
+    assert np.isnan(cmp.graph.loc["delta", "ECA"])
+    assert cmp.graph.loc["base", "n_links"] == 3
+
+
+def test_new_and_lost_links(base):
+    def filtered_links(cores, resistance, **kw):  # drop links dearer than max_cost
+        t = centroid_links(cores, resistance)
+        return t[t["cw_dist"] < kw["max_cost"]].reset_index(drop=True)
+
+    s = Scenario(cores=base.cores, template=base.template, infrastructure=base.infrastructure,
+                 resistance_fn=wall_resistance, links_fn=filtered_links,
+                 link_kwargs={"max_cost": 50_000})
+    cmp = compare_scenarios(s, remove=["F1"])
+    t = cmp.links.set_index(["core_a", "core_b"])
+    assert t.loc[("A", "B"), "status"] == "new" and np.isnan(t.loc[("A", "B"), "cw_dist_base"])
+    back = compare_scenarios(cmp.scenario.scenario, scenario=s)
+    assert back.links.set_index(["core_a", "core_b"]).loc[("A", "B"), "status"] == "lost"
+
+
+def test_bad_scenario_input(base, monkeypatch):
+    with pytest.raises(CamigeoError, match="base must be a camigeo.scenarios.Scenario"):
+        compare_scenarios({"cores": base.cores}, remove=["F1"])
+    with pytest.raises(CamigeoError, match="needs a change"):
+        compare_scenarios(base)
+    with pytest.raises(CamigeoError, match="not both"):
+        compare_scenarios(base, remove=["F1"], scenario=base)
+    with pytest.raises(SchemaError, match=r"infra_id values not in the infrastructure: \['X9'\]"):
+        compare_scenarios(base, remove=["X9"])
+    with pytest.raises(CamigeoError, match="no infrastructure"):
+        compare_scenarios(Scenario(cores=base.cores, template=base.template), remove=["F1"])
+    pts = gpd.GeoDataFrame({"infra_id": ["P"]}, geometry=[Point(0, 0)], crs=CRS)
+    with pytest.raises(GeometryError, match="add must hold the planned"):
+        compare_scenarios(base, add=pts)
+    dup = base.infrastructure.copy()
+    with pytest.raises(SchemaError, match=r"already in the base infrastructure: \['F1'\]"):
+        compare_scenarios(base, add=dup)
+    with pytest.raises(CamigeoError, match="open_passages must be a GeoDataFrame"):
+        compare_scenarios(base, open_passages=[(5000, 500)])
+    with pytest.raises(CamigeoError, match="remove_buffer_m must be > 0"):
+        compare_scenarios(base, remove=gpd.GeoSeries([Point(5000, 0)], crs=CRS),
+                          remove_buffer_m=0)
+    far = gpd.GeoSeries([Point(90_000, 0)], crs=CRS)
+    with pytest.warns(CamigeoWarning, match="nothing was removed"):
+        compare_scenarios(base, remove=far)
+    monkeypatch.setitem(sys.modules, "camigeo.resistance", None)
+    plain = Scenario(cores=base.cores, template=base.template)
+    with pytest.raises(CamigeoError, match="camigeo.resistance.build_resistance is not "
+                                           "available.*resistance_fn"):
+        evaluate_scenario(plain)
