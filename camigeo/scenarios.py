@@ -68,6 +68,9 @@ class Scenario:
         ``resistance_by_type``).
     link_kwargs : dict
         Options of :func:`camigeo.corridor_links` (e.g. neighbours, distance filters).
+    conflict_kwargs : dict
+        Options of :func:`camigeo.score_conflict` (``weights``, ``effect_zones_m``,
+        ``status``). Lines added by a scenario get ``status="existing"``.
     id_col : str
         Core id column.
     name : str
@@ -86,6 +89,7 @@ class Scenario:
     ptcrs: gpd.GeoDataFrame | None = None
     resistance_kwargs: dict[str, Any] = field(default_factory=dict)
     link_kwargs: dict[str, Any] = field(default_factory=dict)
+    conflict_kwargs: dict[str, Any] = field(default_factory=dict)
     id_col: str = "core_id"
     name: str = "base"
     resistance_fn: ResistanceFn | None = None
@@ -137,8 +141,10 @@ class ScenarioComparison:
         Rows ``base``, ``scenario``, ``delta`` (and ``delta_pct``) of ``PC``, ``PCnum``,
         ``ECA``, ``IIC``, ``n_links``.
     conflict : DataFrame or None
-        Per PTCR: base and scenario conflict score and their difference; None when no
-        ``ptcrs``/``ranges`` were given or :mod:`camigeo.conflict` is not available.
+        Per PTCR (``ptcr_id``, ``ptcr_name``): ``conflict_score``, ``weighted_length_km``
+        and ``length_km_<type>`` as ``*_base``, ``*_scenario`` and ``delta_*`` (a PTCR
+        without infrastructure scores 0); None when the scenario has no ``ptcrs`` /
+        ``ranges`` or :mod:`camigeo.conflict` is not available.
     base, scenario : ScenarioResult
         The full results of both runs.
     """
@@ -277,8 +283,8 @@ def _default_fn(module: str, name: str) -> Callable[..., Any]:
 
 
 def _conflict_by_ptcr(s: Scenario) -> pd.DataFrame | None:
-    """Per-PTCR conflict score of the scenario's infrastructure, or None."""
-    if s.ptcrs is None or s.ranges is None or s.infrastructure is None:
+    """Per-PTCR conflict summary of the scenario's infrastructure, or None."""
+    if s.ptcrs is None or s.ranges is None:
         return None
     try:
         conflict = importlib.import_module("camigeo.conflict")
@@ -287,8 +293,12 @@ def _conflict_by_ptcr(s: Scenario) -> pd.DataFrame | None:
                       f"the per-PTCR conflict comparison is skipped.", CamigeoWarning,
                       stacklevel=4)
         return None
-    scored = conflict.score_conflict(s.infrastructure, s.ranges, ptcrs=s.ptcrs)
-    return conflict.summarize_conflict(scored, by="ptcr")
+    infra = s.infrastructure
+    if infra is None:
+        infra = gpd.GeoDataFrame({"infra_type": pd.Series([], dtype=str)},
+                                 geometry=gpd.GeoSeries([], crs=s.ptcrs.crs))
+    scored = conflict.score_conflict(s.ptcrs, s.ranges, infra, **s.conflict_kwargs)
+    return conflict.summarize_conflict(scored, by="ptcr").set_index("ptcr_id")
 
 
 def evaluate_scenario(
@@ -372,13 +382,23 @@ def _compare_graph(base: ScenarioResult, new: ScenarioResult) -> pd.DataFrame:
 
 
 def _compare_conflict(base: pd.DataFrame | None, new: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Base, scenario and delta of the per-PTCR conflict figures (missing PTCR = 0)."""
     if base is None or new is None:
         return None
-    num = [c for c in base.columns if pd.api.types.is_numeric_dtype(base[c]) and c in new]
-    out = base[num].add_suffix("_base").join(new[num].add_suffix("_scenario"), how="outer")
+    num = ["conflict_score", "weighted_length_km"] + sorted(
+        {c for c in (*base.columns, *new.columns) if c.startswith("length_km_")})
+    idx = base.index.union(new.index)
+    names = pd.concat([base.get("ptcr_name", pd.Series(dtype=object)),
+                       new.get("ptcr_name", pd.Series(dtype=object))])
+    out = pd.DataFrame(index=idx)
+    if len(names):
+        out["ptcr_name"] = names[~names.index.duplicated()].reindex(idx)
     for c in num:
-        out[f"delta_{c}"] = out[f"{c}_scenario"].fillna(0) - out[f"{c}_base"].fillna(0)
-    return out
+        b = base[c].reindex(idx).fillna(0.0) if c in base else pd.Series(0.0, index=idx)
+        n = new[c].reindex(idx).fillna(0.0) if c in new else pd.Series(0.0, index=idx)
+        out[f"{c}_base"], out[f"{c}_scenario"], out[f"delta_{c}"] = b, n, n - b
+    out.index.name = "ptcr_id"
+    return out.reset_index()
 
 
 def compare_scenarios(

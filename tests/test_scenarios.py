@@ -23,7 +23,7 @@ import shapely
 from shapely.geometry import LineString, Point, box
 
 from camigeo import CamigeoError, CamigeoWarning, GeometryError, SchemaError
-from camigeo.crs import equal_area_km2
+from camigeo.crs import equal_area_km2, geodesic_length_km
 from camigeo.scenarios import Scenario, compare_scenarios, evaluate_scenario
 
 CRS = "EPSG:32643"
@@ -198,3 +198,31 @@ def test_bad_scenario_input(base, monkeypatch):
     with pytest.raises(CamigeoError, match="camigeo.resistance.build_resistance is not "
                                            "available.*resistance_fn"):
         evaluate_scenario(plain)
+
+
+def test_conflict_delta_per_ptcr(base):
+    from dataclasses import replace
+
+    from camigeo.conflict import score_conflict, summarize_conflict
+
+    region = box(-2000, -2000, 12000, 12000)
+    ptcrs = gpd.GeoDataFrame({"ptcr_id": [1], "name": ["Test PTCR"]}, geometry=[region],
+                             crs=CRS)
+    ranges = gpd.GeoDataFrame({"sci_name": ["Saiga tatarica"]}, geometry=[region], crs=CRS)
+    s = replace(base, ptcrs=ptcrs, ranges=ranges)
+    # border_fence / impermeable: weight 1, so score = 1000 · geodesic length / range area
+    length = float(geodesic_length_km(base.infrastructure)[0])
+    area = float(equal_area_km2(ranges)[0])
+    expected = 1000 * length / area
+    want = summarize_conflict(score_conflict(ptcrs, ranges, base.infrastructure))
+    assert want["conflict_score"].iloc[0] == pytest.approx(expected, rel=1e-6)
+    cmp = compare_scenarios(s, remove=["F1"])
+    row = cmp.conflict.set_index("ptcr_id").loc[1]
+    assert row["ptcr_name"] == "Test PTCR"
+    assert row["conflict_score_base"] == pytest.approx(expected, rel=1e-6)
+    assert row["conflict_score_scenario"] == 0.0
+    assert row["delta_conflict_score"] == pytest.approx(-expected, rel=1e-6)
+    assert row["delta_length_km_border_fence"] == pytest.approx(-length, rel=1e-6)
+    # passages do not change the conflict score (it measures the lines, not the gaps)
+    gap = compare_scenarios(s, open_passages=gpd.GeoSeries([Point(5000, 500)], crs=CRS))
+    assert gap.conflict["delta_conflict_score"].iloc[0] == 0.0
