@@ -16,14 +16,33 @@ Public functions
 from __future__ import annotations
 
 from .baba import EVENT_TYPES, NON_CROSSING_TYPES, EncounterResult, classify_encounters
+from .crossings import crossing_summary, find_crossings
+from .hotspots import HOTSPOT_COUNTS, crossing_hotspots, recommend_passages
+from .pipeline import run_telemetry
+from .ranking import (
+    DEFAULT_CLASS_BREAKS,
+    barrier_permeability,
+    proportion_interval,
+    rank_barriers,
+)
 from .tracks import modal_interval, prepare_tracks, to_movingpandas
 
 __all__ = [
+    "DEFAULT_CLASS_BREAKS",
     "EVENT_TYPES",
+    "HOTSPOT_COUNTS",
     "NON_CROSSING_TYPES",
     "EncounterResult",
+    "barrier_permeability",
     "classify_encounters",
+    "crossing_hotspots",
+    "crossing_summary",
+    "find_crossings",
     "modal_interval",
     "prepare_tracks",
+    "proportion_interval",
+    "rank_barriers",
+    "recommend_passages",
+    "run_telemetry",
     "to_movingpandas",
 ]
