@@ -1,0 +1,1 @@
+"""Circuit-theory connectivity compatible with Circuitscape (work in progress)."""
