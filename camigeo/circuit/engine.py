@@ -296,31 +296,27 @@ def one_to_all_grid(
     k = len(focal.ids)
     res = -np.ones(k)
     acc = _Accum(g.shape, opts.write_max) if opts.write_cur_maps else None
-    point_map = np.zeros(g.shape, dtype=np.int64)
-    for fid in focal.ids:
-        rr, cc = focal.cells[fid]
-        point_map[rr, cc] = fid
-    base_graph = None
-    if not focal.has_regions:
-        nm0 = node_map(g, polymap)
-        base_graph = build_graph(g, nm0, four_neighbors=opts.four_neighbors,
-                                 avg_resistances=opts.avg_resistances)
-        bad = [fid for fid in focal.ids
-               if len(focal.cells[fid][0]) == 0
-               or nm0[focal.cells[fid][0][0], focal.cells[fid][1][0]] < 0]
-        _warn_invalid(bad, "fall on nodata cells or outside the grid")
+    # Focal regions (and the short-circuit regions they touch) are merged into one node
+    # each, in ascending id order; the graph is then the same for every run.
+    poly_used = polymap
+    if focal.has_regions:
+        poly_used = merge_regions(polymap, g.shape,
+                                  [focal.cells[f] for f in focal.ids if len(focal.cells[f][0])])
+    nm = node_map(g, poly_used)
+    graph = build_graph(g, nm, four_neighbors=opts.four_neighbors,
+                        avg_resistances=opts.avg_resistances)
+    bad = [fid for fid in focal.ids
+           if len(focal.cells[fid][0]) == 0
+           or nm[focal.cells[fid][0][0], focal.cells[fid][1][0]] < 0]
+    _warn_invalid(bad, "fall on nodata cells or outside the grid")
+    id_node = {fid: (int(nm[focal.cells[fid][0][0], focal.cells[fid][1][0]])
+                     if len(focal.cells[fid][0]) else -1) for fid in focal.ids}
+    L = graph.laplacian()
+    edges = graph.edges() if (opts.write_cur_maps or opts.write_volt_maps) else None
     for a, fid in enumerate(focal.ids):
         rr, cc = focal.cells[fid]
         if len(rr) == 0:
             continue
-        if base_graph is None:
-            newpoly = merge_regions(polymap, g.shape, [(rr, cc)])
-            nm = node_map(g, newpoly)
-            graph = build_graph(g, nm, four_neighbors=opts.four_neighbors,
-                                avg_resistances=opts.avg_resistances)
-        else:
-            graph = base_graph
-            nm = graph.nodemap
         node_k = int(nm[rr[0], cc[0]])
         if node_k < 0:
             continue
@@ -328,38 +324,39 @@ def one_to_all_grid(
         n = graph.n_nodes
         partners = [oid for b, oid in enumerate(focal.ids) if oid != fid and (
             include is None or include[a, b] or include[b, a])]
-        others = np.isin(point_map, partners) if partners else np.zeros(g.shape, bool)
+        if not partners:
+            continue
+        # Sources and grounds are given per focal id (a region counts once); several ids
+        # on one node add up.
+        sources = np.zeros(n)
+        grounds = np.zeros(n)
         if not all_to_one:
-            src_grid = np.zeros(g.shape)
-            src_grid[rr, cc] = strength
-            sources = _cells_to_nodes(nm, src_grid, n, how="set")
-            gnd_grid = np.where(others, np.inf, 0.0)
-            grounds = _cells_to_nodes(nm, gnd_grid, n, how="set")
+            sources[node_k] += strength
+            for oid in partners:
+                if id_node[oid] >= 0:
+                    grounds[id_node[oid]] = np.inf
             policy = "rmvgnd"
         else:
-            src_grid = np.zeros(g.shape)
-            for oid in partners:
-                if True:
-                    orr, occ = focal.cells[oid]
-                    src_grid[orr, occ] = float(strengths.get(oid, 1.0))
-            sources = _cells_to_nodes(nm, src_grid, n, how="set")
-            gnd_grid = np.zeros(g.shape)
-            gnd_grid[rr, cc] = np.inf
-            grounds = _cells_to_nodes(nm, gnd_grid, n, how="set")
+            # Every other focal node injects; with included pairs Circuitscape gives the
+            # variable strength only to the included partners of k and 1 A to the others.
+            for oid in focal.ids:
+                if oid != fid and id_node[oid] >= 0:
+                    sources[id_node[oid]] += (float(strengths.get(oid, 1.0))
+                                              if oid in partners else 1.0)
+            grounds[node_k] = np.inf
             policy = "rmvsrc"
         comp = graph.labels[node_k]
         # only the component of k matters for this run
         in_comp = graph.labels == comp
         sources = np.where(in_comp, sources, 0.0)
         grounds = np.where(in_comp, grounds, 0.0)
-        L = graph.laplacian()
         v, solved, _, gg = advanced_solve(L, graph.labels, sources, grounds, policy=policy,
                                           solver=opts.solver)
         if not solved[node_k]:
             continue
         res[a] = 0.0 if all_to_one else v[node_k] / strength
-        if opts.write_cur_maps or opts.write_volt_maps:
-            i, j, w = graph.edges()
+        if edges is not None:
+            i, j, w = edges
             fin = np.where(np.isinf(gg), 0.0, gg)
             _, node_cur = branch_and_node_currents(i, j, w, v, ground_conductance=fin)
             cur = node_to_grid(nm, node_cur)
