@@ -1,0 +1,275 @@
+#!/usr/bin/env python
+"""Build every bundled layer under ``data/`` from committed tables and Natural Earth.
+
+Usage::
+
+    python scripts/build_data.py            # all data sets
+    python scripts/build_data.py borders    # one or more of: borders ptcr species infrastructure
+
+Inputs (all committed, no network except ``npm pack world-atlas@2.0.2``, cached in
+``.build_cache/``):
+
+- ``data/borders/iso_codes.csv``: ISO 3166 numeric -> alpha-3 for the kept countries.
+- ``data/ptcr/ptcr_attributes.csv`` + ``data/ptcr/anchors.csv``: PTCR attributes and the
+  documented anchor places whose buffered hull approximates each region.
+- ``data/species_ranges/species.csv`` (hand-curated, copied through as is),
+  ``populations.csv`` + ``range_anchors.csv``: named populations.
+- ``data/infrastructure/lines.csv`` + ``vertices.csv`` (schematic lines) and
+  ``border_fences.csv`` (fenced stretches cut from the ``borders`` layer).
+
+Outputs are sorted and written with a fixed GeoPackage timestamp, so a rerun gives the
+same bytes (checked by ``tests/test_datasets.py`` through the manifests' checksums).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import data_borders  # noqa: E402
+from data_common import (  # noqa: E402
+    DATA, WGS84, anchor_polygon, layer_meta, tidy, write_gpkg, write_manifest,
+)
+
+from camigeo.crs import geodesic_length_km  # noqa: E402
+
+log = logging.getLogger("build_data")
+
+#: CAMI range states whose mutual land borders are recorded as (possible) border fences.
+CAMI_CORE = {"AFG", "CHN", "IND", "IRN", "KAZ", "KGZ", "MNG", "NPL", "PAK", "RUS", "TJK",
+             "TKM", "UZB"}
+#: Border segments outside this lon/lat box (e.g. the Amur) are not CAMI-relevant.
+CAMI_BOX = (44.0, 25.0, 122.0, 56.0)
+PTCR_SOURCE = ("RECONSTRUCTION (not the Work Programme annex): buffered convex hull of "
+               "documented anchor places (data/ptcr/anchors.csv), clipped to the listed "
+               "countries; list, names and species to be checked against the CAMI Work "
+               "Programme 2026-2032 annex")
+
+
+def _read(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _union_of(countries: gpd.GeoDataFrame, iso3: list[str]) -> shapely.Geometry:
+    missing = set(iso3) - set(countries["iso3"])
+    if missing:
+        raise SystemExit(f"countries {sorted(missing)} are not in data/borders/iso_codes.csv")
+    return shapely.union_all(countries.loc[countries["iso3"].isin(iso3), "geometry"].values)
+
+
+def _split(value: str) -> list[str]:
+    return [v.strip() for v in value.split(";") if v.strip()]
+
+
+# --------------------------------------------------------------------------- borders
+def build_borders() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    folder = DATA / "borders"
+    codes = _read(folder / "iso_codes.csv")
+    countries, borders, record = data_borders.build(codes)
+    layers = {"countries": countries, "borders": borders}
+    write_gpkg(layers, folder / "borders.gpkg")
+    write_manifest(folder, {"borders.gpkg": layer_meta(layers),
+                            "iso_codes.csv": {"rows": len(codes), "role": "input table"}},
+                   sources=[record])
+    log.info("borders: %d countries, %d borders", len(countries), len(borders))
+    return countries, borders
+
+
+def load_built_borders() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    path = DATA / "borders" / "borders.gpkg"
+    return (gpd.read_file(path, layer="countries"), gpd.read_file(path, layer="borders"))
+
+
+# --------------------------------------------------------------------------- PTCRs
+def build_ptcr(countries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    folder = DATA / "ptcr"
+    attrs = _read(folder / "ptcr_attributes.csv")
+    anchors = _read(folder / "anchors.csv")
+    rows = []
+    for rec in attrs.itertuples():
+        a = anchors[anchors["ptcr_id"] == rec.ptcr_id]
+        geom = anchor_polygon(a["lon"].astype(float).values, a["lat"].astype(float).values,
+                              a["group"].values, buffer_km=float(rec.buffer_km),
+                              clip=_union_of(countries, _split(rec.countries)))
+        rows.append({"ptcr_id": int(rec.ptcr_id), "name": rec.name,
+                     "former_names": rec.former_names, "countries": rec.countries,
+                     "species": rec.species, "instruments": rec.instruments,
+                     "source": f"{PTCR_SOURCE}; {len(a)} anchors, buffer {rec.buffer_km} km",
+                     "accuracy_km": float(rec.accuracy_km), "geometry": geom})
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84).sort_values("ptcr_id")
+    write_gpkg({"ptcr": gdf}, folder / "ptcr.gpkg")
+    write_manifest(folder, {"ptcr.gpkg": layer_meta({"ptcr": gdf}),
+                            "anchors.csv": {"rows": len(anchors), "role": "input table"},
+                            "ptcr_attributes.csv": {"rows": len(attrs), "role": "input table"}},
+                   sources=[{"name": "anchor places (author knowledge + domain_methods §6)",
+                             "file": "anchors.csv"},
+                            {"name": "country outlines", "file": "../borders/borders.gpkg"}],
+                   notes="Reconstruction: replace with the official PTCR layer when available.")
+    log.info("ptcr: %d regions", len(gdf))
+    return gdf
+
+
+# --------------------------------------------------------------------------- species
+def build_species(countries: gpd.GeoDataFrame, ptcr: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    folder = DATA / "species_ranges"
+    species = _read(folder / "species.csv")
+    pops = _read(folder / "populations.csv")
+    anchors = _read(folder / "range_anchors.csv")
+    unknown = set(pops["cms_name"]) - set(species["cms_name"])
+    if unknown:
+        raise SystemExit(f"populations.csv names not in species.csv: {sorted(unknown)}")
+    common = dict(zip(species["cms_name"], species["common_name"], strict=True))
+    rows = []
+    for rec in pops.itertuples():
+        a = anchors[(anchors["cms_name"] == rec.cms_name)
+                    & (anchors["population"] == rec.population)]
+        if a.empty:
+            raise SystemExit(f"no anchors for {rec.cms_name} / {rec.population}")
+        geom = anchor_polygon(a["lon"].astype(float).values, a["lat"].astype(float).values,
+                              a["group"].values, buffer_km=float(rec.buffer_km),
+                              clip=_union_of(countries, _split(rec.countries)))
+        rows.append({"sci_name": rec.cms_name, "common_name": common[rec.cms_name],
+                     "population": rec.population, "presence": int(rec.presence),
+                     "origin": int(rec.origin), "seasonal": int(rec.seasonal),
+                     "source": ("indicative: buffered hull of documented places of the named "
+                                f"population (range_anchors.csv, {len(a)} anchors, buffer "
+                                f"{rec.buffer_km} km); {rec.notes}"),
+                     "accuracy_km": float(rec.accuracy_km), "geometry": geom})
+    with_pops = set(pops["cms_name"])
+    for rec in species.itertuples():
+        if rec.cms_name in with_pops:
+            continue
+        sel = ptcr[ptcr["species"].map(lambda s, n=rec.cms_name: n in _split(s))]
+        if sel.empty:
+            raise SystemExit(f"{rec.cms_name} has neither populations nor PTCRs")
+        geom = tidy(np.array([shapely.union_all(sel.geometry.values)]))[0]
+        ids = ", ".join(str(i) for i in sel["ptcr_id"])
+        rows.append({"sci_name": rec.cms_name, "common_name": rec.common_name,
+                     "population": "", "presence": 1, "origin": 1, "seasonal": 1,
+                     "source": ("indicative: union of the (reconstructed) PTCR polygons "
+                                f"listing the species (PTCR {ids}); not a range map"),
+                     "accuracy_km": float(sel["accuracy_km"].max()), "geometry": geom})
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
+    gdf = gdf.sort_values(["sci_name", "population"], ignore_index=True)
+    write_gpkg({"ranges": gdf}, folder / "ranges.gpkg")
+    write_manifest(folder, {
+        "ranges.gpkg": layer_meta({"ranges": gdf}),
+        "species.csv": {"rows": len(species), "role": "species table (hand-curated)"},
+        "populations.csv": {"rows": len(pops), "role": "input table"},
+        "range_anchors.csv": {"rows": len(anchors), "role": "input table"},
+    }, sources=[{"name": "named populations and anchor places (author knowledge)",
+                 "file": "populations.csv, range_anchors.csv"},
+                {"name": "PTCR polygons", "file": "../ptcr/ptcr.gpkg"}],
+        notes="Indicative ranges only; replace with IUCN Red List range polygons.")
+    log.info("ranges: %d polygons", len(gdf))
+    return gdf
+
+
+# --------------------------------------------------------------------------- infrastructure
+def _lines(lines: pd.DataFrame, verts: pd.DataFrame) -> list[dict]:
+    rows = []
+    for rec in lines.to_dict("records"):
+        v = verts[verts["infra_id"] == rec["infra_id"]].copy()
+        v[["part", "seq"]] = v[["part", "seq"]].astype(int)
+        parts = [shapely.linestrings(p.sort_values("seq")[["lon", "lat"]].astype(float).values)
+                 for _, p in v.groupby("part", sort=True)]
+        rec["geometry"] = shapely.MultiLineString(parts) if len(parts) > 1 else parts[0]
+        rows.append(rec)
+    return rows
+
+
+def _border_fences(borders: gpd.GeoDataFrame, fences: pd.DataFrame) -> list[dict]:
+    rows = []
+    done: dict[str, list] = {}
+    for rec in fences.to_dict("records"):
+        b = borders.loc[borders["border_id"] == rec.pop("border_id")].iloc[0]
+        box = [float(rec.pop(k)) for k in ("lon_min", "lat_min", "lon_max", "lat_max")]
+        geom = shapely.clip_by_rect(b.geometry, *box)
+        if geom.is_empty:
+            raise SystemExit(f"{rec['infra_id']}: box misses the {b.border_id} border")
+        done.setdefault(b.border_id, []).append(shapely.box(*box))
+        rows.append({**rec, "infra_type": "border_fence", "fenced": "True",
+                     "countries": f"{b.iso3_a}; {b.iso3_b}", "length_reported_km": "",
+                     "geometry": geom})
+    for b in borders.itertuples():
+        if not {b.iso3_a, b.iso3_b} <= CAMI_CORE:
+            continue
+        geom = shapely.clip_by_rect(b.geometry, *CAMI_BOX)
+        if b.border_id in done:
+            geom = shapely.difference(geom, shapely.union_all(done[b.border_id]))
+        geom = shapely.line_merge(geom) if not geom.is_empty else geom
+        if geom.is_empty or geodesic_length_km(np.array([geom]))[0] < 1.0:
+            continue
+        rows.append({"infra_id": f"BF-{b.border_id}", "infra_type": "border_fence",
+                     "name": f"{b.name} border (fencing not documented)", "status": "existing",
+                     "fenced": "True", "fence_class": "unknown",
+                     "countries": f"{b.iso3_a}; {b.iso3_b}", "length_reported_km": "",
+                     "year": "", "accuracy_km": "5",
+                     "source": ("Natural Earth land border of two CAMI range states, recorded "
+                                "as a possible border fence; presence and type of fencing not "
+                                "documented (fence_class unknown)"),
+                     "geometry": geom})
+    return rows
+
+
+def build_infrastructure(borders: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    folder = DATA / "infrastructure"
+    lines = _read(folder / "lines.csv")
+    verts = _read(folder / "vertices.csv")
+    fences = _read(folder / "border_fences.csv")
+    rows = _lines(lines, verts) + _border_fences(borders, fences)
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
+    gdf["fenced"] = gdf["fenced"].map({"True": True, "False": False}).astype(bool)
+    gdf["fence_class"] = gdf["fence_class"].replace("", None)
+    gdf["length_reported_km"] = pd.to_numeric(gdf["length_reported_km"]).astype("float64")
+    gdf["year"] = pd.to_numeric(gdf["year"]).astype("Int64")
+    gdf["accuracy_km"] = gdf["accuracy_km"].astype(float)
+    cols = ["infra_id", "infra_type", "name", "status", "fenced", "fence_class", "countries",
+            "length_reported_km", "year", "source", "accuracy_km", "geometry"]
+    gdf = gdf[cols].sort_values("infra_id", ignore_index=True)
+    gdf["geometry"] = tidy(gdf.geometry.values)
+    write_gpkg({"infrastructure": gdf}, folder / "infrastructure.gpkg")
+    write_manifest(folder, {
+        "infrastructure.gpkg": layer_meta({"infrastructure": gdf}),
+        "lines.csv": {"rows": len(lines), "role": "input table"},
+        "vertices.csv": {"rows": len(verts), "role": "input table"},
+        "border_fences.csv": {"rows": len(fences), "role": "input table"},
+    }, sources=[{"name": "domain_methods §1/§6 (public reports, GeoNames, author knowledge)",
+                 "file": "lines.csv, vertices.csv, border_fences.csv"},
+                {"name": "borders layer", "file": "../borders/borders.gpkg"}],
+        notes="Schematic lines; replace or extend with OSM (camigeo.read_osm).")
+    log.info("infrastructure: %d lines", len(gdf))
+    return gdf
+
+
+def main(argv: list[str]) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    wanted = set(argv) or {"borders", "ptcr", "species", "infrastructure"}
+    bad = wanted - {"borders", "ptcr", "species", "infrastructure"}
+    if bad:
+        raise SystemExit(f"unknown data set(s) {sorted(bad)}")
+    if "borders" in wanted:
+        countries, borders = build_borders()
+    else:
+        countries, borders = load_built_borders()
+    if "ptcr" in wanted:
+        ptcr = build_ptcr(countries)
+    else:
+        ptcr = gpd.read_file(DATA / "ptcr" / "ptcr.gpkg", layer="ptcr")
+    if "species" in wanted:
+        build_species(countries, ptcr)
+    if "infrastructure" in wanted:
+        build_infrastructure(borders)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
