@@ -1,0 +1,159 @@
+"""Atlas figures: image comparison against committed baselines, bar values, PDF report.
+
+Baselines live in tests/baseline_images/ and are drawn from synthetic layers with a fixed
+style (DejaVu Sans, no hinting, fixed dpi). Regenerate after an intended change with
+``CAMIGEO_REGEN_BASELINES=1 pytest tests/test_plot.py`` and inspect them before committing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, box
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.testing.compare import compare_images  # noqa: E402
+
+from camigeo import plot  # noqa: E402
+from camigeo._errors import CamigeoError, DataNotFoundError, SchemaError  # noqa: E402
+
+BASELINE = Path(__file__).parent / "baseline_images"
+DPI = 50
+TEST_RC = {"text.hinting": "none", "text.hinting_factor": 8, "font.family": "DejaVu Sans",
+           "axes.unicode_minus": True, "path.simplify": True}
+
+
+@pytest.fixture
+def synth() -> dict:
+    ptcrs = gpd.GeoDataFrame(
+        {"ptcr_id": [1, 2, 3], "name": ["Ustyurt", "Kopetdag", "Gobi"],
+         "countries": ["KAZ; UZB", "TKM; IRN", "MNG; CHN"],
+         "species": ["Saiga tatarica; Equus hemionus", "Ovis vignei",
+                     "Equus hemionus; Procapra gutturosa"],
+         "source": ["synthetic test polygon"] * 3, "accuracy_km": [50.0] * 3},
+        geometry=[box(55, 43, 58, 46), box(58, 37, 61, 39), box(100, 42, 105, 46)], crs=4326)
+    countries = gpd.GeoDataFrame({"iso3": ["KAZ", "TKM", "MNG"]},
+                                 geometry=[box(50, 40, 80, 52), box(52, 35, 66, 40),
+                                           box(88, 41, 120, 52)], crs=4326)
+    infra = gpd.GeoDataFrame(
+        {"infra_type": ["railway", "border_fence", "road", "fence"],
+         "status": ["existing", "existing", "planned", "existing"]},
+        geometry=[LineString([(55, 44), (60, 44)]), LineString([(56, 43), (56, 46)]),
+                  LineString([(100, 43), (104, 45)]), LineString([(56.5, 45), (57.5, 45.5)])],
+        crs=4326)
+    ranges = gpd.GeoDataFrame({"sci_name": ["Saiga tatarica", "Equus hemionus"]},
+                              geometry=[box(54, 42, 57, 47), box(55.5, 43.5, 62, 45)], crs=4326)
+    scores = pd.DataFrame({
+        "ptcr_id": [1, 1, 1, 1, 3],
+        "sci_name": ["Saiga tatarica", "Saiga tatarica", "Equus hemionus", "Equus hemionus",
+                     "Equus hemionus"],
+        "infra_type": ["railway", "border_fence", "railway", "fence", "road"],
+        "length_km": [150.0, 300.0, 200.0, 90.0, 0.0],
+        "region_length_km": [240.0, 330.0, 240.0, 95.0, 0.0]})
+    summary = pd.DataFrame({"ptcr_id": [1, 2, 3], "conflict_score": [3.0, 1.0, 2.0],
+                            "rank": [1, 3, 2]})
+    return {"ptcrs": ptcrs, "countries": countries, "infrastructure": infra,
+            "ranges": ranges, "scores": scores, "summary": summary}
+
+
+def _check_image(fig, name: str, tmp_path: Path, tol: float = 2.0) -> None:
+    actual = tmp_path / f"{name}.png"
+    fig.savefig(actual, dpi=DPI, metadata={"Software": None})
+    plt.close(fig)
+    expected = BASELINE / f"{name}.png"
+    if os.environ.get("CAMIGEO_REGEN_BASELINES") == "1":
+        BASELINE.mkdir(exist_ok=True)
+        expected.write_bytes(actual.read_bytes())
+    assert expected.exists(), f"missing baseline {expected}; run with CAMIGEO_REGEN_BASELINES=1"
+    result = compare_images(str(expected), str(actual), tol=tol)
+    assert result is None, result
+
+
+def test_overview_map_image(synth: dict, tmp_path: Path) -> None:
+    with plt.rc_context(TEST_RC):
+        ax = plot.overview_map(synth["ptcrs"], countries=synth["countries"],
+                               summary=synth["summary"], infrastructure=synth["infrastructure"])
+        labels = [t.get_text() for t in ax.texts]
+        assert {"1", "2", "3"} <= set(labels)
+        _check_image(ax.figure, "overview_map", tmp_path)
+
+
+def test_ptcr_page_image(synth: dict, tmp_path: Path) -> None:
+    with plt.rc_context(TEST_RC):
+        fig = plot.ptcr_page(1, **synth)
+        _check_image(fig, "ptcr_page_1", tmp_path)
+
+
+def test_km_by_type_chart_bar_lengths(synth: dict) -> None:
+    ax = plot.km_by_type_chart(synth["scores"], 1)
+    # species sorted by total km ascending: Equus hemionus (290 km) at y=0, Saiga (450) at y=1
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Equus hemionus", "Saiga tatarica"]
+    # one bar series per type in schema order (railway, fence, border_fence), stacked
+    widths = [p.get_width() for p in ax.patches]
+    lefts = [p.get_x() for p in ax.patches]
+    assert widths == pytest.approx([200, 150, 90, 0, 0, 300])
+    assert lefts == pytest.approx([0, 0, 200, 150, 290, 150])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["railway", "fence",
+                                                                   "border fence"]
+    plt.close(ax.figure)
+
+
+def test_key_figures_text(synth: dict) -> None:
+    fig = plot.ptcr_page(1, **synth)
+    text = "\n".join(t.get_text() for ax in fig.axes for t in ax.texts)
+    assert "Conflict score: 3.00 (rank 1)" in text
+    assert "border fence: 330 km" in text and "railway: 240 km" in text
+    assert "Species ranges overlapping: 2" in text
+    from camigeo.crs import equal_area_km2
+
+    area = float(equal_area_km2(synth["ptcrs"].iloc[[0]].geometry).sum())
+    assert f"Area: {area:,.0f} km²" in text
+    plt.close(fig)
+
+
+def test_atlas_report_pages_and_exports(synth: dict, tmp_path: Path) -> None:
+    out = plot.atlas_report(tmp_path / "report.pdf", **synth)
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF")
+    assert len(re.findall(rb"/Type /Page\b", data)) == 1 + 3  # overview + one per PTCR
+    fig = plot.ptcr_page(3, **synth)
+    png = plot.save_figure(fig, tmp_path / "p3.png", dpi=40)
+    pdf = plot.save_figure(fig.axes[0], tmp_path / "p3.pdf")
+    plt.close(fig)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert pdf.read_bytes()[:4] == b"%PDF"
+    assert not list(tmp_path.glob(".*.tmp*"))  # atomic writes left no temp files
+
+
+def test_no_scores_page_draws_placeholder(synth: dict) -> None:
+    fig = plot.ptcr_page(2, ptcrs=synth["ptcrs"])
+    assert any("no conflict scores given" in t.get_text() for ax in fig.axes for t in ax.texts)
+    plt.close(fig)
+
+
+def test_bad_inputs(synth: dict, tmp_path: Path) -> None:
+    with pytest.raises(DataNotFoundError, match=r"ptcr_id: 99 not in ptcrs \(ids: \[1, 2, 3\]\)"):
+        plot.ptcr_page(99, ptcrs=synth["ptcrs"])
+    with pytest.raises(SchemaError, match=r"scores: needs columns .*length_km"):
+        plot.km_by_type_chart(pd.DataFrame({"ptcr_id": [1]}), 1)
+    with pytest.raises(SchemaError, match=r"ptcrs: the GeoDataFrame has no CRS"):
+        plot.overview_map(synth["ptcrs"].set_crs(None, allow_override=True))
+    with pytest.raises(SchemaError, match=r"summary: needs columns 'ptcr_id' and "
+                                          r"'conflict_score'"):
+        plot.overview_map(synth["ptcrs"], summary=pd.DataFrame({"a": [1]}))
+    with pytest.raises(CamigeoError, match=r"path: expected a .pdf file name, got 'r.png'"):
+        plot.atlas_report(tmp_path / "r.png", ptcrs=synth["ptcrs"])
+    with pytest.raises(CamigeoError, match=r"path: expected a .png or .pdf file name"):
+        plot.save_figure(plt.figure(), tmp_path / "x.svg")
+    with pytest.raises(CamigeoError, match=r"fig: expected a matplotlib Figure or Axes, got int"):
+        plot.save_figure(3, tmp_path / "x.png")
+    plt.close("all")
+    assert np.isfinite(1.0)
