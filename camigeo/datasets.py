@@ -1,0 +1,365 @@
+"""Bundled data: country borders, PTCRs, species and ranges, linear infrastructure.
+
+The layers live in the repository's ``data/`` folder (shipped inside the wheel as
+``camigeo/_bundled_data``) and are built by ``scripts/build_data.py``. Every loader returns
+a fresh copy in EPSG:4326 that follows ``docs/schema.md``; loading goes through
+:func:`camigeo.io.read_layer`, so the bundled layers pass the same validation as user data.
+
+Important: the PTCR outlines and lists, the species ranges and the infrastructure lines
+are **reconstructions / schematic approximations** (see ``docs/data.md``); replace them with
+official layers through :func:`camigeo.read_layer` whenever you have them.
+
+Where the data is looked up, in order:
+
+1. the folder in the environment variable ``CAMIGEO_DATA_DIR``;
+2. ``camigeo/_bundled_data`` next to this module (installed wheel);
+3. ``<repository>/data`` (editable install or source checkout).
+
+Examples
+--------
+>>> from camigeo import datasets
+>>> datasets.available()[["name", "features"]].head(3)  # doctest: +SKIP
+>>> ptcrs = datasets.load_ptcrs()
+>>> len(ptcrs)
+13
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from ._errors import CamigeoError, DataNotFoundError
+
+__all__ = [
+    "DATA_ENV_VAR",
+    "INFRA_TYPES",
+    "INFRA_STATUSES",
+    "data_dir",
+    "available",
+    "get_path",
+    "describe",
+    "load_ptcrs",
+    "load_species",
+    "load_ranges",
+    "load_infrastructure",
+    "load_borders",
+    "load_countries",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Environment variable that points camigeo to another data folder (same layout).
+DATA_ENV_VAR = "CAMIGEO_DATA_DIR"
+INFRA_TYPES = ("railway", "road", "fence", "border_fence", "pipeline", "canal")
+INFRA_STATUSES = ("existing", "under_construction", "planned")
+
+
+@dataclass(frozen=True)
+class _Entry:
+    folder: str
+    file: str
+    layer: str | None
+    kind: str | None
+    description: str
+
+
+_REGISTRY: dict[str, _Entry] = {
+    "countries": _Entry("borders", "borders.gpkg", "countries", None,
+                        "CAMI range states and neighbours, Natural Earth 1:10m (~1 km)"),
+    "borders": _Entry("borders", "borders.gpkg", "borders", None,
+                      "shared land border per country pair, geodesic length_km"),
+    "ptcr": _Entry("ptcr", "ptcr.gpkg", "ptcr", "ptcr",
+                   "13 PTCRs of the CAMI Work Programme 2026-2032 (RECONSTRUCTION: anchor hulls)"),
+    "species": _Entry("species_ranges", "species.csv", None, None,
+                      "17 CAMI species: CMS/IUCN names, synonyms, appendix, flags"),
+    "ranges": _Entry("species_ranges", "ranges.gpkg", "ranges", "range",
+                     "INDICATIVE species ranges (IUCN schema) from PTCRs and named populations"),
+    "infrastructure": _Entry("infrastructure", "infrastructure.gpkg", "infrastructure",
+                             "infrastructure",
+                             "SCHEMATIC railways/roads and border fences (reported lengths)"),
+}
+
+
+def data_dir() -> Path:
+    """Folder holding the bundled data (see the module docstring for the look-up order).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    DataNotFoundError
+        ``CAMIGEO_DATA_DIR`` points to a missing folder, or no data folder exists.
+    """
+    env = os.environ.get(DATA_ENV_VAR)
+    if env:
+        path = Path(env).expanduser()
+        if not path.is_dir():
+            raise DataNotFoundError(
+                f"{DATA_ENV_VAR}={env!r} is not a folder. Expected a folder laid out like "
+                f"camigeo's data/ (borders/, ptcr/, species_ranges/, infrastructure/); "
+                f"unset the variable to use the bundled data.")
+        return path
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_bundled_data", here.parent / "data"):
+        if (candidate / "ptcr").is_dir():
+            return candidate
+    raise DataNotFoundError(
+        f"no bundled data found next to {here} (looked for _bundled_data/ and ../data/). "
+        f"Reinstall camigeo, or set {DATA_ENV_VAR} to a data folder.")
+
+
+def _entry(name: str) -> _Entry:
+    if not isinstance(name, str) or name not in _REGISTRY:
+        raise DataNotFoundError(f"unknown bundled data set {name!r}; expected one of "
+                                f"{', '.join(_REGISTRY)}.")
+    return _REGISTRY[name]
+
+
+def get_path(name: str) -> Path:
+    """Path of the file holding bundled data set ``name``.
+
+    Parameters
+    ----------
+    name : {"countries", "borders", "ptcr", "species", "ranges", "infrastructure"}
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    DataNotFoundError
+        Unknown name, or the file is missing from the data folder.
+    """
+    entry = _entry(name)
+    path = data_dir() / entry.folder / entry.file
+    if not path.is_file():
+        raise DataNotFoundError(
+            f"bundled data set {name!r}: file {path} is missing. Rebuild it with "
+            f"`python scripts/build_data.py` or point {DATA_ENV_VAR} to a complete folder.")
+    return path
+
+
+def _manifest(folder: str) -> dict[str, Any]:
+    return _read_manifest(str(data_dir() / folder / "MANIFEST.json"))
+
+
+@functools.lru_cache(maxsize=16)
+def _read_manifest(path: str) -> dict[str, Any]:
+    if not Path(path).is_file():
+        return {}
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def _file_meta(name: str) -> dict[str, Any]:
+    entry = _entry(name)
+    for rec in _manifest(entry.folder).get("files", []):
+        if rec.get("file") == entry.file:
+            return rec
+    return {}
+
+
+def _count(name: str) -> int | None:
+    entry, meta = _entry(name), _file_meta(name)
+    if entry.layer is None:
+        return meta.get("rows")
+    return meta.get("layers", {}).get(entry.layer, {}).get("features")
+
+
+def available() -> pd.DataFrame:
+    """List the bundled data sets.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per data set: ``name, description, path, layer, kind, features``
+        (feature or row count from the folder's ``MANIFEST.json``).
+
+    Examples
+    --------
+    >>> "ptcr" in set(available()["name"])
+    True
+    """
+    rows = []
+    for name, entry in _REGISTRY.items():
+        rows.append({"name": name, "description": entry.description,
+                     "path": str(data_dir() / entry.folder / entry.file),
+                     "layer": entry.layer, "kind": entry.kind, "features": _count(name)})
+    out = pd.DataFrame(rows)
+    out["features"] = out["features"].astype("Int64")
+    return out
+
+
+def describe(name: str) -> dict[str, Any]:
+    """Metadata of one bundled data set: description, path, counts, checksum, sources.
+
+    Parameters
+    ----------
+    name : str
+        A name from :func:`available`.
+
+    Returns
+    -------
+    dict
+        Keys ``name, description, path, layer, kind, features, sha256, size_bytes,
+        build_date, crs, sources, readme`` (path of the folder's README.md).
+    """
+    entry = _entry(name)
+    path = get_path(name)
+    meta, manifest = _file_meta(name), _manifest(entry.folder)
+    return {"name": name, "description": entry.description, "path": str(path),
+            "layer": entry.layer, "kind": entry.kind, "features": _count(name),
+            "sha256": meta.get("sha256"), "size_bytes": meta.get("size_bytes"),
+            "build_date": manifest.get("build_date"), "crs": manifest.get("crs"),
+            "sources": manifest.get("sources", []),
+            "readme": str(path.parent / "README.md")}
+
+
+def _read(name: str) -> gpd.GeoDataFrame:
+    """Cached read of a bundled layer; callers must copy before returning it."""
+    entry = _entry(name)
+    return _read_cached(str(get_path(name)), entry.layer, entry.kind)
+
+
+@functools.lru_cache(maxsize=16)
+def _read_cached(path: str, layer: str | None, kind: str | None) -> gpd.GeoDataFrame:
+    from .io import read_layer
+
+    if kind == "range":  # filtering happens in load_ranges
+        return read_layer(path, layer=layer, kind="range", range_filter="none")
+    return read_layer(path, layer=layer, kind=kind)
+
+
+def _as_list(value: str | Iterable[str], param: str) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    try:
+        items = list(value)
+    except TypeError:
+        raise CamigeoError(f"{param}= must be a str or a list of str; got "
+                           f"{type(value).__name__} {value!r}.") from None
+    if not all(isinstance(v, str) for v in items):
+        raise CamigeoError(f"{param}= must be a str or a list of str; got {items!r}.")
+    return items
+
+
+def _check_values(values: list[str], allowed: tuple[str, ...], param: str) -> None:
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        raise CamigeoError(f"{param}={bad[0]!r} is not a known value; expected one of "
+                           f"{', '.join(allowed)}.")
+
+
+def load_ptcrs() -> gpd.GeoDataFrame:
+    """The 13 Priority Transboundary Conservation Regions (reconstructed outlines).
+
+    Returns
+    -------
+    GeoDataFrame
+        ``ptcr`` schema (docs/schema.md), EPSG:4326, sorted by ``ptcr_id``.
+    """
+    return _read("ptcr").copy()
+
+
+def load_species() -> pd.DataFrame:
+    """The 17 CAMI species table (same as :func:`camigeo.species.species_table`)."""
+    from .species import species_table
+
+    return species_table()
+
+
+def load_ranges(species: str | Iterable[str] | None = None, *,
+                range_filter: str = "default",
+                presence: Iterable[int] | None = None,
+                origin: Iterable[int] | None = None,
+                seasonal: Iterable[int] | None = None) -> gpd.GeoDataFrame:
+    """Indicative species range polygons in the IUCN schema.
+
+    Parameters
+    ----------
+    species : str or list of str, optional
+        Common, CMS, IUCN or synonym names (resolved by
+        :func:`camigeo.species.resolve_species`); ``None`` keeps all 17 species.
+    range_filter : {"default", "kba", "strict", "optimistic", "none"}
+        IUCN code preset (default presence {1,2}, origin {1,2,6}, seasonal {1,2,3,4}).
+    presence, origin, seasonal : collection of int, optional
+        Override one field of the preset, e.g. ``presence=[1, 5]``.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``range`` schema, ``sci_name`` = CMS name. Empty (same columns) when no polygon
+        passes the filter.
+
+    Raises
+    ------
+    UnknownSpeciesError
+        A species name does not resolve; the message suggests close names.
+    CamigeoError
+        Bad filter preset or codes.
+    """
+    from .species import resolve_species
+    from .validate import filter_ranges
+
+    gdf = _read("ranges")
+    gdf = filter_ranges(gdf, preset=range_filter, presence=presence, origin=origin,
+                        seasonal=seasonal)
+    if species is not None:
+        names = [resolve_species(s) for s in _as_list(species, "species")]
+        gdf = gdf[gdf["sci_name"].isin(names)]
+    return gdf.copy()
+
+
+def load_infrastructure(infra_type: str | Iterable[str] | None = None,
+                        status: str | Iterable[str] | None = None) -> gpd.GeoDataFrame:
+    """Schematic linear infrastructure (railways, roads, border fences).
+
+    Parameters
+    ----------
+    infra_type : str or list of str, optional
+        Keep only these of railway, road, fence, border_fence, pipeline, canal.
+    status : str or list of str, optional
+        Keep only these of existing, under_construction, planned.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``infrastructure`` schema, EPSG:4326, sorted by ``infra_id``.
+
+    Raises
+    ------
+    CamigeoError
+        Unknown ``infra_type`` or ``status`` value.
+    """
+    gdf = _read("infrastructure")
+    if infra_type is not None:
+        types = _as_list(infra_type, "infra_type")
+        _check_values(types, INFRA_TYPES, "infra_type")
+        gdf = gdf[gdf["infra_type"].isin(types)]
+    if status is not None:
+        statuses = _as_list(status, "status")
+        _check_values(statuses, INFRA_STATUSES, "status")
+        gdf = gdf[gdf["status"].isin(statuses)]
+    return gdf.copy()
+
+
+def load_borders() -> gpd.GeoDataFrame:
+    """Shared land border of each pair of bundled countries (MultiLineString, ``length_km``)."""
+    return _read("borders").copy()
+
+
+def load_countries() -> gpd.GeoDataFrame:
+    """CAMI range states and neighbours (``iso3``, ``iso_n3``, ``name``), Natural Earth 1:10m."""
+    return _read("countries").copy()
