@@ -1,1 +1,63 @@
-"""Circuit-theory connectivity compatible with Circuitscape (work in progress)."""
+"""Circuit-theory connectivity compatible with Circuitscape 5 (Circuitscape.jl).
+
+Raster and network scenarios (pairwise, one-to-all, all-to-one, advanced), current and
+voltage maps, Circuitscape ``.ini`` files (:func:`run_ini`), pinch points and link
+centrality (Linkage Mapper). See ``docs/circuit.md``.
+
+Examples
+--------
+>>> import numpy as np
+>>> from camigeo import Raster
+>>> from camigeo.circuit import pairwise_resistance
+>>> res = Raster.from_array(np.ones((1, 2)))
+>>> pairwise_resistance(res, np.array([[1, 2]]), four_neighbors=True).loc[1, 2]
+np.float64(1.0)
+"""
+
+from __future__ import annotations
+
+from .engine import Focal, GridOptions
+from .graph import CircuitGraph, build_graph, conductance_grid, graph_from_edges, node_map
+from .ini import read_grid, read_ini, run_ini, write_grid
+from .modes import (
+    CircuitResult,
+    advanced,
+    all_to_one,
+    current_map,
+    network_currents,
+    network_resistance,
+    one_to_all,
+    pairwise_resistance,
+)
+from .pinch import PinchPointResult, link_centrality, pinch_points
+from .solve import Factor, available_solvers, factorize, pair_resistances, solve_pair_batch
+
+__all__ = [
+    "CircuitGraph",
+    "CircuitResult",
+    "Factor",
+    "Focal",
+    "GridOptions",
+    "PinchPointResult",
+    "advanced",
+    "all_to_one",
+    "available_solvers",
+    "build_graph",
+    "conductance_grid",
+    "current_map",
+    "factorize",
+    "graph_from_edges",
+    "link_centrality",
+    "network_currents",
+    "network_resistance",
+    "node_map",
+    "one_to_all",
+    "pair_resistances",
+    "pairwise_resistance",
+    "pinch_points",
+    "read_grid",
+    "read_ini",
+    "run_ini",
+    "solve_pair_batch",
+    "write_grid",
+]

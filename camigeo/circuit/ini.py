@@ -120,7 +120,8 @@ def read_ini(path: str | os.PathLike[str]) -> dict[str, str]:
 
 def _check_options(cfg: dict[str, str], path: Path) -> None:
     problems = []
-    unknown = sorted(k for k in cfg if k not in SUPPORTED_KEYS and k not in _IGNORED_KEYS)
+    unknown = sorted(k for k in cfg if k not in SUPPORTED_KEYS and k not in _IGNORED_KEYS
+                     and not k.startswith("_"))
     if unknown:
         logger.info("%s: ignoring unknown INI keys %s", path, ", ".join(unknown))
     for key in ("use_reclass_table", "compress_grids", "write_as_tif",
@@ -401,8 +402,8 @@ class _Ctx:
         return p
 
 
-def run_ini(path: str | os.PathLike[str], *, output_dir: str | os.PathLike[str] | None = None
-            ) -> dict[str, Any]:
+def run_ini(path: str | os.PathLike[str], *, output_dir: str | os.PathLike[str] | None = None,
+            solver: str | None = None) -> dict[str, Any]:
     """Run a Circuitscape ``.ini`` file and write Circuitscape's output files.
 
     Relative paths in the INI are resolved against the current directory first, then the
@@ -414,6 +415,9 @@ def run_ini(path: str | os.PathLike[str], *, output_dir: str | os.PathLike[str] 
         The ``.ini`` file.
     output_dir : path-like, optional
         Write outputs here (same file names) instead of where ``output_file`` points.
+    solver : {"auto", "cholmod", "splu", "cg+amg"}, optional
+        Override the INI's solver (INI ``cg+amg`` -> CG+AMG, ``cholmod`` and the other
+        direct solvers -> ``"auto"``, i.e. CHOLMOD when installed, else SuperLU).
 
     Returns
     -------
@@ -428,6 +432,8 @@ def run_ini(path: str | os.PathLike[str], *, output_dir: str | os.PathLike[str] 
     ini = Path(path)
     cfg = read_ini(ini)
     _check_options(cfg, ini)
+    if solver is not None:
+        cfg["_solver_override"] = solver
     ctx = _Ctx(ini, cfg, Path(output_dir) if output_dir is not None else None)
     if cfg.get("data_type", "raster").strip().lower() == "network":
         res = _run_network(ctx)
@@ -438,6 +444,8 @@ def run_ini(path: str | os.PathLike[str], *, output_dir: str | os.PathLike[str] 
 
 
 def _solver(cfg: dict[str, str]) -> str:
+    if "_solver_override" in cfg:
+        return cfg["_solver_override"]
     s = cfg.get("solver", "cg+amg").strip().lower()
     return "cg+amg" if s in ("cg+amg", "amg") else "auto"
 

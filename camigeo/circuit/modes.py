@@ -1,0 +1,604 @@
+"""In-memory Circuitscape API: rasters and GeoDataFrames in, tables and rasters out.
+
+All functions share Circuitscape's graph rules (see :mod:`camigeo.circuit.graph`) and its
+conventions: resistances of pairs that cannot be solved are -1, maps are per cell (every
+cell of a merged node gets the node's value, cells that are not nodes get 0).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._errors import CamigeoError
+from ..raster import Raster, as_raster
+from .engine import Focal, GridOptions, advanced_grid, one_to_all_grid, pairwise_grid
+from .graph import conductance_grid, graph_from_edges
+from .engine import pairwise_network, advanced_network
+
+__all__ = [
+    "CircuitResult",
+    "pairwise_resistance",
+    "current_map",
+    "one_to_all",
+    "all_to_one",
+    "advanced",
+    "network_resistance",
+    "network_currents",
+]
+
+logger = logging.getLogger(__name__)
+
+RasterLike = Raster | str | os.PathLike[str]
+
+
+@dataclass
+class CircuitResult:
+    """Result of a raster circuit run.
+
+    Attributes
+    ----------
+    resistances : pandas.DataFrame or pandas.Series or None
+        Pairwise: square DataFrame (ids x ids, ohm, -1 = not solved). One-to-all: Series
+        ``R_k`` per id. All-to-one: Series of 0 (solved) / -1 (not solved).
+    cumulative : Raster or None
+        Sum of the current maps (amperes).
+    maximum : Raster or None
+        Cell-wise maximum of the current maps.
+    currents, voltages : dict
+        Per-pair (key ``(a, b)``) or per-id (key ``k``) maps when asked for.
+    """
+
+    resistances: Any = None
+    cumulative: Raster | None = None
+    maximum: Raster | None = None
+    currents: dict[Any, Raster] = field(default_factory=dict)
+    voltages: dict[Any, Raster] = field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------- inputs
+def _conductance(resistance: RasterLike, *, is_conductance: bool, mask: RasterLike | None,
+                 name: str = "resistance") -> tuple[Raster, np.ndarray]:
+    r = as_raster(resistance, name=name)
+    valid = r.valid
+    if mask is not None:
+        m = as_raster(mask, name="mask")
+        if m.shape != r.shape:
+            raise CamigeoError(f"mask has shape {m.shape} but {name} has {r.shape}; they "
+                               f"must be on the same grid.")
+        mv = m.masked_float()
+        valid = valid & ~np.isnan(mv) & (np.nan_to_num(mv, nan=0.0) > 0)
+    vals = r.masked_float()
+    nan_inside = np.isnan(vals) & r.valid
+    if nan_inside.any():
+        raise CamigeoError(f"{name}: {int(nan_inside.sum())} cell(s) are NaN but not nodata.")
+    g = conductance_grid(np.nan_to_num(vals, nan=0.0), valid, is_resistance=not is_conductance,
+                         name=name)
+    return r, g
+
+
+def _int_grid(obj: Any, ref: Raster, name: str) -> np.ndarray:
+    """Integer id grid from a Raster, a 2-D array or a GeoDataFrame (rasterised)."""
+    if obj is None:
+        return None  # type: ignore[return-value]
+    try:
+        import geopandas as gpd
+    except ImportError:  # pragma: no cover
+        gpd = None
+    if gpd is not None and isinstance(obj, gpd.GeoDataFrame):
+        return _rasterize_ids(obj, ref, name)
+    if isinstance(obj, (Raster, str, os.PathLike)):
+        r = as_raster(obj, name=name)
+        arr = r.masked_float()
+    else:
+        arr = np.asarray(obj, dtype=np.float64)
+    if arr.shape != ref.shape:
+        raise CamigeoError(f"{name} has shape {arr.shape} but the resistance grid has "
+                           f"{ref.shape}; give them on the same grid.")
+    arr = np.where(np.isnan(arr), 0, arr)
+    return arr.astype(np.int64)
+
+
+def _rasterize_ids(gdf: Any, ref: Raster, name: str, id_column: str | None = None
+                   ) -> np.ndarray:
+    from rasterio.features import rasterize
+
+    col = id_column or next((c for c in ("id", "core_id", "focal_id", "node_id")
+                             if c in gdf.columns), None)
+    if col is None:
+        raise CamigeoError(f"{name}: GeoDataFrame needs an integer id column (one of id, "
+                           f"core_id, focal_id, node_id); columns are {list(gdf.columns)}.")
+    if ref.crs is not None and gdf.crs is not None and gdf.crs != ref.crs:
+        gdf = gdf.to_crs(ref.crs)
+    out = np.zeros(ref.shape, dtype=np.int64)
+    for geom, fid in zip(gdf.geometry, gdf[col], strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        if geom.geom_type in ("Point", "MultiPoint"):
+            pts = [geom] if geom.geom_type == "Point" else list(geom.geoms)
+            for p in pts:
+                rr, cc = ref.rowcol(p.x, p.y)
+                rr, cc = int(np.asarray(rr)), int(np.asarray(cc))
+                if 0 <= rr < ref.height and 0 <= cc < ref.width:
+                    out[rr, cc] = int(fid)
+                else:
+                    logger.warning("%s: point id %s lies outside the grid", name, fid)
+        else:
+            burn = rasterize([(geom, 1)], out_shape=ref.shape, transform=ref.transform,
+                             fill=0, all_touched=False, dtype="uint8")
+            out[burn == 1] = int(fid)
+    return out
+
+
+def _focal(focal: Any, ref: Raster, id_column: str | None = None) -> Focal:
+    """Focal nodes from an id grid, GeoDataFrame, or an ``(n, 3)`` array of id, x, y."""
+    try:
+        import geopandas as gpd
+
+        is_gdf = isinstance(focal, gpd.GeoDataFrame)
+    except ImportError:  # pragma: no cover
+        is_gdf = False
+    cells: dict[int, tuple[list[int], list[int]]] = {}
+    if is_gdf:
+        grid = _rasterize_ids(focal, ref, "focal", id_column)
+        col = id_column or next(c for c in ("id", "core_id", "focal_id", "node_id")
+                                if c in focal.columns)
+        for fid in focal[col]:
+            cells.setdefault(int(fid), ([], []))
+    else:
+        arr = focal if isinstance(focal, (Raster, str, os.PathLike)) else np.asarray(focal)
+        if not isinstance(arr, np.ndarray) or arr.ndim == 2 and arr.shape == ref.shape:
+            grid = _int_grid(arr, ref, "focal")
+        elif arr.ndim == 2 and arr.shape[1] == 3:
+            grid = None
+            for fid, x, y in arr:
+                rr, cc = ref.rowcol(x, y)
+                rr, cc = int(np.asarray(rr)), int(np.asarray(cc))
+                ent = cells.setdefault(int(fid), ([], []))
+                if 0 <= rr < ref.height and 0 <= cc < ref.width:
+                    ent[0].append(rr)
+                    ent[1].append(cc)
+                else:
+                    import warnings
+
+                    from .._errors import CamigeoWarning
+                    msg = f"focal point {int(fid)} at ({x}, {y}) lies outside the grid; -1."
+                    logger.warning(msg)
+                    warnings.warn(msg, CamigeoWarning, stacklevel=3)
+        else:
+            raise CamigeoError(
+                f"focal: expected an id raster/array of shape {ref.shape}, a GeoDataFrame "
+                f"with an id column, or an (n, 3) array of id, x, y; got shape "
+                f"{getattr(arr, 'shape', None)}."
+            )
+    if grid is not None:
+        rr, cc = np.nonzero(grid > 0)
+        for fid, r0, c0 in zip(grid[rr, cc].tolist(), rr.tolist(), cc.tolist(), strict=True):
+            ent = cells.setdefault(int(fid), ([], []))
+            ent[0].append(r0)
+            ent[1].append(c0)
+    cells = {k: v for k, v in cells.items() if k >= 0}
+    ids = sorted(cells)
+    if len(ids) < 1:
+        raise CamigeoError("focal: no focal nodes found (ids must be positive integers).")
+    return Focal(ids, {k: (np.array(v[0], dtype=np.int64), np.array(v[1], dtype=np.int64))
+                       for k, v in cells.items()})
+
+
+def _include(ids: list[int], include_pairs: Any, exclude_pairs: Any) -> np.ndarray | None:
+    if include_pairs is None and exclude_pairs is None:
+        return None
+    if include_pairs is not None and exclude_pairs is not None:
+        raise CamigeoError("give include_pairs or exclude_pairs, not both.")
+    mode = "include" if include_pairs is not None else "exclude"
+    pairs = include_pairs if include_pairs is not None else exclude_pairs
+    k = len(ids)
+    inc = np.full((k, k), mode == "exclude")
+    pos = {v: i for i, v in enumerate(ids)}
+    for a, b in pairs:
+        if a in pos and b in pos:
+            inc[pos[a], pos[b]] = inc[pos[b], pos[a]] = mode == "include"
+    return inc
+
+
+def _opts(four_neighbors: bool, avg_resistances: bool, solver: str, **kw: Any) -> GridOptions:
+    return GridOptions(four_neighbors=four_neighbors, avg_resistances=avg_resistances,
+                       solver=solver, **kw)
+
+
+def _collect(ref: Raster, store: CircuitResult, per_map: bool, volt: bool):
+    def sink(kind: str, label: str, grid: np.ndarray) -> None:
+        parts = label.split("_")
+        key: Any = tuple(int(p) for p in parts) if len(parts) == 2 else int(parts[0])
+        r = ref.with_array(grid, nodata=None)
+        if kind == "cur" and per_map:
+            store.currents[key] = r
+        elif kind == "volt" and volt:
+            store.voltages[key] = r
+    return sink
+
+
+# ----------------------------------------------------------------------------- API
+def pairwise_resistance(
+    resistance: RasterLike,
+    focal: Any,
+    *,
+    is_conductance: bool = False,
+    four_neighbors: bool = False,
+    avg_resistances: bool = False,
+    polygons: Any = None,
+    mask: RasterLike | None = None,
+    include_pairs: list[tuple[int, int]] | None = None,
+    exclude_pairs: list[tuple[int, int]] | None = None,
+    solver: str = "auto",
+) -> pd.DataFrame:
+    """Effective resistance between every pair of focal nodes (Circuitscape pairwise).
+
+    Parameters
+    ----------
+    resistance : Raster or path
+        Resistance per cell (ohm; or conductance with ``is_conductance=True``). Nodata
+        cells are removed; a resistance of 0, negative values and NaN raise.
+    focal : Raster, 2-D array, GeoDataFrame or (n, 3) array
+        Focal node ids (> 0); an id covering several cells is a focal region.
+    is_conductance : bool, default False
+    four_neighbors : bool, default False
+        4-neighbour graph (otherwise 8).
+    avg_resistances : bool, default False
+        Edge weight from the mean resistance instead of the mean conductance.
+    polygons : Raster, array or GeoDataFrame, optional
+        Short-circuit regions (ids > 0).
+    mask : Raster or path, optional
+        Cells where the mask is not > 0 are removed.
+    include_pairs, exclude_pairs : list of (id, id), optional
+    solver : {"auto", "cholmod", "splu", "cg+amg"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Square matrix (index and columns = ids), -1 for pairs that are disconnected,
+        excluded or on nodata (with a :class:`~camigeo.CamigeoWarning`).
+    """
+    return current_map(resistance, focal, is_conductance=is_conductance,
+                       four_neighbors=four_neighbors, avg_resistances=avg_resistances,
+                       polygons=polygons, mask=mask, include_pairs=include_pairs,
+                       exclude_pairs=exclude_pairs, solver=solver, cumulative=False
+                       ).resistances
+
+
+def current_map(
+    resistance: RasterLike,
+    focal: Any,
+    *,
+    is_conductance: bool = False,
+    four_neighbors: bool = False,
+    avg_resistances: bool = False,
+    polygons: Any = None,
+    mask: RasterLike | None = None,
+    include_pairs: list[tuple[int, int]] | None = None,
+    exclude_pairs: list[tuple[int, int]] | None = None,
+    solver: str = "auto",
+    cumulative: bool = True,
+    maximum: bool = False,
+    pair_maps: bool = False,
+    voltage_maps: bool = False,
+) -> CircuitResult:
+    """Pairwise run with current (and voltage) maps.
+
+    Each pair ``(a, b)``, ``a < b``, is solved with 1 A entering at ``b`` and leaving at
+    ``a`` (``v_a = 0``). A cell's current is ``max(inflow, outflow)`` of its node.
+    Parameters as :func:`pairwise_resistance`, plus:
+
+    Parameters
+    ----------
+    cumulative : bool, default True
+        Sum of all pair current maps.
+    maximum : bool, default False
+        Cell-wise maximum over pairs.
+    pair_maps, voltage_maps : bool, default False
+        Keep every pair's current / voltage map (memory: one grid per pair).
+
+    Returns
+    -------
+    CircuitResult
+    """
+    ref, g = _conductance(resistance, is_conductance=is_conductance, mask=mask)
+    poly = _int_grid(polygons, ref, "polygons") if polygons is not None else None
+    f = _focal(focal, ref)
+    inc = _include(f.ids, include_pairs, exclude_pairs)
+    want_cur = cumulative or maximum or pair_maps
+    opts = _opts(four_neighbors, avg_resistances, solver, write_cur_maps=want_cur,
+                 write_volt_maps=voltage_maps, write_max=maximum)
+    store = CircuitResult()
+    R, cum, mx = pairwise_grid(g, poly, f, include=inc, opts=opts,
+                               sink=_collect(ref, store, pair_maps, voltage_maps))
+    store.resistances = pd.DataFrame(R, index=pd.Index(f.ids, name="id"),
+                                     columns=pd.Index(f.ids, name="id"))
+    if cum is not None and cumulative:
+        store.cumulative = ref.with_array(cum, nodata=None)
+    if mx is not None:
+        store.maximum = ref.with_array(mx, nodata=None)
+    return store
+
+
+def _one_all(resistance, focal, all_to_one_flag, *, strengths, is_conductance,
+             four_neighbors, avg_resistances, polygons, mask, include_pairs, solver,
+             maps, voltage_maps) -> CircuitResult:
+    ref, g = _conductance(resistance, is_conductance=is_conductance, mask=mask)
+    poly = _int_grid(polygons, ref, "polygons") if polygons is not None else None
+    f = _focal(focal, ref)
+    inc = _include(f.ids, include_pairs, None)
+    opts = _opts(four_neighbors, avg_resistances, solver, write_cur_maps=maps,
+                 write_volt_maps=voltage_maps)
+    store = CircuitResult()
+    vals, cum, _ = one_to_all_grid(g, poly, f, strengths=dict(strengths or {}), include=inc,
+                                   all_to_one=all_to_one_flag, opts=opts,
+                                   sink=_collect(ref, store, maps, voltage_maps))
+    store.resistances = pd.Series(vals, index=pd.Index(f.ids, name="id"),
+                                  name="status" if all_to_one_flag else "resistance")
+    if cum is not None:
+        store.cumulative = ref.with_array(cum, nodata=None)
+    return store
+
+
+def one_to_all(
+    resistance: RasterLike,
+    focal: Any,
+    *,
+    strengths: dict[int, float] | None = None,
+    is_conductance: bool = False,
+    four_neighbors: bool = False,
+    avg_resistances: bool = False,
+    polygons: Any = None,
+    mask: RasterLike | None = None,
+    include_pairs: list[tuple[int, int]] | None = None,
+    solver: str = "auto",
+    maps: bool = True,
+    voltage_maps: bool = False,
+) -> CircuitResult:
+    """One-to-all: ``strength_k`` A into focal node ``k``, all other focal nodes grounded.
+
+    ``R_k = v_k / strength_k`` (ohm), -1 when ``k`` is on nodata or no ground is reachable.
+    With ``include_pairs`` only the included partners of ``k`` are grounded.
+    Other parameters as :func:`current_map`; ``strengths`` maps id -> amperes (default 1).
+
+    Returns
+    -------
+    CircuitResult
+        ``resistances`` is a Series by id; ``currents`` per id when ``maps``.
+    """
+    return _one_all(resistance, focal, False, strengths=strengths,
+                    is_conductance=is_conductance, four_neighbors=four_neighbors,
+                    avg_resistances=avg_resistances, polygons=polygons, mask=mask,
+                    include_pairs=include_pairs, solver=solver, maps=maps,
+                    voltage_maps=voltage_maps)
+
+
+def all_to_one(
+    resistance: RasterLike,
+    focal: Any,
+    *,
+    strengths: dict[int, float] | None = None,
+    is_conductance: bool = False,
+    four_neighbors: bool = False,
+    avg_resistances: bool = False,
+    polygons: Any = None,
+    mask: RasterLike | None = None,
+    include_pairs: list[tuple[int, int]] | None = None,
+    solver: str = "auto",
+    maps: bool = True,
+    voltage_maps: bool = False,
+) -> CircuitResult:
+    """All-to-one: focal node ``k`` is the only ground, all others inject current.
+
+    ``resistances`` is a placeholder Series (0 = solved, -1 = not), as in Circuitscape;
+    the maps are the result. Parameters as :func:`one_to_all`.
+
+    Returns
+    -------
+    CircuitResult
+    """
+    return _one_all(resistance, focal, True, strengths=strengths,
+                    is_conductance=is_conductance, four_neighbors=four_neighbors,
+                    avg_resistances=avg_resistances, polygons=polygons, mask=mask,
+                    include_pairs=include_pairs, solver=solver, maps=maps,
+                    voltage_maps=voltage_maps)
+
+
+def advanced(
+    resistance: RasterLike,
+    sources: RasterLike | np.ndarray,
+    grounds: RasterLike | np.ndarray,
+    *,
+    grounds_are_resistances: bool = True,
+    direct_grounds: bool = False,
+    unit_currents: bool = False,
+    remove_src_or_gnd: str = "keepall",
+    is_conductance: bool = False,
+    four_neighbors: bool = False,
+    avg_resistances: bool = False,
+    polygons: Any = None,
+    mask: RasterLike | None = None,
+    solver: str = "auto",
+) -> CircuitResult:
+    """Advanced mode: current sources and grounds given per cell.
+
+    Parameters
+    ----------
+    resistance : Raster or path
+    sources : Raster, path or array
+        Amperes injected per cell (nodata/0 = none); summed per node.
+    grounds : Raster, path or array
+        Per cell: resistance to ground (ohm, 0 = direct ground) when
+        ``grounds_are_resistances``, otherwise conductance (siemens); nodata = none.
+    direct_grounds : bool, default False
+        Every ground becomes a direct ground (0 V).
+    unit_currents : bool, default False
+        Every source injects 1 A.
+    remove_src_or_gnd : {"keepall", "rmvsrc", "rmvgnd", "rmvall"}
+        Rule for nodes that are both source and ground.
+    Other parameters as :func:`current_map`.
+
+    Returns
+    -------
+    CircuitResult
+        ``currents[0]`` and ``voltages[0]`` hold the current and voltage maps.
+    """
+    ref, g = _conductance(resistance, is_conductance=is_conductance, mask=mask)
+    poly = _int_grid(polygons, ref, "polygons") if polygons is not None else None
+
+    def grid(obj: Any, name: str) -> np.ndarray:
+        if isinstance(obj, (Raster, str, os.PathLike)):
+            arr = as_raster(obj, name=name).masked_float()
+        else:
+            arr = np.asarray(obj, dtype=np.float64)
+        if arr.shape != ref.shape:
+            raise CamigeoError(f"{name} has shape {arr.shape}, resistance has {ref.shape}.")
+        return arr
+
+    src = np.nan_to_num(grid(sources, "sources"), nan=0.0)
+    if unit_currents:
+        src = np.where(src != 0, 1.0, 0.0)
+    from .ini import _ground_conductance
+
+    gg = _ground_conductance(grid(grounds, "grounds"), grounds_are_resistances, direct_grounds)
+    vgrid, cgrid, ok = advanced_grid(g, poly, src, gg, policy=remove_src_or_gnd,
+                                     opts=_opts(four_neighbors, avg_resistances, solver))
+    if not ok:
+        raise CamigeoError("advanced: no connected component has both a source and a "
+                           "ground, so nothing can be solved. Check sources/grounds overlap "
+                           "valid (non-nodata) cells.")
+    out = CircuitResult()
+    out.currents[0] = ref.with_array(cgrid, nodata=None)
+    out.voltages[0] = ref.with_array(vgrid, nodata=None)
+    out.cumulative = out.currents[0]
+    return out
+
+
+# ----------------------------------------------------------------------------- network
+def _graph_from(G: Any, weight: str, is_conductance: bool):
+    try:
+        import networkx as nx
+
+        is_nx = isinstance(G, nx.Graph)
+    except ImportError:  # pragma: no cover
+        is_nx = False
+    if is_nx:
+        if G.is_directed():
+            G = G.to_undirected()
+        rows = []
+        for u, v, d in G.edges(data=True):
+            if weight not in d:
+                raise CamigeoError(f"network: edge ({u}, {v}) has no '{weight}' attribute; "
+                                   f"pass weight= naming the resistance attribute.")
+            rows.append((u, v, float(d[weight])))
+        nodes = list(G.nodes)
+    else:
+        df = pd.DataFrame(G)
+        if df.shape[1] < 3:
+            raise CamigeoError("network: edge list needs three columns (i, j, value).")
+        rows = list(df.iloc[:, :3].itertuples(index=False, name=None))
+        nodes = sorted({r[0] for r in rows} | {r[1] for r in rows})
+    lab = {n: k for k, n in enumerate(nodes)}
+    i = np.array([lab[r[0]] for r in rows], dtype=np.int64)
+    j = np.array([lab[r[1]] for r in rows], dtype=np.int64)
+    val = np.array([r[2] for r in rows], dtype=np.float64)
+    graph = graph_from_edges(np.concatenate([i, np.arange(len(nodes))]),
+                             np.concatenate([j, np.arange(len(nodes))]),
+                             np.concatenate([val, np.ones(len(nodes))]),
+                             is_resistance=not is_conductance)
+    # node_ids are positions 0..n-1 (self-loops added above only register isolated nodes)
+    return graph, nodes
+
+
+def network_resistance(
+    G: Any,
+    focal: list[Any] | None = None,
+    *,
+    weight: str = "resistance",
+    is_conductance: bool = False,
+    solver: str = "auto",
+) -> pd.DataFrame:
+    """Effective resistances between nodes of a graph (Circuitscape network mode).
+
+    Parameters
+    ----------
+    G : networkx.Graph or edge list
+        Edges carry a resistance (ohm) in ``weight`` (or a conductance with
+        ``is_conductance=True``); an edge list is ``(i, j, value)`` rows.
+    focal : list, optional
+        Nodes to compare (default: all nodes).
+    weight : str, default "resistance"
+    is_conductance : bool, default False
+    solver : str
+
+    Returns
+    -------
+    pandas.DataFrame
+        Square matrix of effective resistances (ohm), -1 for disconnected pairs.
+    """
+    graph, nodes = _graph_from(G, weight, is_conductance)
+    focal = list(nodes) if focal is None else list(focal)
+    pos = {n: k for k, n in enumerate(nodes)}
+    missing = [f for f in focal if f not in pos]
+    if missing:
+        raise CamigeoError(f"network_resistance: focal node(s) {missing} are not in the graph.")
+    R, _ = pairwise_network(graph, [pos[f] for f in focal], solver=solver)
+    return pd.DataFrame(R, index=pd.Index(focal, name="node"), columns=pd.Index(focal,
+                                                                               name="node"))
+
+
+def network_currents(
+    G: Any,
+    sources: dict[Any, float],
+    grounds: dict[Any, float],
+    *,
+    weight: str = "resistance",
+    is_conductance: bool = False,
+    grounds_are_resistances: bool = True,
+    remove_src_or_gnd: str = "keepall",
+    solver: str = "auto",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Advanced mode on a graph: node voltages/currents and branch currents.
+
+    Parameters
+    ----------
+    G : networkx.Graph or edge list
+    sources : dict
+        Node -> injected amperes.
+    grounds : dict
+        Node -> resistance to ground (ohm, 0 = direct) or conductance (siemens).
+    Other parameters as :func:`network_resistance`.
+
+    Returns
+    -------
+    (nodes, branches) : tuple of pandas.DataFrame
+        ``nodes``: columns node, voltage (V), current (A); ``branches``: columns
+        node_i, node_j, current (A, absolute).
+    """
+    graph, nodes = _graph_from(G, weight, is_conductance)
+    pos = {n: k for k, n in enumerate(nodes)}
+    s = np.zeros(len(nodes))
+    for k, v in sources.items():
+        if k not in pos:
+            raise CamigeoError(f"network_currents: source node {k!r} is not in the graph.")
+        s[pos[k]] += float(v)
+    graw = np.full(len(nodes), np.nan)
+    for k, v in grounds.items():
+        if k not in pos:
+            raise CamigeoError(f"network_currents: ground node {k!r} is not in the graph.")
+        graw[pos[k]] = float(v)
+    from .ini import _ground_conductance
+
+    gg = _ground_conductance(graw, grounds_are_resistances, False)
+    v, nc, bc = advanced_network(graph, s, gg, policy=remove_src_or_gnd, solver=solver)
+    i, j, _ = graph.edges()
+    node_df = pd.DataFrame({"node": nodes, "voltage": v, "current": nc})
+    br = pd.DataFrame({"node_i": [nodes[a] for a in i], "node_j": [nodes[b] for b in j],
+                       "current": np.abs(bc)})
+    return node_df, br
