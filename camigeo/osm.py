@@ -140,6 +140,15 @@ def _to_infrastructure(ways: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
+def _pbf_exception() -> type[Exception]:
+    """pyrosm's base error for unreadable files (OSError when this pyrosm has none)."""
+    try:
+        from pyrosm.exceptions import PBFException
+    except ImportError:  # pragma: no cover - older pyrosm
+        return OSError
+    return PBFException
+
+
 def read_osm(pbf_path: str | os.PathLike[str], *,
              bbox: Sequence[float] | None = None) -> gpd.GeoDataFrame:
     """Read railways, roads, fences, pipelines and canals from an OSM PBF extract.
@@ -179,11 +188,16 @@ def read_osm(pbf_path: str | os.PathLike[str], *,
     pyrosm = import_optional("pyrosm", extra="osm", purpose="read_osm")
     tags = [*OSM_TAG_MAP, "name", "construction", "proposed"]
     try:
-        osm = pyrosm.OSM(str(path), bounding_box=box)
-        ways = osm.get_data_by_custom_criteria(
-            custom_filter={k: list(v) for k, v in OSM_TAG_MAP.items()}, filter_type="keep",
-            tags_as_columns=tags, keep_nodes=False, keep_ways=True, keep_relations=False)
-    except (OSError, ValueError, RuntimeError, KeyError) as exc:
+        with warnings.catch_warnings():
+            # pyrosm's own "no data" notice; read_osm warns below with the file name
+            warnings.filterwarnings("ignore", message="Could not find any OSM data",
+                                    category=UserWarning)
+            osm = pyrosm.OSM(str(path), bounding_box=box)
+            ways = osm.get_data_by_custom_criteria(
+                custom_filter={k: list(v) for k, v in OSM_TAG_MAP.items()},
+                filter_type="keep", tags_as_columns=tags, keep_nodes=False, keep_ways=True,
+                keep_relations=False)
+    except (_pbf_exception(), OSError, ValueError, RuntimeError, KeyError) as exc:
         raise CamigeoError(f"{path}: pyrosm could not read it as an OSM PBF ({exc}).") from exc
     out = None if ways is None or len(ways) == 0 else _to_infrastructure(ways)
     if out is None or len(out) == 0:
