@@ -172,6 +172,7 @@ def proportion_interval(k: np.ndarray, n: np.ndarray, *, confidence: float = 0.9
             centre = (p + z**2 / (2 * n)) / denom
             half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
             lo, hi = np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+            lo, hi = np.where(k == 0, 0.0, lo), np.where(k == n, 1.0, hi)  # exact ends
         elif method == "clopper-pearson":
             lo = np.where(k > 0, stats.beta.ppf(alpha / 2, k, n - k + 1), 0.0)
             hi = np.where(k < n, stats.beta.ppf(1 - alpha / 2, k + 1, n - k), 1.0)
