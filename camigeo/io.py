@@ -143,6 +143,7 @@ def read_layer(
     seasonal: Collection[int] | None = None,
     columns: Sequence[str] | None = None,
     bbox: tuple[float, float, float, float] | None = None,
+    where: str | None = None,
     require_metric: bool = False,
 ) -> gpd.GeoDataFrame:
     """Read a vector layer, validate it and normalize it to the camigeo schema.
@@ -171,6 +172,10 @@ def read_layer(
         Read only these attribute columns (schema columns of ``kind`` are always read).
     bbox : (minx, miny, maxx, maxy), optional
         Keep features intersecting this box, in the layer's own CRS.
+    where : str, optional
+        SQL ``WHERE`` clause evaluated by GDAL while reading (e.g.
+        ``"binomial = 'Saiga tatarica'"`` to pull one species from a global IUCN file; use
+        the column names as they are in the file). Not available for GeoParquet.
     require_metric : bool, default False
         Refuse layers whose CRS is not projected in metres.
 
@@ -204,18 +209,22 @@ def read_layer(
             raise DataNotFoundError(f"{path}: a GeoParquet file has one layer ({path.stem!r}); "
                                     f"got layer={layer!r}.")
         source = str(path)
+        if where is not None:
+            raise CamigeoError(f"{path}: where= (an SQL filter run by GDAL) is not available "
+                               f"for GeoParquet; filter the result instead, e.g. "
+                               f"gdf.query(...) or gdf[gdf['sci_name'] == ...].")
         gdf = _read_parquet(path, columns, bbox, kind)
     else:
         layer = _pick_layer(path, layer)
         source = f"{path} (layer '{layer}')"
+        fields = list(pyogrio.read_info(path, layer=layer)["fields"])
+        wanted = _wanted_columns(fields, columns, kind, source)
         try:
-            fields = list(pyogrio.read_info(path, layer=layer)["fields"])
-            gdf = pyogrio.read_dataframe(
-                path, layer=layer, columns=_wanted_columns(fields, columns, kind, source),
-                bbox=bbox)
+            gdf = pyogrio.read_dataframe(path, layer=layer, columns=wanted, bbox=bbox,
+                                         where=where)
         except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
                 pyogrio.errors.FieldError, pyogrio.errors.FeatureError,
-                pyogrio.errors.GeometryError) as exc:
+                pyogrio.errors.GeometryError, ValueError) as exc:
             raise CamigeoError(f"{source}: could not be read ({exc}).") from exc
     logger.info("read %d features from %s", len(gdf), source)
     gdf = validate_layer(gdf, kind, source=source, repair=repair, require_metric=require_metric)
@@ -274,14 +283,50 @@ def _for_shapefile(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
     return out.rename(columns=cut)
 
 
-def _existing(path: Path, layer: str, driver: str) -> gpd.GeoDataFrame | None:
+def _existing(path: Path, driver: str) -> gpd.GeoDataFrame | None:
+    """Read the features of a single-layer file (for append by rewrite); None if absent."""
     if not path.exists():
         return None
     if driver == "parquet":
         return gpd.read_parquet(path)
-    if layer not in [n for n, _ in _ogr_layers(path)]:
-        return None
-    return pyogrio.read_dataframe(path, layer=layer)
+    return pyogrio.read_dataframe(path, layer=_ogr_layers(path)[0][0])
+
+
+def _family(geom_type: str) -> str:
+    return geom_type.removeprefix("Multi").replace("LinearRing", "LineString")
+
+
+def _check_append(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> None:
+    """Refuse an append GDAL would do lossily: new fields, incompatible types, CRS, geometry."""
+    if not path.exists() or layer not in [n for n, _ in _ogr_layers(path)]:
+        return
+    info = pyogrio.read_info(path, layer=layer)
+    where = f"{path} (layer '{layer}')"
+    if info["crs"] is not None and not CRS(info["crs"]).equals(gdf.crs):
+        raise CRSError(f"{where} is in {CRS(info['crs']).name}; the appended features are in "
+                       f"{CRS(gdf.crs).name}. Reproject with gdf.to_crs(...) first.")
+    fields = dict(zip(info["fields"], info["dtypes"], strict=True))
+    attrs = [c for c in gdf.columns if c != gdf.geometry.name]
+    extra = [c for c in attrs if c not in fields]
+    if extra:
+        raise SchemaError(f"{where}: the appended features have column(s) {extra} that the "
+                          f"layer does not have (it has {', '.join(fields) or 'none'}); drop "
+                          f"or rename them, or replace the layer.")
+    for col in attrs:
+        old, new = str(fields[col]), gdf[col].dtype
+        numeric_old = old.startswith(("int", "float", "bool"))
+        bad = ((numeric_old and not pd.api.types.is_numeric_dtype(new))
+               or (old.startswith("int") and pd.api.types.is_float_dtype(new)
+                   and not (gdf[col].dropna() % 1 == 0).all())
+               or (old.startswith("datetime") and not pd.api.types.is_datetime64_any_dtype(new)))
+        if bad:
+            raise SchemaError(f"{where}: column '{col}' holds {old} values but the appended "
+                              f"features have {new}; convert them first.")
+    layer_type = str(info["geometry_type"])
+    new_types = {_family(t) for t in gdf.geom_type.dropna().unique()}
+    if layer_type not in ("Unknown", "Geometry", "None") and new_types - {_family(layer_type)}:
+        raise SchemaError(f"{where} holds {layer_type} geometries; the appended features are "
+                          f"{', '.join(sorted(new_types))}.")
 
 
 def _write_shapefile(gdf: gpd.GeoDataFrame, path: Path) -> None:
@@ -383,13 +428,16 @@ def write_layer(
     layer = layer or path.name.split(".")[0]
     if driver == "ESRI Shapefile":
         gdf = _for_shapefile(gdf, path)
-    if mode == "append":
-        old = _existing(path, layer, driver)
+    if driver == "ESRI Shapefile" and _suffix(path) == ".shp":
+        layer = path.stem  # a .shp file's layer is its file name
+    if mode == "append" and driver == "GPKG":
+        _check_append(gdf, path, layer)
+    elif mode == "append":  # single-layer formats: read, concatenate, rewrite
+        old = _existing(path, driver)
         if old is not None and old.crs is not None and not CRS(old.crs).equals(gdf.crs):
-            raise CRSError(f"{path} (layer '{layer}') is in {CRS(old.crs).name}; the appended "
-                           f"features are in {CRS(gdf.crs).name}. Reproject with "
-                           f"gdf.to_crs(...) first.")
-        if old is not None and driver not in ("GPKG",):
+            raise CRSError(f"{path} is in {CRS(old.crs).name}; the appended features are in "
+                           f"{CRS(gdf.crs).name}. Reproject with gdf.to_crs(...) first.")
+        if old is not None:
             gdf = pd.concat([old, gdf], ignore_index=True)
     try:
         if driver == "ESRI Shapefile" and _suffix(path) == ".shp":

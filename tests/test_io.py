@@ -1,4 +1,4 @@
-"""Tests for camigeo.io: every format round trip, zipped shapefiles, layers, kinds, atomic writes."""
+"""Tests for camigeo.io: format round trips, zipped shapefiles, layers, kinds, atomic writes."""
 
 from __future__ import annotations
 
@@ -216,6 +216,33 @@ def test_bbox_filter(tmp_path, ext):
     assert sorted(out["infra_id"]) == ["f1", "r1"]  # r2 lies at lon 57-58, lat 43-43.5
 
 
+def test_where_filter(tmp_path):
+    out = read_layer(iucn_shapefile(tmp_path), kind="range", range_filter="none",
+                     where="PRESENCE = 1")
+    assert out["origin"].tolist() == [1, 3, 1, 6] and (out["presence"] == 1).all()
+
+
+def test_where_bad_sql(tmp_path):
+    with pytest.raises(CamigeoError, match=r"redlist\.shp \(layer 'redlist'\): could not be "
+                                           r"read \(Invalid SQL query"):
+        read_layer(iucn_shapefile(tmp_path), where="NO_SUCH_COLUMN = 1")
+
+
+def test_where_not_for_parquet(tmp_path):
+    write_layer(lines(), tmp_path / "x.parquet")
+    with pytest.raises(CamigeoError, match="where= .* is not available for GeoParquet"):
+        read_layer(tmp_path / "x.parquet", where="fenced = 1")
+
+
+def test_shapefile_without_prj_has_no_crs(tmp_path):
+    path = tmp_path / "roads.shp"
+    write_layer(lines()[["infra_type", "geometry"]], path)
+    path.with_suffix(".prj").unlink()
+    with pytest.raises(ValidationError, match=r"roads\.shp \(layer 'roads'\): no CRS.*add the "
+                                              r"\.prj file"):
+        read_layer(path, kind="infrastructure")
+
+
 def test_require_metric_on_read(tmp_path):
     path = tmp_path / "i.gpkg"
     write_layer(lines(), path, "i")
@@ -331,6 +358,48 @@ def test_append_crs_mismatch(tmp_path):
     with pytest.raises(CRSError, match=r"layer 'infrastructure'\) is in WGS 84; the appended "
                                        r"features are in WGS 84 / UTM zone 42N"):
         write_layer(lines().to_crs(32642), path, "infrastructure", mode="append")
+
+
+def test_append_crs_mismatch_single_layer_format(tmp_path):
+    path = tmp_path / "atlas.parquet"
+    write_layer(lines(), path)
+    with pytest.raises(CRSError, match=r"atlas\.parquet is in WGS 84; the appended features "
+                                       r"are in WGS 84 / UTM zone 42N"):
+        write_layer(lines().to_crs(32642), path, mode="append")
+
+
+@pytest.mark.parametrize("ext", ["geojson", "shp"])
+def test_append_single_layer_ignores_layer_name(tmp_path, ext):
+    path = tmp_path / f"roads.{ext}"
+    small = lines()[["infra_id", "geometry"]]
+    write_layer(small, path, "first")
+    write_layer(small, path, "another_name", mode="append")
+    assert read_layer(path)["infra_id"].tolist() == ["r1", "r2", "f1"] * 2
+
+
+def test_append_new_column_refused(tmp_path):
+    path = tmp_path / "atlas.gpkg"
+    write_layer(lines(), path, "infrastructure")
+    with pytest.raises(SchemaError, match=r"column\(s\) \['colour'\] that the layer does not "
+                                          r"have \(it has infra_id, infra_type"):
+        write_layer(lines().assign(colour="red"), path, "infrastructure", mode="append")
+
+
+def test_append_incompatible_type_refused(tmp_path):
+    path = tmp_path / "atlas.gpkg"
+    write_layer(lines(), path, "infrastructure")
+    with pytest.raises(SchemaError, match=r"column 'accuracy_km' holds float64 values but the "
+                                          r"appended features have str"):
+        write_layer(lines().assign(accuracy_km="1 km"), path, "infrastructure", mode="append")
+
+
+def test_append_wrong_geometry_refused(tmp_path):
+    path = tmp_path / "atlas.gpkg"
+    write_layer(lines(), path, "infrastructure")
+    with pytest.raises(SchemaError, match=r"holds LineString geometries; the appended features "
+                                          r"are Point"):
+        write_layer(lines().assign(geometry=gpd.points_from_xy([1, 2, 3], [1, 2, 3])), path,
+                    "infrastructure", mode="append")
 
 
 def test_write_without_crs(tmp_path):
