@@ -123,7 +123,14 @@ def factorize(A: sp.spmatrix, *, solver: str = "auto", rtol: float = 1e-10) -> F
         method = "cg+amg"
     A = sp.csc_matrix(A, dtype=np.float64)
     if method == "cholmod":
-        chol = _cholmod()(A)  # type: ignore[misc]
+        try:
+            chol = _cholmod()(A)  # type: ignore[misc]
+        except Exception as exc:  # CholmodNotPositiveDefiniteError and friends
+            raise CamigeoError(
+                f"The circuit system ({n} unknowns) is singular or not positive definite "
+                f"and cannot be factorised ({exc}). Check for nodes without any "
+                f"conductance path to a ground."
+            ) from exc
 
         def _solve_chol(b: np.ndarray) -> np.ndarray:
             return chol(np.asarray(b, dtype=np.float64))
