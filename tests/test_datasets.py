@@ -1,0 +1,358 @@
+"""Tests for camigeo.datasets and the bundled layers in data/ (schema, manifests, lengths)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+
+from camigeo import CamigeoError, DataNotFoundError, UnknownSpeciesError, datasets
+from camigeo.crs import equal_area_km2, geodesic_length_km
+from camigeo.species import species_table
+from camigeo.validate import split_list
+
+FOLDERS = ["borders", "ptcr", "species_ranges", "infrastructure"]
+
+#: Lines whose schematic geometry is known to miss the reported length by more than 15 %,
+#: with the reason and the bounds the deficit must stay within (so that a worse geometry,
+#: or a fixed one that should leave this list, still fails the test).
+KNOWN_SHORT = {
+    # 891 km schematic vs 1,115 km reported (-20 %): the stations between Züünkharaa and
+    # Ulaanbaatar (where the line detours) could not be placed from documented sources.
+    "MNG-RW-TRANSMONGOLIAN": (-0.25, -0.15),
+}
+
+SCHEMA = {
+    "ptcr": ["ptcr_id", "name", "former_names", "countries", "species", "instruments",
+             "source", "accuracy_km"],
+    "ranges": ["sci_name", "common_name", "population", "presence", "origin", "seasonal",
+               "source", "accuracy_km"],
+    "infrastructure": ["infra_id", "infra_type", "name", "status", "fenced", "fence_class",
+                       "countries", "length_reported_km", "year", "source", "accuracy_km"],
+    "countries": ["iso3", "iso_n3", "name", "source", "accuracy_km"],
+    "borders": ["border_id", "iso3_a", "iso3_b", "name", "length_km", "source", "accuracy_km"],
+}
+
+
+def _sha256(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --------------------------------------------------------------------------- registry
+def test_available_lists_every_layer_with_counts_matching_the_data():
+    av = datasets.available()
+    assert list(av["name"]) == ["countries", "borders", "ptcr", "species", "ranges",
+                                "infrastructure"]
+    counts = dict(zip(av["name"], av["features"], strict=True))
+    assert counts["countries"] == len(datasets.load_countries())
+    assert counts["borders"] == len(datasets.load_borders())
+    assert counts["ptcr"] == len(datasets.load_ptcrs()) == 13
+    assert counts["species"] == len(datasets.load_species()) == 17
+    assert counts["ranges"] == len(datasets.load_ranges(range_filter="none"))
+    assert counts["infrastructure"] == len(datasets.load_infrastructure())
+    for path in av["path"]:
+        assert (datasets.data_dir() / path).exists()
+
+
+def test_get_path_and_describe():
+    path = datasets.get_path("ptcr")
+    assert path.name == "ptcr.gpkg" and path.is_file()
+    info = datasets.describe("ptcr")
+    assert info["features"] == 13
+    assert info["sha256"] == _sha256(path)
+    assert info["crs"] == "EPSG:4326"
+    assert info["readme"].endswith("README.md")
+
+
+def test_get_path_unknown_name():
+    with pytest.raises(DataNotFoundError, match=r"unknown bundled data set 'roads'; expected "
+                                                 r"one of countries, borders, ptcr"):
+        datasets.get_path("roads")
+
+
+def test_data_dir_env_override(tmp_path, monkeypatch):
+    shutil.copytree(datasets.data_dir() / "ptcr", tmp_path / "ptcr")
+    monkeypatch.setenv("CAMIGEO_DATA_DIR", str(tmp_path))
+    assert datasets.data_dir() == tmp_path
+    assert datasets.get_path("ptcr") == tmp_path / "ptcr" / "ptcr.gpkg"
+    assert len(datasets.load_ptcrs()) == 13
+    with pytest.raises(DataNotFoundError, match=r"bundled data set 'infrastructure': file .*"
+                                                 r"infrastructure.gpkg is missing"):
+        datasets.load_infrastructure()
+
+
+def test_data_dir_env_override_missing_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("CAMIGEO_DATA_DIR", str(tmp_path / "nope"))
+    with pytest.raises(DataNotFoundError, match=r"CAMIGEO_DATA_DIR=.*nope' is not a folder"):
+        datasets.load_ptcrs()
+
+
+def test_loaders_return_copies():
+    a = datasets.load_ptcrs()
+    a.loc[a.index[0], "name"] = "changed"
+    assert datasets.load_ptcrs()["name"].iloc[0] != "changed"
+
+
+# --------------------------------------------------------------------------- manifests
+@pytest.mark.parametrize("folder", FOLDERS)
+def test_manifest_checksums_sizes_and_counts(folder):
+    root = datasets.data_dir() / folder
+    manifest = json.loads((root / "MANIFEST.json").read_text(encoding="utf-8"))
+    assert manifest["crs"] == "EPSG:4326"
+    assert manifest["build_date"]
+    assert manifest["sources"]
+    for rec in manifest["files"]:
+        path = root / rec["file"]
+        assert rec["sha256"] == _sha256(path), f"{path} changed since the manifest was built"
+        assert rec["size_bytes"] == path.stat().st_size
+        for layer, meta in rec.get("layers", {}).items():
+            assert pyogrio.read_info(path, layer=layer)["features"] == meta["features"]
+        if "rows" in rec:
+            assert len(pd.read_csv(path)) == rec["rows"]
+    assert (root / "README.md").is_file()
+
+
+def test_borders_manifest_records_package_and_tarball():
+    manifest = json.loads((datasets.data_dir() / "borders" / "MANIFEST.json").read_text())
+    src = manifest["sources"][0]
+    assert src["package"] == "npm:world-atlas" and src["version"] == "2.0.2"
+    assert len(src["tarball_sha256"]) == 64
+
+
+def test_total_size_is_small():
+    total = sum(p.stat().st_size for p in datasets.data_dir().rglob("*") if p.is_file())
+    assert total < 10 * 2**20
+
+
+# --------------------------------------------------------------------------- schemas
+@pytest.mark.parametrize("name", ["ptcr", "ranges", "infrastructure", "countries", "borders"])
+def test_schema_columns_crs_source_and_accuracy(name):
+    loader = {"ptcr": datasets.load_ptcrs,
+              "ranges": lambda: datasets.load_ranges(range_filter="none"),
+              "infrastructure": datasets.load_infrastructure,
+              "countries": datasets.load_countries, "borders": datasets.load_borders}[name]
+    gdf = loader()
+    assert [c for c in gdf.columns if c != "geometry"] == SCHEMA[name]
+    assert gdf.crs.to_epsg() == 4326
+    assert gdf.geometry.is_valid.all() and not gdf.geometry.is_empty.any()
+    assert gdf["source"].str.strip().str.len().gt(0).all()
+    assert gdf["accuracy_km"].gt(0).all()
+    lines = name in ("infrastructure", "borders")
+    expected = {"LineString", "MultiLineString"} if lines else {"Polygon", "MultiPolygon"}
+    assert set(gdf.geom_type) <= expected
+
+
+def test_countries_iso_codes_and_baikonur():
+    c = datasets.load_countries()
+    assert c["iso3"].is_unique and c["iso3"].str.fullmatch(r"[A-Z]{3}").all()
+    assert c["iso_n3"].str.fullmatch(r"\d{3}").all()
+    assert {"KAZ", "UZB", "TKM", "MNG", "CHN", "RUS", "IRN", "AFG", "PAK", "IND", "TJK",
+            "KGZ"} <= set(c["iso3"])
+    kaz = c.loc[c["iso3"] == "KAZ", "geometry"].iloc[0]
+    assert kaz.contains(shapely.Point(63.31, 45.96))  # Baikonur cosmodrome (lease area)
+    # Mongolia's area (1,564,116 km2 official) within 2 % after ~1 km simplification
+    mng = c[c["iso3"] == "MNG"]
+    assert equal_area_km2(mng)[0] == pytest.approx(1_564_116, rel=0.02)
+
+
+def test_borders_are_shared_and_lengths_geodesic():
+    c = datasets.load_countries().set_index("iso3")
+    b = datasets.load_borders()
+    assert (b["iso3_a"] < b["iso3_b"]).all()
+    assert (b["border_id"] == b["iso3_a"] + "-" + b["iso3_b"]).all()
+    assert (b["name"] == b["iso3_a"] + "–" + b["iso3_b"]).all()
+    np.testing.assert_allclose(b["length_km"], geodesic_length_km(b), atol=0.01)
+    rings = {iso: c.loc[iso, "geometry"].boundary for iso in c.index}
+    for ring in rings.values():
+        shapely.prepare(ring)
+    for rec in b.itertuples():
+        vertices = shapely.points(shapely.get_coordinates(rec.geometry))
+        for iso in (rec.iso3_a, rec.iso3_b):
+            # every vertex lies on both countries' boundaries (same TopoJSON arcs)
+            assert shapely.dwithin(rings[iso], vertices, 1e-6).all(), (rec.border_id, iso)
+    pairs = set(b["border_id"])
+    assert {"KAZ-UZB", "KAZ-TKM", "IRN-TKM", "CHN-MNG", "KAZ-RUS", "MNG-RUS"} <= pairs
+    assert "KAZ-MNG" not in pairs  # no common border (Altai gap of ~40 km)
+
+
+# --------------------------------------------------------------------------- PTCRs
+def test_ptcr_ids_names_and_lists():
+    p = datasets.load_ptcrs()
+    assert p["ptcr_id"].tolist() == list(range(1, 14))
+    iso3 = set(datasets.load_countries()["iso3"])
+    cms = set(species_table()["cms_name"])
+    for rec in p.itertuples():
+        countries = split_list(rec.countries)
+        assert len(countries) >= 2, f"PTCR {rec.ptcr_id} is not transboundary"
+        assert set(countries) <= iso3
+        assert split_list(rec.species) and set(split_list(rec.species)) <= cms
+        assert "CAMI" in split_list(rec.instruments)
+        assert "RECONSTRUCTION" in rec.source
+    gobi = p[p["name"] == "Gobi"].iloc[0]
+    assert split_list(gobi["former_names"]) == ["Trans-Altai Gobi", "South Gobi",
+                                                "Jungarian Gobi"]
+    phk = p[p["name"] == "Pamirs-Hindukush-Karakoram"].iloc[0]
+    assert {"Pamiro-Alai", "Wakhan"} <= set(split_list(phk["former_names"]))
+
+
+def test_ptcr_geometry_inside_listed_countries_and_covering_anchors():
+    p = datasets.load_ptcrs()
+    c = datasets.load_countries().set_index("iso3")
+    anchors = pd.read_csv(datasets.data_dir() / "ptcr" / "anchors.csv")
+    for rec in p.itertuples():
+        land = shapely.union_all(c.loc[split_list(rec.countries), "geometry"].values)
+        outside = shapely.difference(rec.geometry, land.buffer(0.02)).area
+        assert outside < 1e-3 * rec.geometry.area, rec.name
+        a = anchors[anchors["ptcr_id"] == rec.ptcr_id]
+        pts = shapely.points(a["lon"], a["lat"])
+        on_land = shapely.contains(land.buffer(-0.05), pts)
+        inside = shapely.contains(rec.geometry.buffer(0.02), pts[on_land])
+        assert inside.all(), (rec.name, a["place"][on_land][~inside].tolist())
+
+
+# --------------------------------------------------------------------------- ranges
+def test_ranges_cover_all_17_species_and_named_populations():
+    r = datasets.load_ranges(range_filter="none")
+    assert set(r["sci_name"]) == set(species_table()["cms_name"])
+    assert r["source"].str.startswith("indicative").all()
+    saiga = r[r["sci_name"] == "Saiga spp."]
+    pops = {p.split(" (")[0] for p in saiga["population"]}
+    assert pops == {"Ustyurt", "Ural", "Betpak-Dala", "Kalmykia", "Mongolian"}
+    deer = r[r["sci_name"] == "Cervus elaphus yarkandensis"]
+    assert len(deer) == deer["population"].nunique() == 6
+    assert set(r["presence"]) <= {1, 2, 3, 4, 5, 6}
+    assert set(r["origin"]) <= {1, 2, 3, 4, 5, 6}
+    assert set(r["seasonal"]) <= {1, 2, 3, 4, 5}
+
+
+def test_ranges_default_filter_drops_extinct_population():
+    allr = datasets.load_ranges(range_filter="none")
+    extinct = allr[allr["presence"] == 5]
+    assert extinct["population"].tolist() == ["Badkhyz (historical)"]
+    default = datasets.load_ranges()
+    assert len(default) == len(allr) - 1
+    assert len(datasets.load_ranges(presence=[1, 5])) == len(allr)
+
+
+def test_ranges_species_filter_single_list_and_synonyms():
+    saiga = datasets.load_ranges("Saiga tatarica")
+    assert set(saiga["sci_name"]) == {"Saiga spp."} and len(saiga) == 6
+    both = datasets.load_ranges(["snow leopard", "Panthera uncia", "KHULAN"])
+    assert set(both["sci_name"]) == {"Uncia uncia", "Equus hemionus"}
+    cheetah = datasets.load_ranges("Asiatic cheetah")
+    assert cheetah["population"].tolist() == ["Iran"]
+
+
+def test_ranges_seasonal_and_origin_filters():
+    summer = datasets.load_ranges(seasonal=[2])
+    assert summer["population"].tolist() == ["Betpak-Dala (summer)"]
+    reintro = datasets.load_ranges(origin=[2])
+    assert set(reintro["sci_name"]) == {"Equus ferus przewalskii",
+                                        "Cervus elaphus yarkandensis"}
+    assert (reintro["origin"] == 2).all()
+
+
+def test_ranges_unknown_species():
+    with pytest.raises(UnknownSpeciesError, match=r"'snow leoprd'.*Did you mean 'snow leopard'"):
+        datasets.load_ranges("snow leoprd")
+
+
+def test_ranges_bad_species_type():
+    with pytest.raises(CamigeoError, match=r"species= must be a str or a list of str; got int"):
+        datasets.load_ranges(5)  # type: ignore[arg-type]
+
+
+def test_ranges_bad_filter_code():
+    with pytest.raises(CamigeoError, match=r"presence"):
+        datasets.load_ranges(presence=[9])
+
+
+# --------------------------------------------------------------------------- infrastructure
+def test_infrastructure_required_lines_and_values():
+    i = datasets.load_infrastructure()
+    assert i["infra_id"].is_unique
+    assert set(i["infra_type"]) <= set(datasets.INFRA_TYPES)
+    assert set(i["status"]) <= set(datasets.INFRA_STATUSES)
+    fenced_classes = set(i.loc[i["fenced"], "fence_class"])
+    assert fenced_classes <= {"impermeable", "low", "medium", "high", "open", "unknown"}
+    assert i.loc[~i["fenced"], "fence_class"].isna().all()
+    names = " | ".join(i["name"])
+    for needle in ["Trans-Mongolian", "Tavan Tolgoi–Zuunbayan", "Tavan Tolgoi–Gashuun Sukhait",
+                   "Zuunbayan–Khangi", "Sainshand–Zuunbayan", "Shalkar–Beyneu",
+                   "Beyneu–Kungrad railway", "A380"]:
+        assert needle in names, needle
+    tm = i[i["infra_id"] == "MNG-RW-TRANSMONGOLIAN"].iloc[0]
+    assert bool(tm["fenced"]) and tm["fence_class"] == "impermeable"
+    iso3 = set(datasets.load_countries()["iso3"])
+    for value in i["countries"]:
+        assert set(split_list(value)) <= iso3
+
+
+def test_documented_border_fences_lie_on_the_borders():
+    i = datasets.load_infrastructure("border_fence").set_index("infra_id")
+    b = datasets.load_borders().set_index("border_id")
+    expected = {"BF-KAZ-UZB-USTYURT": ("KAZ-UZB", "medium"),
+                "BF-KAZ-TKM-MANGISTAU": ("KAZ-TKM", "impermeable"),
+                "BF-IRN-TKM-KOPETDAG": ("IRN-TKM", "impermeable"),
+                "BF-CHN-MNG-GREATGOBIA": ("CHN-MNG", "impermeable"),
+                "BF-KAZ-RUS-VOLGAURAL": ("KAZ-RUS", "low")}
+    for fid, (bid, cls) in expected.items():
+        assert i.loc[fid, "fence_class"] == cls
+        near = b.loc[bid, "geometry"].buffer(1e-3)
+        assert near.contains(i.loc[fid, "geometry"]), fid
+    # the Great Gobi A stretch stays inside 96.5-101 E; the rest of CHN-MNG is 'unknown'
+    gga = i.loc["BF-CHN-MNG-GREATGOBIA", "geometry"].bounds
+    assert gga[0] >= 96.5 - 1e-9 and gga[2] <= 101.0 + 1e-9
+    rest = i.loc["BF-CHN-MNG"]
+    assert rest["fence_class"] == "unknown"
+    total = geodesic_length_km(np.array([rest.geometry, i.loc["BF-CHN-MNG-GREATGOBIA",
+                                                               "geometry"]])).sum()
+    assert total == pytest.approx(b.loc["CHN-MNG", "length_km"], rel=1e-3)
+
+
+def test_infrastructure_lengths_within_15_percent_of_reports():
+    i = datasets.load_infrastructure()
+    rep = i[i["length_reported_km"].notna()]
+    assert len(rep) >= 7
+    length = geodesic_length_km(rep)
+    for rec, km in zip(rep.itertuples(), length, strict=True):
+        rel = km / rec.length_reported_km - 1.0
+        if rec.infra_id in KNOWN_SHORT:
+            lo, hi = KNOWN_SHORT[rec.infra_id]
+            assert lo <= rel <= hi, (rec.infra_id, km, rec.length_reported_km)
+        else:
+            assert abs(rel) <= 0.15, (rec.infra_id, round(km, 1), rec.length_reported_km)
+
+
+def test_infrastructure_filters():
+    rail = datasets.load_infrastructure("railway")
+    assert len(rail) > 0 and (rail["infra_type"] == "railway").all()
+    both = datasets.load_infrastructure(["railway", "road"], status="existing")
+    assert set(both["infra_type"]) == {"railway", "road"}
+    assert len(both) == len(rail) + (datasets.load_infrastructure("road")["status"]
+                                     == "existing").sum()
+    assert datasets.load_infrastructure("canal").empty  # no canal bundled
+
+
+def test_infrastructure_bad_type():
+    with pytest.raises(CamigeoError, match=r"infra_type='rail' is not a known value; expected "
+                                           r"one of railway, road"):
+        datasets.load_infrastructure("rail")
+
+
+def test_infrastructure_bad_status():
+    with pytest.raises(CamigeoError, match=r"status='built' is not a known value; expected "
+                                           r"one of existing, under_construction, planned"):
+        datasets.load_infrastructure(status="built")
+
+
+def test_infrastructure_bad_argument_type():
+    with pytest.raises(CamigeoError, match=r"infra_type= must be a str or a list of str; "
+                                           r"got int 3"):
+        datasets.load_infrastructure(3)  # type: ignore[arg-type]
