@@ -291,7 +291,7 @@ def _require(gdf: pd.DataFrame, kind: str, problems: list[str]) -> bool:
                      "'SCINAME'; these are renamed automatically)")
         problems.append(
             f"missing required column(s) {', '.join(repr(c) for c in missing)} for a "
-            f"'{kind}' layer{extra}. Expected columns: {', '.join(required)}; "
+            f"layer of kind '{kind}'{extra}. Expected columns: {', '.join(required)}; "
             f"found: {', '.join(map(str, have)) or 'none'}. Rename or add them.")
     return not missing
 
