@@ -285,8 +285,9 @@ def to_movingpandas(tracks: Any, *, id_col: str | None = None,
     Returns
     -------
     movingpandas.TrajectoryCollection
-        Trajectory ids are the animal ids; all other columns are kept. movingpandas stores
-        times as naive UTC (``to_point_gdf(return_orig_tz=True)`` restores UTC).
+        Trajectory ids are the animal ids; all other columns are kept. Times are handed
+        to movingpandas as naive UTC (movingpandas does not keep time zones);
+        :func:`prepare_tracks` reads them back as UTC.
 
     Raises
     ------
@@ -298,4 +299,6 @@ def to_movingpandas(tracks: Any, *, id_col: str | None = None,
         mpd = import_optional("movingpandas", extra="movingpandas",
                               purpose="to_movingpandas")
     gdf, id_col, time_col = prepare_tracks(tracks, id_col=id_col, time_col=time_col)
+    # movingpandas keeps naive times (it warns and drops the zone of aware ones): give it UTC
+    gdf[time_col] = gdf[time_col].dt.tz_convert("UTC").dt.tz_localize(None)
     return mpd.TrajectoryCollection(gdf, traj_id_col=id_col, t=time_col)

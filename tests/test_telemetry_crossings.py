@@ -1,0 +1,111 @@
+"""find_crossings / crossing_summary on hand-made steps."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, Point
+
+from camigeo import CRSError, GeometryError, SchemaError
+from camigeo.telemetry import crossing_summary, find_crossings
+
+CRS = "EPSG:32633"
+T0 = pd.Timestamp("2022-06-01T00:00:00Z")
+
+
+def fixes(rows):
+    """rows: (animal, hours, x, y)."""
+    return gpd.GeoDataFrame(
+        {"individual_id": [r[0] for r in rows],
+         "timestamp": [T0 + pd.Timedelta(hours=r[1]) for r in rows]},
+        geometry=[Point(r[2], r[3]) for r in rows], crs=CRS)
+
+
+def barriers():
+    return gpd.GeoDataFrame(
+        {"infra_id": ["rail", "fence"], "infra_type": ["railway", "fence"],
+         "name": ["Shalkar-Beyneu (toy)", "pasture fence"]},
+        geometry=[LineString([(0, -1000), (0, 1000)]), LineString([(1000, -1000), (1000, 1000)])],
+        crs=CRS)
+
+
+def test_one_crossing_time_interpolated():
+    # step (-100,0) at 0 h -> (300,0) at 4 h crosses x=0 after 100 of 400 m: 1 h
+    out = find_crossings(fixes([("a", 0, -100, 0), ("a", 4, 300, 0)]), barriers())
+    assert len(out) == 1
+    row = out.iloc[0]
+    assert row["barrier_id"] == "rail" and row["barrier_type"] == "railway"
+    assert row["barrier_name"] == "Shalkar-Beyneu (toy)"
+    assert row["crossing_time"] == T0 + pd.Timedelta(hours=1)
+    assert row["time_before"] == T0 and row["time_after"] == T0 + pd.Timedelta(hours=4)
+    assert (row.geometry.x, row.geometry.y) == (0, 0)
+    assert row["step"] == 0 and row["step_length_m"] == 400
+
+
+def test_step_over_two_barriers_and_two_animals():
+    # a: one step from -500 to 1500 over both lines (t = 0.25*2h and 0.75*2h);
+    # b: a step that stays between the lines, then one back over x = 0
+    rows = [("a", 0, -500, 0), ("a", 2, 1500, 0),
+            ("b", 0, 200, 50), ("b", 1, 800, 50), ("b", 3, -200, 50)]
+    out = find_crossings(fixes(rows), barriers())
+    assert out["individual_id"].tolist() == ["a", "a", "b"]
+    assert out["barrier_id"].tolist() == ["rail", "fence", "rail"]
+    assert out["crossing_time"].tolist() == [T0 + pd.Timedelta(minutes=30),
+                                             T0 + pd.Timedelta(minutes=90),
+                                             T0 + pd.Timedelta(hours=1 + 2 * 0.8)]
+    assert out["step"].tolist() == [0, 0, 1]
+    per_bar = crossing_summary(out)
+    assert per_bar[["barrier_id", "n_crossings", "n_animals"]].values.tolist() == [
+        ["rail", 2, 2], ["fence", 1, 1]]
+    per_animal = crossing_summary(out, by="animal")
+    assert per_animal[["individual_id", "n_crossings", "n_barriers"]].values.tolist() == [
+        ["a", 2, 2], ["b", 1, 1]]
+
+
+def test_no_crossing_and_zero_length_step():
+    # standing still on the line is not a crossing; neither is staying on one side
+    rows = [("a", 0, 0, 0), ("a", 1, 0, 0), ("a", 2, -50, 0)]
+    out = find_crossings(fixes(rows), barriers())
+    # only the step (0,0)->(-50,0) touches the line, at its start
+    assert out["step"].tolist() == [1]
+    assert len(find_crossings(fixes([("a", 0, -50, 0), ("a", 1, -60, 0)]), barriers())) == 0
+
+
+def test_shared_vertex_counts_once():
+    bar = gpd.GeoDataFrame({"infra_id": ["s", "n"]},
+                           geometry=[LineString([(0, -1000), (0, 0)]),
+                                     LineString([(0, 0), (0, 1000)])], crs=CRS)
+    out = find_crossings(fixes([("a", 0, -100, 0), ("a", 1, 100, 0)]), bar)
+    assert out["barrier_id"].tolist() == ["s"]  # attributed to the first feature
+
+
+def test_index_used_when_no_id_column():
+    bar = barriers().drop(columns=["infra_id", "infra_type", "name"]).set_index(
+        pd.Index([10, 20]))
+    out = find_crossings(fixes([("a", 0, -100, 0), ("a", 4, 300, 0)]), bar)
+    assert out["barrier_id"].tolist() == [10]
+    assert out["barrier_type"].isna().all()
+
+
+def test_geographic_crs_allowed_but_must_match():
+    tr = fixes([("a", 0, -100, 0), ("a", 4, 300, 0)])
+    out = find_crossings(tr.to_crs(4326), barriers().to_crs(4326))
+    assert len(out) == 1
+    with pytest.raises(CRSError, match="must share one CRS"):
+        find_crossings(tr, barriers().to_crs(4326))
+
+
+def test_bad_barriers_and_summary_input():
+    tr = fixes([("a", 0, -100, 0), ("a", 4, 300, 0)])
+    poly = gpd.GeoDataFrame(geometry=[Point(0, 0).buffer(10)], crs=CRS)
+    with pytest.raises(GeometryError, match="LineString or MultiLineString.*Polygon"):
+        find_crossings(tr, poly)
+    dup = barriers()
+    dup["infra_id"] = "x"
+    with pytest.raises(SchemaError, match="ids must be unique"):
+        find_crossings(tr, dup)
+    with pytest.raises(SchemaError, match="by must be 'barrier' or 'animal'"):
+        crossing_summary(find_crossings(tr, barriers()), by="year")
+    with pytest.raises(SchemaError, match="find_crossings"):
+        crossing_summary(tr)
