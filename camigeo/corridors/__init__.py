@@ -9,7 +9,10 @@ openings). See ``docs/corridors.md``.
 from __future__ import annotations
 
 from ._kernels import OFFSETS
+from .barriers import barrier_improvement
 from .cost import CostDistanceResult, allocation, cost_distance, least_cost_path
+from .links import LINK_COLUMNS, corridor_links
+from .nlcc import normalized_corridors
 
 __all__ = [
     "OFFSETS",
@@ -17,4 +20,8 @@ __all__ = [
     "allocation",
     "cost_distance",
     "least_cost_path",
+    "LINK_COLUMNS",
+    "corridor_links",
+    "normalized_corridors",
+    "barrier_improvement",
 ]

@@ -1,0 +1,315 @@
+"""Linkage-Mapper-style link table between habitat cores.
+
+One cost-distance run per core (all core cells as sources), reused for every pair: the
+cost-weighted distance between cores A and B is the minimum of CWD_A over B's cells
+(Linkage Mapper ``CW_Dist``), and the least-cost path is traced back from that cell.
+:func:`_core_cwd` is a pure array function so it can be distributed (Dask, issue 8).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from affine import Affine
+from pyproj import CRS
+
+from .._errors import CamigeoError, CamigeoWarning, CRSError, SchemaError
+from ..crs import GEOD
+from ..raster import Raster
+from . import _kernels as K
+from .cost import (
+    _as_resistance,
+    _bucket_plan,
+    _check_crs,
+    _corner,
+    _geoms_cells,
+    _line_length_km,
+    _neighbors,
+    _path_line,
+    _step_lengths,
+    _unit_factor,
+)
+
+__all__ = ["corridor_links", "LINK_COLUMNS"]
+
+log = logging.getLogger(__name__)
+
+#: Columns of the table returned by :func:`corridor_links`, in order (plus geometry).
+LINK_COLUMNS: tuple[str, ...] = ("core_a", "core_b", "cw_dist", "euc_dist_km",
+                                 "lcp_length_km", "cwd_to_euc", "cwd_to_path")
+
+
+def _core_cwd(
+    resistance_array: np.ndarray,
+    transform: Affine,
+    core_mask: np.ndarray,
+    *,
+    crs: CRS | None = None,
+    nodata: float | None = None,
+    neighbors: int = 8,
+    geodesic: bool = False,
+    block_corners: bool | float = False,
+    max_cost: float | None = None,
+    want_back: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cost-weighted distance from one core (pure function on arrays).
+
+    Parameters
+    ----------
+    resistance_array : 2-D float array
+    transform : affine.Affine
+    core_mask : bool array, same shape
+        Cells of the core (the sources).
+    crs, nodata, neighbors, geodesic, block_corners, max_cost
+        As in :func:`camigeo.corridors.cost_distance`.
+    want_back : bool, default True
+        Also return the back-link array.
+
+    Returns
+    -------
+    cwd : float64 array (inf = unreachable)
+    back : int8 array (offset index of the arriving step, -1 none; (1, 1) if not wanted)
+    """
+    r = Raster(resistance_array, transform, crs, nodata)
+    from .cost import _cost_array, _valid_sources
+
+    arr, nod, use_nod = _cost_array(r)
+    arr = np.ascontiguousarray(arr)
+    steps = _step_lengths(r, geodesic)
+    nbr = _neighbors(neighbors)
+    flat = np.flatnonzero(core_mask).astype(np.int64)
+    flat, lab = _valid_sources(arr, nod, use_nod, flat, np.zeros(len(flat), np.int32),
+                               "core")
+    mode, cval = _corner(block_corners)
+    w, nb = _bucket_plan(arr, nod, use_nod, steps[:, :nbr])
+    mc = np.inf if max_cost is None else float(max_cost)
+    dist, back, _ = K.dijkstra(arr, nod, use_nod, flat, lab, nbr, steps, K.INTERMEDIATES,
+                               mode, cval, mc, want_back, False, w, nb)
+    return dist, back
+
+
+@dataclass
+class _Cores:
+    raster: Raster
+    ids: np.ndarray  # core ids, in input order
+    cells: list[np.ndarray]  # flat cell indices per core
+    labels: np.ndarray  # int32 (rows, cols): position + 1 of the core owning a cell, 0 none
+    geoms: np.ndarray  # core geometries in the raster CRS
+
+
+def _prepare_cores(cores: Any, resistance: Any, id_col: str | None) -> _Cores:
+    r = _as_resistance(resistance)
+    if not isinstance(cores, gpd.GeoDataFrame):
+        raise CamigeoError(f"cores must be a GeoDataFrame of core polygons; got "
+                           f"{type(cores).__name__}.")
+    _check_crs(cores, r, "cores")
+    col = id_col or "core_id"
+    if col not in cores.columns:
+        raise SchemaError(
+            f"cores has no {col!r} column; add a 'core_id' column or pass id_col='<column>' "
+            f"naming the core ids (columns: {list(cores.columns)[:8]})."
+        )
+    ids = cores[col].to_numpy()
+    if len(set(ids.tolist())) != len(ids):
+        raise SchemaError(f"cores[{col!r}] has duplicate ids; core ids must be unique.")
+    geoms = np.asarray(cores.geometry.values)
+    types = set(shapely.get_type_id(geoms).tolist())
+    if not types <= {3, 6}:
+        raise CamigeoError("cores must be (Multi)Polygons; buffer points or lines first "
+                           "(e.g. cores.buffer(1000)).")
+    cells = []
+    labels = np.zeros(r.shape, dtype=np.int32)
+    for i, g in enumerate(geoms):
+        with warnings.catch_warnings():  # a core outside the grid raises just below
+            warnings.simplefilter("ignore", CamigeoWarning)
+            flat, _ = _geoms_cells(np.array([g], dtype=object), np.zeros(1, np.int32), r,
+                                   "cores")
+        if len(flat) == 0:
+            raise CamigeoError(f"core {ids[i]!r} lies outside the resistance raster.")
+        cells.append(flat)
+        labels.ravel()[flat] = i + 1
+    return _Cores(r, ids, cells, labels, geoms)
+
+
+def _iter_cwds(cs: _Cores, which: set[int] | None = None, *, neighbors: int, geodesic: bool, block_corners: bool | float,
+               max_cost: float | None, want_back: bool, progress: bool
+               ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    it: Any = [i for i in range(len(cs.ids)) if which is None or i in which]
+    if progress:
+        from tqdm.auto import tqdm
+
+        it = tqdm(it, desc="cost distance per core")
+    r = cs.raster
+    for i in it:
+        mask = np.zeros(r.shape, dtype=bool)
+        mask.ravel()[cs.cells[i]] = True
+        cwd, back = _core_cwd(r.array, r.transform, mask, crs=r.crs, nodata=r.nodata,
+                              neighbors=neighbors, geodesic=geodesic,
+                              block_corners=block_corners, max_cost=max_cost,
+                              want_back=want_back)
+        yield i, cwd, back
+
+
+def _euc_m(cs: _Cores, geodesic: bool) -> np.ndarray:
+    """Edge-to-edge distance between cores in metres (n, n)."""
+    n = len(cs.geoms)
+    out = np.zeros((n, n))
+    for i in range(n):
+        if geodesic:
+            lines = shapely.shortest_line(cs.geoms[i], cs.geoms)
+            xy = shapely.get_coordinates(lines).reshape(-1, 2, 2)
+            _, _, d = GEOD.inv(xy[:, 0, 0], xy[:, 0, 1], xy[:, 1, 0], xy[:, 1, 1])
+            out[i] = np.asarray(d)
+        else:
+            out[i] = shapely.distance(cs.geoms[i], cs.geoms) * _unit_factor(cs.raster.crs)
+    return out
+
+
+def _empty_links(crs: Any) -> gpd.GeoDataFrame:
+    cols: dict[str, Any] = {c: np.array([], dtype=float) for c in LINK_COLUMNS}
+    cols["core_a"] = np.array([], dtype=object)
+    cols["core_b"] = np.array([], dtype=object)
+    return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+
+
+def _links_from_cwds(cs: _Cores, cwds: Iterator[tuple[int, np.ndarray, np.ndarray]],
+                     pairs: set[tuple[int, int]], euc_m: np.ndarray, *, geodesic: bool,
+                     drop_through_cores: bool, keep: dict[int, np.ndarray] | None
+                     ) -> list[dict[str, Any]]:
+    r = cs.raster
+    rows: list[dict[str, Any]] = []
+    to_map = 1.0 if geodesic else _unit_factor(r.crs)  # metres per map unit
+    for i, cwd, back in cwds:
+        if keep is not None:
+            keep[i] = cwd
+        for j in range(i + 1, len(cs.ids)):
+            if (i, j) not in pairs:
+                continue
+            vals = cwd.ravel()[cs.cells[j]]
+            best = int(np.argmin(vals))
+            cw = float(vals[best])
+            if not np.isfinite(cw):
+                continue
+            tr, tc = divmod(int(cs.cells[j][best]), r.width)
+            pr, pc = K.trace_back(back, tr, tc)
+            pr, pc = pr[::-1], pc[::-1]
+            lab = cs.labels[pr, pc]
+            through = set(np.unique(lab).tolist()) - {0, i + 1, j + 1}
+            if drop_through_cores and through:
+                log.debug("link %s-%s passes through cores %s: dropped", cs.ids[i],
+                          cs.ids[j], sorted(cs.ids[k - 1] for k in through))
+                continue
+            line = _path_line(r, pr, pc)
+            length_km = _line_length_km(line, r.crs, geodesic)
+            euc = euc_m[i, j] / to_map  # map units
+            path_mu = length_km * 1000.0 / to_map
+            rows.append({
+                "core_a": cs.ids[i], "core_b": cs.ids[j], "cw_dist": cw,
+                "euc_dist_km": euc_m[i, j] / 1000.0, "lcp_length_km": length_km,
+                "cwd_to_euc": cw / euc if euc > 0 else np.nan,
+                "cwd_to_path": cw / path_mu if path_mu > 0 else np.nan,
+                "geometry": line,
+            })
+    return rows
+
+
+def _candidate_pairs(n: int, euc_m: np.ndarray, max_euc_dist_km: float | None,
+                     min_euc_dist_km: float | None) -> set[tuple[int, int]]:
+    pairs = set()
+    for i in range(n):
+        for j in range(i + 1, n):
+            d = euc_m[i, j] / 1000.0
+            if max_euc_dist_km is not None and d > max_euc_dist_km:
+                continue
+            if min_euc_dist_km is not None and d < min_euc_dist_km:
+                continue
+            pairs.add((i, j))
+    return pairs
+
+
+def corridor_links(
+    cores: gpd.GeoDataFrame,
+    resistance: Raster | str | os.PathLike[str],
+    *,
+    id_col: str | None = None,
+    max_cw_dist: float | None = None,
+    max_euc_dist_km: float | None = None,
+    min_euc_dist_km: float | None = None,
+    drop_through_cores: bool = True,
+    neighbors: int = 8,
+    geodesic: bool = False,
+    block_corners: bool | float = False,
+    progress: bool = False,
+) -> gpd.GeoDataFrame:
+    """Least-cost links between every pair of cores (Linkage Mapper link table).
+
+    Parameters
+    ----------
+    cores : GeoDataFrame
+        Core polygons in the raster CRS, with unique ids in ``core_id`` (or ``id_col``).
+        A core's cells are those whose centre lies inside it (at least one).
+    resistance : Raster or path
+        Resistance per map unit (projected CRS, or lon/lat with ``geodesic=True``).
+    id_col : str, optional
+        Id column (default ``core_id``).
+    max_cw_dist : float, optional
+        Drop links whose cost-weighted distance exceeds this (cost units); also limits
+        each cost-distance run (faster).
+    max_euc_dist_km, min_euc_dist_km : float, optional
+        Only link cores whose edge-to-edge distance is within these bounds (km).
+    drop_through_cores : bool, default True
+        Drop links whose least-cost path crosses a third core.
+    neighbors, geodesic, block_corners
+        As in :func:`camigeo.corridors.cost_distance`.
+    progress : bool, default False
+        Show a tqdm bar over the per-core cost-distance runs.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per linked pair (``core_a`` before ``core_b`` in input order):
+        ``core_a``, ``core_b``, ``cw_dist`` (min of CWD_A over B's cells; resistance ×
+        map units), ``euc_dist_km`` (edge to edge), ``lcp_length_km`` (path through cell
+        centres), ``cwd_to_euc`` (cw_dist / Euclidean distance in map units; NaN for
+        touching cores), ``cwd_to_path`` (cw_dist / path length in map units), LineString
+        geometry from A's edge to B's edge, raster CRS.
+
+    Examples
+    --------
+    >>> import numpy as np, geopandas as gpd, shapely
+    >>> from camigeo import Raster
+    >>> r = Raster.from_array(np.ones((3, 7)), cellsize=1000, crs="EPSG:32642")
+    >>> cores = gpd.GeoDataFrame({"core_id": [1, 2]}, geometry=[shapely.box(0, 0, 1000, 3000),
+    ...     shapely.box(6000, 0, 7000, 3000)], crs="EPSG:32642")
+    >>> links = corridor_links(cores, r)
+    >>> links[["core_a", "core_b"]].iloc[0].tolist(), float(links["cw_dist"].iloc[0])
+    ([1, 2], 6000.0)
+    >>> float(links["euc_dist_km"].iloc[0]), float(links["cwd_to_euc"].iloc[0])
+    (5.0, 1.2)
+    """
+    cs = _prepare_cores(cores, resistance, id_col)
+    if geodesic and (cs.raster.crs is None or not cs.raster.crs.is_geographic):
+        raise CRSError("geodesic=True needs a lon/lat resistance raster.")
+    euc = _euc_m(cs, geodesic)
+    pairs = _candidate_pairs(len(cs.ids), euc, max_euc_dist_km, min_euc_dist_km)
+    if not pairs:
+        return _empty_links(cs.raster.crs)
+    need = {p[0] for p in pairs}  # CWD of the first core of each pair is enough
+    cwds = _iter_cwds(cs, need, neighbors=neighbors, geodesic=geodesic,
+                      block_corners=block_corners, max_cost=max_cw_dist, want_back=True,
+                      progress=progress)
+    rows = _links_from_cwds(cs, cwds, pairs, euc, geodesic=geodesic,
+                            drop_through_cores=drop_through_cores, keep=None)
+    if max_cw_dist is not None:
+        rows = [x for x in rows if x["cw_dist"] <= max_cw_dist]
+    if not rows:
+        return _empty_links(cs.raster.crs)
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=cs.raster.crs)
