@@ -287,3 +287,46 @@ def test_polygon_ptcrs_as_lines_raise():
     p = p.set_geometry(p.boundary)
     with pytest.raises(GeometryError, match="ptcrs has geometry type"):
         score_conflict(p, _ranges(), _infra())
+
+
+def test_fast_line_length_matches_pyproj_geod():
+    from camigeo.conflict import _line_km
+
+    geod = Geod(ellps="WGS84")
+    rng = np.random.default_rng(3)
+    n = 2000
+    lon, lat = rng.uniform(45, 120, n), rng.uniform(30, 56, n)
+    pts = [(lon, lat)]
+    for dist_km in (10.0, 45.0, 300.0):  # 300 km legs go through Geod.inv
+        lo, la, _ = geod.fwd(pts[-1][0], pts[-1][1], rng.uniform(0, 360, n),
+                             np.full(n, dist_km * 1000))
+        pts.append((lo, la))
+    lines = [LineString([(p[0][i], p[1][i]) for p in pts]) for i in range(n)]
+    km = _line_km(np.asarray(lines, dtype=object))
+    np.testing.assert_allclose(km, 355.0, rtol=2e-6)
+    multi = _line_km(np.asarray([lines[0].union(LineString([(10, 10), (10, 11)]))]))
+    assert multi[0] == pytest.approx(355.0 + geod.inv(10, 10, 10, 11)[2] / 1000, rel=2e-6)
+
+
+def test_matches_geopandas_overlay_peer():
+    # peer: geopandas.overlay (region ∩ dissolved range) then overlay with the lines, in
+    # the same lon/lat data, lengths with pyproj.Geod
+    rng = np.random.default_rng(5)
+    region = gpd.GeoDataFrame({"ptcr_id": [3]}, geometry=[Polygon(
+        [(60, 40), (66, 39.5), (68, 44), (63, 46), (59, 44)])], crs=4326)
+    ranges = gpd.GeoDataFrame({"sci_name": ["S a", "S a"]},
+                              geometry=[box(58, 41, 64, 47), box(62, 38, 67, 43)], crs=4326)
+    x0 = rng.uniform(57, 69, 400)
+    y0 = rng.uniform(38, 47, 400)
+    lines = [LineString([(x, y), (x + rng.uniform(-.3, .3), y + rng.uniform(-.3, .3))])
+             for x, y in zip(x0, y0, strict=True)]
+    infra = gpd.GeoDataFrame({"infra_type": ["road"] * 400}, geometry=lines, crs=4326)
+    s = score_conflict(region, ranges, infra, status=None, effect_zones_m=False)
+    zone = gpd.overlay(region, ranges.dissolve()[["geometry"]], how="intersection")
+    clip = gpd.overlay(infra, zone[["geometry"]], how="intersection", keep_geom_type=True)
+    geod = Geod(ellps="WGS84")
+    expected = sum(geod.geometry_length(g) for g in clip.geometry) / 1000
+    assert expected > 100
+    # difference = straight edges in lon/lat (peer) vs in the equal-area CRS (densified
+    # to 0.05 degrees before projecting): well below the 0.5 % allowed for lengths
+    assert s.iloc[0]["length_km"] == pytest.approx(expected, rel=2e-3)
