@@ -13,6 +13,7 @@ from .barriers import barrier_improvement
 from .cost import CostDistanceResult, allocation, cost_distance, least_cost_path
 from .links import LINK_COLUMNS, corridor_links
 from .nlcc import normalized_corridors
+from .passages import candidates_along, rank_passages
 
 __all__ = [
     "OFFSETS",
@@ -24,4 +25,6 @@ __all__ = [
     "corridor_links",
     "normalized_corridors",
     "barrier_improvement",
+    "candidates_along",
+    "rank_passages",
 ]
