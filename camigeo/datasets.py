@@ -228,7 +228,7 @@ def describe(name: str) -> dict[str, Any]:
 
 
 def _read(name: str) -> gpd.GeoDataFrame:
-    """Cached read of a bundled layer; callers must copy before returning it."""
+    """Read a bundled layer once per process; callers must copy before returning it."""
     entry = _entry(name)
     return _read_cached(str(get_path(name)), entry.layer, entry.kind)
 
@@ -263,7 +263,7 @@ def _check_values(values: list[str], allowed: tuple[str, ...], param: str) -> No
 
 
 def load_ptcrs() -> gpd.GeoDataFrame:
-    """The 13 Priority Transboundary Conservation Regions (reconstructed outlines).
+    """Load the 13 Priority Transboundary Conservation Regions (reconstructed outlines).
 
     Returns
     -------
@@ -274,7 +274,7 @@ def load_ptcrs() -> gpd.GeoDataFrame:
 
 
 def load_species() -> pd.DataFrame:
-    """The 17 CAMI species table (same as :func:`camigeo.species.species_table`)."""
+    """Load the 17 CAMI species table (same as :func:`camigeo.species.species_table`)."""
     from .species import species_table
 
     return species_table()
@@ -285,7 +285,7 @@ def load_ranges(species: str | Iterable[str] | None = None, *,
                 presence: Iterable[int] | None = None,
                 origin: Iterable[int] | None = None,
                 seasonal: Iterable[int] | None = None) -> gpd.GeoDataFrame:
-    """Indicative species range polygons in the IUCN schema.
+    """Load the indicative species range polygons (IUCN schema).
 
     Parameters
     ----------

@@ -92,7 +92,7 @@ def _build_lookup(path: str) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def species_table() -> pd.DataFrame:
-    """The 17 CAMI species with CMS and IUCN names, synonyms and flags.
+    """Return the 17 CAMI species with CMS and IUCN names, synonyms and flags.
 
     Returns
     -------

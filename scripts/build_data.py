@@ -37,7 +37,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import data_borders  # noqa: E402
 from data_common import (  # noqa: E402
-    DATA, WGS84, anchor_polygon, layer_meta, tidy, write_gpkg, write_manifest,
+    DATA,
+    WGS84,
+    anchor_polygon,
+    layer_meta,
+    tidy,
+    write_gpkg,
+    write_manifest,
 )
 
 from camigeo.crs import geodesic_length_km  # noqa: E402

@@ -17,8 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-
-from data_common import CACHE, DATA, SIMPLIFY_DEG, WGS84, sha256, tidy
+from data_common import CACHE, SIMPLIFY_DEG, WGS84, sha256, tidy
 
 log = logging.getLogger("build_data.borders")
 
