@@ -20,7 +20,8 @@ import shapely
 from pyproj import CRS
 
 REPO = Path(__file__).resolve().parents[1]
-DATA = REPO / "data"
+#: Output folder; ``CAMIGEO_BUILD_DATA_DIR`` redirects it (tests rebuild into a copy).
+DATA = Path(os.environ.get("CAMIGEO_BUILD_DATA_DIR", REPO / "data"))
 CACHE = REPO / ".build_cache"
 WGS84 = "EPSG:4326"
 #: Fixed timestamp GDAL writes into gpkg_contents.last_change, so reruns give identical bytes.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -358,3 +359,34 @@ def test_infrastructure_bad_argument_type():
     with pytest.raises(CamigeoError, match=r"infra_type= must be a str or a list of str; "
                                            r"got int 3"):
         datasets.load_infrastructure(3)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- reproducibility
+@pytest.mark.slow
+def test_rebuild_from_committed_inputs_gives_identical_files(tmp_path):
+    """The committed layers are exactly what the committed inputs build (byte for byte).
+
+    Rebuilds PTCRs, ranges and infrastructure into a copy of data/ (the borders need npm
+    and are checked through their manifest only).
+    """
+    import datetime as dt
+    import os
+    import subprocess
+    import sys
+
+    src = datasets.data_dir()
+    repo = Path(datasets.__file__).resolve().parents[1]
+    script = repo / "scripts" / "build_data.py"
+    if not script.is_file():
+        pytest.skip("scripts/build_data.py is not available (installed package)")
+    work = tmp_path / "data"
+    shutil.copytree(src, work)
+    manifest = json.loads((src / "ptcr" / "MANIFEST.json").read_text())
+    day = dt.datetime.fromisoformat(manifest["build_date"]).replace(tzinfo=dt.UTC)
+    env = dict(os.environ, CAMIGEO_BUILD_DATA_DIR=str(work),
+               SOURCE_DATE_EPOCH=str(int(day.timestamp())))
+    subprocess.run([sys.executable, str(script), "ptcr", "species", "infrastructure"],
+                   check=True, env=env, capture_output=True, cwd=tmp_path, timeout=300)
+    for folder in ("ptcr", "species_ranges", "infrastructure"):
+        for path in sorted((src / folder).iterdir()):
+            assert _sha256(work / folder / path.name) == _sha256(path), path
