@@ -149,11 +149,7 @@ def class_breaks(values: Sequence[float], *, k: int = 5, scheme: str = "quantile
     list of float
         ``k`` ascending upper bounds; the last equals the maximum.
     """
-    import mapclassify
-
-    schemes = {"quantiles": mapclassify.Quantiles, "equal_interval": mapclassify.EqualInterval,
-               "natural_breaks": mapclassify.NaturalBreaks,
-               "fisher_jenks": mapclassify.FisherJenks}
+    schemes = ("quantiles", "equal_interval", "natural_breaks", "fisher_jenks")
     if scheme not in schemes:
         raise CamigeoError(f"scheme: expected one of {sorted(schemes)}, got {scheme!r}.")
     arr = np.asarray(values, dtype=float)
@@ -164,11 +160,22 @@ def class_breaks(values: Sequence[float], *, k: int = 5, scheme: str = "quantile
     k = max(1, min(int(k), distinct.size))
     if k == 1:
         return [float(distinct[-1])]
-    import warnings
+    if scheme == "quantiles":  # same definition as mapclassify.Quantiles (linear percentiles)
+        bins = np.percentile(arr, 100.0 * np.arange(1, k + 1) / k)
+    elif scheme == "equal_interval":
+        lo, hi = float(arr.min()), float(arr.max())
+        bins = lo + (hi - lo) * np.arange(1, k + 1) / k
+    else:
+        # mapclassify compiles numba code at import (15 s here): only import it when needed
+        import warnings
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # mapclassify warns when classes collapse
-        bins = schemes[scheme](arr, k=k).bins
+        import mapclassify
+
+        cls = mapclassify.NaturalBreaks if scheme == "natural_breaks" else \
+            mapclassify.FisherJenks
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # mapclassify warns when classes collapse
+            bins = cls(arr, k=k).bins
     return sorted({float(b) for b in bins})
 
 
