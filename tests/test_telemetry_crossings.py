@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from shapely.geometry import LineString, Point
 
 from camigeo import CRSError, GeometryError, SchemaError
@@ -109,3 +111,31 @@ def test_bad_barriers_and_summary_input():
         crossing_summary(find_crossings(tr, barriers()), by="year")
     with pytest.raises(SchemaError, match="find_crossings"):
         crossing_summary(tr)
+
+
+def test_long_feature_is_chunked_without_changing_answers():
+    # a 100-vertex zigzag fence (cut into chunks of 32 segments internally); a walk along
+    # y = 5 crosses each of its 99 segments once, also at the chunk joints (vertices 32,
+    # 64, 96 lie at y = 0 / 10, the walk at y = 5 passes between them)
+    from camigeo.telemetry._common import BarrierIndex
+
+    xs = np.arange(100) * 10.0
+    ys = np.where(np.arange(100) % 2 == 0, 0.0, 10.0)
+    zig = LineString(np.column_stack([xs, ys]))
+    bar = gpd.GeoDataFrame({"infra_id": ["Z"]}, geometry=[zig], crs=CRS)
+    out = find_crossings(fixes([("a", 0, -5, 5), ("a", 1, 1000, 5)]), bar)
+    assert len(out) == 99
+    np.testing.assert_allclose(np.sort(out.geometry.x), xs[:-1] + 5)
+    # a step through the chunk joint vertex (320, 0) counts once
+    out = find_crossings(fixes([("a", 0, 320, -5), ("a", 1, 320, 5)]), bar)
+    assert len(out) == 1 and (out.geometry.x.iloc[0], out.geometry.y.iloc[0]) == (320, 0)
+    idx = BarrierIndex(np.array([zig]))
+    assert len(idx.chunks) == 4
+    assert sum(c.length for c in idx.chunks) == pytest.approx(zig.length)
+    # within(): identical to testing GEOS buffer polygons
+    rng = np.random.default_rng(0)
+    pts = shapely.points(rng.uniform(-50, 1050, 3000), rng.uniform(-60, 70, 3000))
+    for q in (5, 30):
+        p, _ = idx.within(pts, 40, quad_segs=q)
+        ref = np.flatnonzero(shapely.intersects(pts, zig.buffer(40, quad_segs=q)))
+        np.testing.assert_array_equal(np.sort(p), ref)

@@ -135,3 +135,20 @@ def test_run_telemetry_layers_from_lonlat():
     assert rank["fence_class"].tolist() == ["low"]
     assert len(layers["passage_hotspots"]) == 0  # nobody failed to cross
     assert list(layers["passage_hotspots"].columns)[:2] == ["rank", "barrier_id"]
+
+
+def test_bins_equal_shapely_substring_on_wiggly_line():
+    from shapely import ops
+
+    rng = np.random.default_rng(3)
+    xy = np.cumsum(rng.uniform(-300, 600, (60, 2)), axis=0)
+    xy[10] = xy[9]  # a repeated vertex
+    line = LineString(xy)
+    bar = gpd.GeoDataFrame({"infra_id": ["W"]}, geometry=[line], crs=CRS)
+    hs = crossing_hotspots(crossings([]), bar, bin_km=0.7)
+    n = int(np.ceil(line.length / 700))
+    assert len(hs) == n
+    for k, geom in enumerate(hs.geometry):
+        ref = ops.substring(line, 700 * k, min(700 * (k + 1), line.length))
+        assert geom.length == pytest.approx(ref.length, abs=1e-6)
+        assert geom.hausdorff_distance(ref) < 1e-6

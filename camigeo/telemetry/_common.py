@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import geopandas as gpd
@@ -12,7 +13,7 @@ import shapely
 from .._errors import GeometryError, SchemaError
 from ..crs import match_crs, require_projected
 
-__all__ = ["prepare_barriers", "check_crs", "paths_from_ranges", "distinct_hits"]
+__all__ = ["prepare_barriers", "check_crs", "paths_from_ranges", "BarrierIndex"]
 
 
 def prepare_barriers(barriers: Any, *, barrier_id_col: str | None = None,
@@ -85,28 +86,110 @@ def paths_from_ranges(x: np.ndarray, y: np.ndarray, first: np.ndarray,
     return shapely.linestrings(coords, indices=np.repeat(np.arange(len(n)), n))
 
 
-def distinct_hits(paths: np.ndarray, barrier_geoms: np.ndarray,
-                  tree: shapely.STRtree | None = None) -> tuple[np.ndarray, np.ndarray,
-                                                                 np.ndarray]:
-    """Distinct intersection vertices of each path with the barriers.
+class BarrierIndex:
+    """Barrier features cut into short chunks with one STRtree over the chunks.
 
-    Returns ``(path_index, barrier_index, xy)``, one row per distinct point per path
-    (a point shared by two barrier features or parts is kept once, with the first
-    feature). Paths of zero length never intersect.
+    Long features (a border fence of 5,000 km) have bounding boxes that cover half the
+    study area, so a tree over whole features returns almost every step as a candidate
+    and each test runs against the whole line. Chunks of at most ``max_segments``
+    segments keep candidates and tests local. Results are reported per feature.
+    Measured on 100,000 synthetic fixes against the bundled infrastructure (41 features):
+    the STRtree queries took 1.65 s on whole features.
+
+    Parameters
+    ----------
+    geoms : array of (Multi)LineString
+        Barrier features.
+    max_segments : int
+        Segments per chunk.
     """
-    tree = tree if tree is not None else shapely.STRtree(barrier_geoms)
-    ok = shapely.length(paths) > 0
-    pi, bi = tree.query(paths, predicate="intersects")
-    keep = ok[pi]
-    pi, bi = pi[keep], bi[keep]
-    if len(pi) == 0:
-        return (np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp),
-                np.empty((0, 2)))
-    inter = shapely.intersection(paths[pi], barrier_geoms[bi])
-    xy, which = shapely.get_coordinates(inter, return_index=True)
-    p, b = pi[which], bi[which]
-    order = np.lexsort((b, xy[:, 1], xy[:, 0], p))
-    p, b, xy = p[order], b[order], xy[order]
-    new = np.ones(len(p), dtype=bool)
-    new[1:] = (p[1:] != p[:-1]) | (xy[1:, 0] != xy[:-1, 0]) | (xy[1:, 1] != xy[:-1, 1])
-    return p[new], b[new], xy[new]
+
+    def __init__(self, geoms: np.ndarray, *, max_segments: int = 32) -> None:
+        self.geoms = np.asarray(geoms, dtype=object)
+        parts, part_feature = shapely.get_parts(self.geoms, return_index=True)
+        self.parts, self.part_feature = parts, part_feature
+        coords, vpart = shapely.get_coordinates(parts, return_index=True)
+        nv = np.bincount(vpart, minlength=len(parts))
+        vstart = np.concatenate(([0], np.cumsum(nv)[:-1]))
+        j = np.arange(len(coords)) - vstart[vpart]          # vertex number within its part
+        nseg = nv - 1
+        nchunk = np.maximum(1, -(-nseg // max_segments))      # ceil
+        cstart = np.concatenate(([0], np.cumsum(nchunk)[:-1]))
+        primary = np.minimum(j // max_segments, nchunk[vpart] - 1)
+        dup = (j % max_segments == 0) & (j > 0) & (j < nseg[vpart])
+        rows = np.concatenate([np.arange(len(coords)), np.flatnonzero(dup)])
+        chunk = np.concatenate([cstart[vpart] + primary,
+                                cstart[vpart[dup]] + j[dup] // max_segments - 1])
+        order = np.lexsort((rows, chunk))
+        rows, chunk = rows[order], chunk[order]
+        self.chunks = shapely.linestrings(coords[rows], indices=chunk)
+        self.chunk_part = np.repeat(np.arange(len(parts)), nchunk)
+        self.chunk_feature = part_feature[self.chunk_part]
+        seg = np.hypot(np.diff(coords[:, 0]), np.diff(coords[:, 1]))
+        seg = np.where(vpart[1:] == vpart[:-1], seg, 0.0)
+        cum = np.concatenate(([0.0], np.cumsum(seg)))
+        k = np.arange(len(self.chunks)) - cstart[self.chunk_part]
+        first_vertex = vstart[self.chunk_part] + k * max_segments
+        self.chunk_offset = cum[first_vertex] - cum[vstart[self.chunk_part]]
+        self.tree = shapely.STRtree(self.chunks)
+
+    def hits(self, paths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Distinct intersection vertices of each path with the barriers.
+
+        Returns ``(path_index, feature_index, xy)``, one row per distinct point per path (a
+        point shared by two features, parts or chunks is kept once, with the first
+        feature). Counting the vertices of the intersection geometry is BaBA's way of
+        counting crossings. Paths of zero length never intersect.
+        """
+        ok = shapely.length(paths) > 0
+        pi, ci = self.tree.query(paths, predicate="intersects")
+        keep = ok[pi]
+        pi, ci = pi[keep], ci[keep]
+        if len(pi) == 0:
+            return (np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp), np.empty((0, 2)))
+        inter = shapely.intersection(paths[pi], self.chunks[ci])
+        xy, which = shapely.get_coordinates(inter, return_index=True)
+        p, b = pi[which], self.chunk_feature[ci[which]]
+        order = np.lexsort((b, xy[:, 1], xy[:, 0], p))
+        p, b, xy = p[order], b[order], xy[order]
+        new = np.ones(len(p), dtype=bool)
+        new[1:] = (p[1:] != p[:-1]) | (xy[1:, 0] != xy[:-1, 0]) | (xy[1:, 1] != xy[:-1, 1])
+        return p[new], b[new], xy[new]
+
+    def within(self, points: np.ndarray, d: float, *, quad_segs: int) -> tuple[np.ndarray,
+                                                                            np.ndarray]:
+        """Pairs (point, feature) where the point intersects ``buffer(feature, d, quad_segs)``.
+
+        Same answer as testing GEOS buffer polygons (as BaBA / sf do), but fast: points
+        closer than the polygon's guaranteed inner radius are accepted from the distance
+        alone; only points in the thin band near the polygon edge are tested against the
+        buffer polygon of their feature(s).
+        """
+        pi, ci = self.tree.query(points, predicate="dwithin", distance=d * (1 + 1e-9) + 1e-9)
+        if len(pi) == 0:
+            return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
+        fi = self.chunk_feature[ci]
+        dist = shapely.distance(points[pi], self.chunks[ci])
+        inner = 0.98 * d * math.cos(math.pi / (4 * quad_segs))
+        pairs = pd.DataFrame({"p": pi, "f": fi, "dist": dist}).groupby(
+            ["p", "f"], sort=True)["dist"].min().reset_index()
+        p, f, dist = (pairs["p"].to_numpy(), pairs["f"].to_numpy(), pairs["dist"].to_numpy())
+        sure = dist <= inner
+        band = np.flatnonzero(~sure)
+        if len(band):
+            feats = np.unique(f[band])
+            bufs = np.empty(len(self.geoms), dtype=object)
+            bufs[feats] = shapely.buffer(self.geoms[feats], d, quad_segs=quad_segs)
+            sure[band] = shapely.intersects(points[p[band]], bufs[f[band]])
+        return p[sure], f[sure]
+
+    def locate(self, points: np.ndarray, *, max_distance: float | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Nearest part of each point and the distance along that part to its projection.
+
+        Returns ``(point_index, part_index, along)``; points farther than ``max_distance``
+        are left out.
+        """
+        pi, ci = self.tree.query_nearest(points, max_distance=max_distance, all_matches=False)
+        along = self.chunk_offset[ci] + shapely.line_locate_point(self.chunks[ci], points[pi])
+        return pi, self.chunk_part[ci], along

@@ -26,7 +26,7 @@ import pandas as pd
 import shapely
 
 from .._errors import CamigeoWarning, ValidationError
-from ._common import check_crs, distinct_hits, paths_from_ranges, prepare_barriers
+from ._common import BarrierIndex, check_crs, paths_from_ranges, prepare_barriers
 from .tracks import TrackArrays, _modal_interval, _unit_seconds, prepare_tracks
 
 __all__ = ["classify_encounters", "EncounterResult", "EVENT_TYPES", "NON_CROSSING_TYPES"]
@@ -224,9 +224,8 @@ def classify_encounters(
     unit_ns = unit_s * 1e9
 
     # 1. encounter fixes: inside the union of the d-buffers (boundary counts)
-    bgeom = barriers.geometry.values
-    tree_buf = shapely.STRtree(shapely.buffer(bgeom, d, quad_segs=quad_segs))
-    hit, _ = tree_buf.query(shapely.points(arr.x, arr.y), predicate="intersects")
+    index = BarrierIndex(barriers.geometry.values)
+    hit, _ = index.within(shapely.points(arr.x, arr.y), d, quad_segs=quad_segs)
     inbuf = np.zeros(len(arr.t), dtype=bool)
     inbuf[hit] = True
 
@@ -270,7 +269,6 @@ def classify_encounters(
         str_i[multi] = np.where(length > 0, euc / length, np.nan)
 
     # 4. crossings: short events use one fix before to one after; long ones their own path
-    tree = shapely.STRtree(bgeom)
     short = duration <= b_time
     if track_ends == "baba":
         has_before, has_after = first > 0, last < len(arr.t) - 1
@@ -281,11 +279,11 @@ def classify_encounters(
     ext_first = np.maximum(first[short_ok] - 1, arr.start[code[short_ok]])
     ext_last = np.minimum(last[short_ok] + 1, arr.stop[code[short_ok]] - 1)
     ext = paths_from_ranges(arr.x, arr.y, ext_first, ext_last)
-    p, _, _ = distinct_hits(ext, bgeom, tree)
+    p, _, _ = index.hits(ext)
     cross[short_ok] = np.bincount(p, minlength=len(ext))
     long_ = ~short
     own_long = paths_from_ranges(arr.x, arr.y, first[long_], last[long_])
-    p, _, _ = distinct_hits(own_long, bgeom, tree)
+    p, _, _ = index.hits(own_long)
     cross[long_] = np.bincount(p, minlength=len(own_long))
 
     etype = np.full(n_ev, "unknown", dtype=object)

@@ -11,7 +11,7 @@ import pandas as pd
 import shapely
 
 from .._errors import SchemaError
-from ._common import check_crs, distinct_hits, prepare_barriers
+from ._common import BarrierIndex, check_crs, prepare_barriers
 from .tracks import TrackArrays, prepare_tracks
 
 __all__ = ["find_crossings", "crossing_summary", "CROSSING_COLUMNS"]
@@ -69,7 +69,7 @@ def find_crossings(tracks: Any, barriers: Any, *, id_col: str | None = None,
     coords = np.stack([np.column_stack([arr.x[i0], arr.y[i0]]),
                        np.column_stack([arr.x[i0 + 1], arr.y[i0 + 1]])], axis=1)
     steps = shapely.linestrings(coords) if len(i0) else np.empty(0, dtype=object)
-    p, b, xy = distinct_hits(steps, barriers.geometry.values)
+    p, b, xy = BarrierIndex(barriers.geometry.values).hits(steps)
     pts = shapely.points(xy) if len(p) else np.empty(0, dtype=object)
     frac = shapely.line_locate_point(steps[p], pts, normalized=True) if len(p) else np.empty(0)
     fix = i0[p]

@@ -10,12 +10,11 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from scipy import stats
 
 from .._errors import SchemaError, ValidationError
 from ..crs import match_crs, require_projected
-from ._common import prepare_barriers
+from ._common import BarrierIndex, prepare_barriers
 from .baba import EVENT_TYPES, NON_CROSSING_TYPES, EncounterResult
 
 __all__ = ["rank_barriers", "barrier_permeability", "proportion_interval",
@@ -59,9 +58,8 @@ def events_near_barriers(events: gpd.GeoDataFrame, barriers: gpd.GeoDataFrame, d
     if events.crs is not None:
         match_crs(("events", events), ("barriers", barriers))
     require_projected(barriers, name="barriers")
-    buf = shapely.buffer(barriers.geometry.values, d, quad_segs=quad_segs)
-    ev, bar = shapely.STRtree(buf).query(events.geometry.values, predicate="intersects")
-    return ev, bar
+    index = BarrierIndex(barriers.geometry.values)
+    return index.within(events.geometry.values, d, quad_segs=quad_segs)
 
 
 def _d_from(events: Any, d: float | None) -> float:
