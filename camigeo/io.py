@@ -226,6 +226,10 @@ def read_layer(
                 pyogrio.errors.FieldError, pyogrio.errors.FeatureError,
                 pyogrio.errors.GeometryError, ValueError) as exc:
             raise CamigeoError(f"{source}: could not be read ({exc}).") from exc
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise SchemaError(f"{source}: the layer has no geometry column (an attribute table); "
+                          f"read_layer reads spatial layers. Read tables with "
+                          f"pyogrio.read_dataframe(path, layer=..., read_geometry=False).")
     logger.info("read %d features from %s", len(gdf), source)
     gdf = validate_layer(gdf, kind, source=source, repair=repair, require_metric=require_metric)
     if kind == "range":

@@ -67,7 +67,8 @@ def read_movebank(path: str | os.PathLike[str], *, crs: str | CRS = "EPSG:4326"
         CSV file with the Movebank attributes ``individual-local-identifier``,
         ``timestamp``, ``location-long`` and ``location-lat`` in dash, underscore or dot
         style (``tag-local-identifier`` is used, with a warning, when the individual
-        column is absent).
+        column is absent). Fixes flagged ``visible=false`` (Movebank outliers) are kept,
+        with a warning counting them.
     crs : str or pyproj.CRS, default "EPSG:4326"
         CRS of ``location-long``/``location-lat`` (Movebank exports WGS84 lon/lat).
 
@@ -158,6 +159,15 @@ def read_movebank(path: str | os.PathLike[str], *, crs: str | CRS = "EPSG:4326"
         warnings.warn(f"{path}: dropped {int(no_xy.sum())} of {len(df)} rows without "
                       f"coordinates (line(s) {_rows(no_xy, df.index)}).", CamigeoWarning,
                       stacklevel=2)
+    if "visible" in canon:
+        flag = df[canon["visible"]].map(lambda v: str(v).strip().lower() in ("false", "0"))
+        hidden = flag.to_numpy(dtype=bool) & ~no_xy
+        if hidden.any():
+            warnings.warn(
+                f"{path}: {int(hidden.sum())} fixes are flagged {canon['visible']}=false "
+                f"(outliers marked in Movebank) and were kept; drop them with "
+                f"fixes[fixes['{canon['visible']}'].astype(str).str.lower() != 'false'].",
+                CamigeoWarning, stacklevel=2)
     keep = ~no_xy
     df = df.loc[keep].drop(columns=["location_long", "location_lat"])
     df["timestamp"] = times[keep]

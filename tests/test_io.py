@@ -168,6 +168,16 @@ def test_parquet_wrong_layer(tmp_path):
         read_layer(tmp_path / "x.parquet", layer="y")
 
 
+def test_attribute_table_is_not_a_layer(tmp_path):
+    path = tmp_path / "atlas.gpkg"
+    write_layer(lines(), path, "infrastructure")
+    pyogrio.write_dataframe(pd.DataFrame({"species": ["saiga"]}), path, layer="species",
+                            driver="GPKG")
+    with pytest.raises(SchemaError, match=r"\(layer 'species'\): the layer has no geometry "
+                                          r"column \(an attribute table\)"):
+        read_layer(path, layer="species")
+
+
 def test_list_layers_counts(tmp_path):
     path = tmp_path / "atlas.gpkg"
     write_layer(lines(), path, "infrastructure")

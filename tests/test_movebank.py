@@ -64,6 +64,17 @@ def test_rows_without_coordinates_dropped_with_count(tmp_path):
     assert len(out) == 2
 
 
+def test_hidden_outliers_kept_with_warning(tmp_path):
+    path = tmp_path / "f.csv"
+    write_csv(path, "-")
+    df = pd.read_csv(path)
+    df["visible"] = ["true", "false", "true", "false"]
+    df.to_csv(path, index=False)
+    with pytest.warns(CamigeoWarning, match=r"2 fixes are flagged visible=false"):
+        out = read_movebank(path)
+    assert len(out) == 4
+
+
 def test_tag_id_fallback(tmp_path):
     path = tmp_path / "f.csv"
     pd.DataFrame({"tag-local-identifier": ["T1"], "timestamp": ["2019-05-01 00:00:00.000"],
