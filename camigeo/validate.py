@@ -172,7 +172,11 @@ def _map_unique(s: pd.Series, func: Callable[[Any], Any]) -> pd.Series:
     ``Series.map`` on 200,000 rows (benchmarks/bench_io.py: validation of 200,000
     infrastructure lines: 13.6 s -> 0.66 s under cProfile).
     """
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    try:
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    except TypeError:  # unhashable values, e.g. Python lists in a list column
+        return s.map(lambda v: func(None) if not isinstance(v, Iterable) and _is_null(v)
+                     else func(v)).astype(object)
     mapped = np.empty(len(uniques) + 1, dtype=object)
     mapped[:-1] = [func(u) for u in uniques]
     mapped[-1] = func(None)  # code -1 = null

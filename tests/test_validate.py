@@ -359,6 +359,12 @@ def test_infrastructure_normalizations_and_fills():
     assert str(out["year"].dtype) == "Int64"
 
 
+def test_countries_given_as_python_lists():
+    gdf = infra(2, countries=[["kaz", "UZB"], None])
+    out = validate_layer(gdf, "infrastructure")
+    assert out["countries"].iloc[0] == "KAZ; UZB" and pd.isna(out["countries"].iloc[1])
+
+
 @pytest.mark.parametrize("short,full", [("fence_clas", "fence_class"),
                                         ("accuracy_k", "accuracy_km"),
                                         ("length_rep", "length_reported_km")])
