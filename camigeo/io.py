@@ -287,6 +287,18 @@ def _for_shapefile(gdf: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
     return out.rename(columns=cut)
 
 
+def _utc_datetimes(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """GeoPackage stores date-times in UTC: convert tz-aware columns (same instants)."""
+    cols = [c for c in gdf.columns if isinstance(gdf[c].dtype, pd.DatetimeTZDtype)
+            and str(gdf[c].dt.tz) != "UTC"]
+    if not cols:
+        return gdf
+    out = gdf.copy()
+    for c in cols:
+        out[c] = out[c].dt.tz_convert("UTC")
+    return out
+
+
 def _existing(path: Path, driver: str) -> gpd.GeoDataFrame | None:
     """Read the features of a single-layer file (for append by rewrite); None if absent."""
     if not path.exists():
@@ -432,6 +444,8 @@ def write_layer(
     layer = layer or path.name.split(".")[0]
     if driver == "ESRI Shapefile":
         gdf = _for_shapefile(gdf, path)
+    elif driver == "GPKG":
+        gdf = _utc_datetimes(gdf)
     if driver == "ESRI Shapefile" and _suffix(path) == ".shp":
         layer = path.stem  # a .shp file's layer is its file name
     if mode == "append" and driver == "GPKG":

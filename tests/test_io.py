@@ -91,6 +91,16 @@ def test_round_trip_infrastructure_every_format(tmp_path, ext):
     assert out.crs.to_epsg() == 4326
 
 
+@pytest.mark.parametrize("ext", ["gpkg", "fgb", "geojson", "parquet"])
+def test_zoned_datetimes_keep_their_instants(tmp_path, ext):
+    times = pd.to_datetime(["2020-01-01 05:00", "2020-07-01 05:00"]).tz_localize("Asia/Almaty")
+    gdf = fixes().iloc[:2].assign(timestamp=times)
+    write_layer(gdf, tmp_path / f"t.{ext}", "t")
+    out = read_layer(tmp_path / f"t.{ext}", kind="tracks")
+    assert out["timestamp"].tolist() == [pd.Timestamp("2019-12-31T23:00Z"),
+                                         pd.Timestamp("2020-06-30T23:00Z")]
+
+
 @pytest.mark.parametrize("name", ["roads.zip", "roads.shp.zip"])
 def test_read_zipped_shapefile_built_by_hand(tmp_path, name):
     shp_dir = tmp_path / "shp"
