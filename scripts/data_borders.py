@@ -37,8 +37,15 @@ def fetch_tarball() -> Path:
     tgz = CACHE / f"{PACKAGE}-{VERSION}.tgz"
     if not tgz.exists():
         log.info("npm pack %s@%s", PACKAGE, VERSION)
-        subprocess.run(["npm", "pack", f"{PACKAGE}@{VERSION}", "--silent"], cwd=CACHE,
-                       check=True, capture_output=True)
+        try:
+            subprocess.run(["npm", "pack", f"{PACKAGE}@{VERSION}", "--silent"], cwd=CACHE,
+                           check=True, capture_output=True)
+        except FileNotFoundError:
+            raise SystemExit("npm is needed to fetch world-atlas (apt-get install npm), or "
+                             f"put {tgz.name} into {CACHE}") from None
+        except subprocess.CalledProcessError as exc:
+            raise SystemExit(f"npm pack {PACKAGE}@{VERSION} failed: "
+                             f"{exc.stderr.decode(errors='replace')}") from None
     return tgz
 
 

@@ -71,6 +71,14 @@ def test_get_path_and_describe():
     assert info["readme"].endswith("README.md")
 
 
+def test_describe_table_and_unknown():
+    info = datasets.describe("species")
+    assert info["features"] == 17 and info["layer"] is None
+    assert info["sha256"] == _sha256(datasets.get_path("species"))
+    with pytest.raises(DataNotFoundError, match=r"unknown bundled data set 'tracks'"):
+        datasets.describe("tracks")
+
+
 def test_get_path_unknown_name():
     with pytest.raises(DataNotFoundError, match=r"unknown bundled data set 'roads'; expected "
                                                  r"one of countries, borders, ptcr"):
