@@ -21,6 +21,7 @@ from .solve import (
     branch_and_node_currents,
     factorize,
     grounded_potentials,
+    pair_node_currents,
     pair_resistances,
 )
 
@@ -171,6 +172,9 @@ def pairwise_grid(
         _warn_invalid([focal.ids[a] for a in range(k) if nodes[a] < 0],
                       "fall on nodata cells or outside the grid")
         edges = graph.edges() if want_maps else None
+        n_all = graph.n_nodes
+        cum_nodes = np.zeros(n_all) if opts.write_cur_maps else None
+        max_nodes = np.zeros(n_all) if opts.write_max else None
         valid = np.flatnonzero(nodes >= 0)
         labels = graph.labels[nodes[valid]] if valid.size else np.zeros(0, dtype=np.int64)
         for comp in np.unique(labels):
@@ -186,29 +190,49 @@ def pairwise_grid(
                         if a != b and include[a, b]:
                             R[a, b] = 0.0
                 continue
-            comp_nodes = np.flatnonzero(graph.labels == comp)
-            local = np.full(graph.n_nodes, -1, dtype=np.int64)
+            whole = graph.labels.max() == 0
+            comp_nodes = (np.arange(n_all) if whole
+                          else np.flatnonzero(graph.labels == comp))
+            local = np.full(n_all, -1, dtype=np.int64)
             local[comp_nodes] = np.arange(comp_nodes.size)
-            L = _component_laplacian(graph, comp_nodes)
+            L = graph.laplacian() if whole else _component_laplacian(graph, comp_nodes)
             ground = int(local[uniq_nodes[0]])
             inject = [int(local[u]) for u in uniq_nodes]
             G, _ = grounded_potentials(L, ground, inject, solver=opts.solver)
             col = {int(u): c for c, u in enumerate(uniq_nodes)}
             Gff = G[[int(local[u]) for u in uniq_nodes]]
             Rn = pair_resistances(Gff)
+            if want_maps:
+                ei, ej, ew = edges
+                if not whole:
+                    em = graph.labels[ei] == comp
+                    ei, ej, ew = local[ei[em]], local[ej[em]], ew[em]
             for ia, a in enumerate(members):
                 for b in members[ia + 1:]:
                     if not (include[a, b] or include[b, a]):
                         continue
                     ca, cb = col[int(nodes[a])], col[int(nodes[b])]
                     R[a, b] = R[b, a] = Rn[ca, cb]
-                    if want_maps and ca != cb:
+                    if not want_maps or ca == cb:
+                        continue
+                    label = f"{focal.ids[a]}_{focal.ids[b]}"
+                    if cum_nodes is not None:
+                        cur = pair_node_currents(ei, ej, ew, G[:, cb], G[:, ca])
+                        cum_nodes[comp_nodes] += cur
+                        if max_nodes is not None:
+                            max_nodes[comp_nodes] = np.maximum(max_nodes[comp_nodes], cur)
+                        if sink is not None and not opts.cum_only:
+                            full = np.zeros(n_all)
+                            full[comp_nodes] = cur
+                            sink("cur", label, node_to_grid(graph.nodemap, full))
+                    if sink is not None and opts.write_volt_maps:
                         vloc = G[:, cb] - G[:, ca]
-                        vloc = vloc - vloc[local[nodes[a]]]
-                        v_full = np.zeros(graph.n_nodes)
-                        v_full[comp_nodes] = vloc
-                        label = f"{focal.ids[a]}_{focal.ids[b]}"
-                        _pair_maps(graph, edges, v_full, opts, label, sink, acc)
+                        full = np.zeros(n_all)
+                        full[comp_nodes] = vloc - vloc[local[nodes[a]]]
+                        sink("volt", label, node_to_grid(graph.nodemap, full))
+        if cum_nodes is not None:
+            return (R, node_to_grid(graph.nodemap, cum_nodes),
+                    node_to_grid(graph.nodemap, max_nodes) if max_nodes is not None else None)
     cum = acc.cum if acc is not None else None
     mx = acc.max if acc is not None else None
     return R, cum, mx
