@@ -544,3 +544,31 @@ def test_top_level_exports():
     assert camigeo.read_layer is read_layer
     assert camigeo.write_layer is write_layer
     assert camigeo.list_layers is list_layers
+
+
+# --------------------------------------------------------------------------- BaBA reference
+@pytest.mark.reference
+def test_baba_geopackage(reference_dir):
+    path = reference_dir / "baba" / "baba_example.gpkg"
+    with pytest.raises(CamigeoError, match=r"holds 3 layers: .*'fences' \(MultiLineString\)"):
+        read_layer(path)
+    fences = read_layer(path, layer="fences", require_metric=True)
+    assert fences.crs.to_epsg() == 32612
+    assert len(fences) == 1673 and fences["FID_Fence0"].is_unique
+    # README: total length 3,557.7 km; Shape_Leng equals the geometry length
+    assert fences.length.sum() / 1000 == pytest.approx(3557.7, abs=0.05)
+    assert np.allclose(fences.length, fences["Shape_Leng"], rtol=1e-9)
+    table = list_layers(path).set_index("name")["count"].to_dict()
+    assert table == {"pronghorn": 8757, "muleDeer": 8739, "fences": 1673}
+
+
+@pytest.mark.reference
+def test_baba_points_as_tracks(reference_dir):
+    path = reference_dir / "baba" / "baba_example.gpkg"
+    raw = pyogrio.read_dataframe(path, layer="pronghorn")
+    gdf = raw.rename(columns={"Animal.ID": "individual_id", "date": "timestamp"})
+    out = camigeo.validate.validate_layer(gdf, "tracks", source="pronghorn")
+    assert str(out["timestamp"].dtype) == "datetime64[ns, UTC]"
+    assert out["timestamp"].iloc[0] == pd.Timestamp("2014-01-01T05:00:00Z")
+    assert out["individual_id"].value_counts().to_dict() == {"102_2014": 4379,
+                                                             "103_2014": 4378}
