@@ -1,0 +1,533 @@
+"""The ``camigeo`` command line (typer).
+
+``camigeo run`` is the main job (see :mod:`camigeo.pipeline`); the other commands run one
+analysis each and write their layers into an Atlas GeoPackage with provenance
+(:mod:`camigeo.atlas`). Inputs default to the bundled data.
+
+Exit codes: 0 success, 1 analysis error (a one-line message, no traceback), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from ._errors import CamigeoError
+from ._version import __version__
+
+__all__ = ["app", "main"]
+
+log = logging.getLogger("camigeo")
+
+app = typer.Typer(
+    name="camigeo",
+    help="Barriers, corridors and connectivity for the CMS Central Asian Mammals Initiative.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+atlas_app = typer.Typer(help="Update, compare and inspect Atlas GeoPackages.",
+                        no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(atlas_app, name="atlas")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q",
+                                        help="Only warnings and errors; no progress bars.")]
+OutDirOpt = Annotated[Path, typer.Option("--out", "-o", help="Output folder.")]
+AtlasOpt = Annotated[Path, typer.Option("--atlas", help="Atlas GeoPackage to update.")]
+
+
+class _TqdmHandler(logging.Handler):
+    """Log through tqdm.write so messages do not break progress bars."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            from tqdm import tqdm
+
+            tqdm.write(self.format(record), file=sys.stderr)
+        except Exception:  # noqa: BLE001 - logging must never raise
+            self.handleError(record)
+
+
+def _setup_logging(quiet: bool) -> None:
+    logger = logging.getLogger("camigeo")
+    for h in list(logger.handlers):
+        if getattr(h, "_camigeo_cli", False):
+            logger.removeHandler(h)
+    h = _TqdmHandler()
+    h._camigeo_cli = True  # type: ignore[attr-defined]
+    h.setFormatter(logging.Formatter("%(levelname)s %(message)s" if quiet
+                                     else "%(asctime)s %(message)s", "%H:%M:%S"))
+    logger.addHandler(h)
+    logger.setLevel(logging.WARNING if quiet else logging.INFO)
+    logger.propagate = False
+
+
+def _errors(fn: F) -> F:
+    """Turn CamigeoError into a one-line message and exit code 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except CamigeoError as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _print_table(df: Any, *, max_rows: int = 60) -> None:
+    import pandas as pd
+
+    if df is None or len(df) == 0:
+        typer.echo("(no rows)")
+        return
+    with pd.option_context("display.max_columns", 30, "display.width", 160,
+                           "display.max_colwidth", 40, "display.float_format",
+                           lambda v: f"{v:,.2f}"):
+        typer.echo(pd.DataFrame(df).head(max_rows).to_string(index=False))
+
+
+def _version_cb(value: bool) -> None:
+    if value:
+        typer.echo(f"camigeo {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version_cb,
+                                          is_eager=True, help="Show the version.")] = False,
+) -> None:
+    """camigeo command line."""
+
+
+# ------------------------------------------------------------------------------- run
+@app.command()
+@_errors
+def run(
+    out: OutDirOpt = Path("outputs"),
+    ptcrs: Annotated[Path | None, typer.Option(help="PTCR layer file (default: bundled).")] = None,
+    ranges: Annotated[Path | None, typer.Option(help="Species range file (default: bundled).")
+                      ] = None,
+    infrastructure: Annotated[Path | None, typer.Option(
+        help="Infrastructure lines file (default: bundled).")] = None,
+    species: Annotated[list[str] | None, typer.Option(
+        "--species", help="Corridor species (repeatable; default: migratory ungulates).")
+    ] = None,
+    circuit_species: Annotated[str, typer.Option(help="Species of the circuit step.")
+                               ] = "Equus hemionus",
+    corridor_cell_km: Annotated[float, typer.Option(help="Corridor grid cell size, km.")] = 5.0,
+    circuit_cell_km: Annotated[float, typer.Option(help="Circuit grid cell size, km.")] = 10.0,
+    grid_cell_km: Annotated[float, typer.Option(help="Conflict hexagon size, km.")] = 25.0,
+    skip: Annotated[list[str] | None, typer.Option(
+        "--skip", help="Step to leave out (summary, conflict, fragmentation, corridors, "
+                       "circuit); repeatable.")] = None,
+    tiles: Annotated[str, typer.Option(help="Basemap of map.html ('none' for no basemap).")
+                     ] = "OpenStreetMap",
+    to: Annotated[str | None, typer.Option(
+        "--to", help="Also export the Atlas to PostGIS (postgresql://...).")] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Main job: every analysis on the bundled (or given) data -> OUT/atlas.gpkg, map.html,
+    atlas_report.pdf, summary.md/csv; prints the ranked PTCR table."""
+    from .pipeline import run_all
+
+    _setup_logging(quiet)
+    res = run_all(out_dir=out, ptcrs=ptcrs, ranges=ranges, infrastructure=infrastructure,
+                  species=species or None, circuit_species=circuit_species,
+                  corridor_cell_km=corridor_cell_km, circuit_cell_km=circuit_cell_km,
+                  grid_cell_km=grid_cell_km, skip=tuple(skip or ()),
+                  tiles=None if tiles.lower() == "none" else tiles, progress=not quiet)
+    if to:
+        from .atlas import export_postgis
+
+        export_postgis(res.files["atlas"], to)
+    typer.echo("\nPTCRs ranked by barrier conflict score (camigeo run):")
+    _print_table(res.ranked)
+    typer.echo("\nSteps:")
+    for s in res.steps:
+        typer.echo(f"  {s.step:<14}{s.status:<8}{s.seconds:7.1f} s  {s.note}")
+    typer.echo("\nWritten:")
+    for k, v in res.files.items():
+        if not k.startswith("input:"):
+            typer.echo(f"  {k}: {v}")
+    if not res.ok:
+        failed = [s.step for s in res.steps if s.status == "failed"]
+        typer.echo(f"Error: step(s) failed: {', '.join(failed)} (see above); the other "
+                   f"outputs were written.", err=True)
+        raise typer.Exit(1)
+
+
+# ----------------------------------------------------------------------------- score
+def _load_inputs(ptcrs: Path | None, ranges: Path | None,
+                 infrastructure: Path | None) -> tuple[Any, Any, Any, dict[str, Path]]:
+    from . import datasets, io
+
+    p = io.read_layer(ptcrs, kind="ptcr") if ptcrs else datasets.load_ptcrs()
+    r = io.read_layer(ranges, kind="range") if ranges else datasets.load_ranges()
+    i = (io.read_layer(infrastructure, kind="infrastructure") if infrastructure
+         else datasets.load_infrastructure())
+    inputs = {}
+    for key, given, name in (("ptcrs", ptcrs, "ptcr"), ("ranges", ranges, "ranges"),
+                             ("infrastructure", infrastructure, "infrastructure")):
+        inputs[key] = Path(given) if given else datasets.get_path(name)
+    return p, r, i, inputs
+
+
+@app.command()
+@_errors
+def score(
+    ptcrs: Annotated[Path | None, typer.Option(help="PTCR layer file (default: bundled).")] = None,
+    ranges: Annotated[Path | None, typer.Option(help="Range file (default: bundled).")] = None,
+    infrastructure: Annotated[Path | None, typer.Option(help="Lines (default: bundled).")
+                              ] = None,
+    status: Annotated[list[str] | None, typer.Option(
+        "--status", help="Infrastructure status to count (repeatable; default existing).")
+    ] = None,
+    atlas: Annotated[Path | None, typer.Option(
+        "--atlas", help="Write conflict_scores/conflict_summary into this Atlas.")] = None,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Write the ranked table as CSV.")
+                   ] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Score barrier conflict for every PTCR and print the ranked table."""
+    from . import conflict
+
+    _setup_logging(quiet)
+    p, r, i, inputs = _load_inputs(ptcrs, ranges, infrastructure)
+    st = tuple(status) if status else ("existing",)
+    scores = conflict.score_conflict(p, r, i, status=st)
+    summary = conflict.summarize_conflict(scores)
+    summary = summary.merge(p[["ptcr_id", "name"]], on="ptcr_id", how="left") \
+        if "name" not in summary.columns else summary
+    _print_table(summary.sort_values("rank"))
+    if csv:
+        from ._atomic import atomic_path
+
+        with atomic_path(csv) as tmp:
+            summary.sort_values("rank").to_csv(tmp, index=False)
+    if atlas:
+        from . import atlas as atlas_mod
+
+        atlas_mod.update(atlas, {"conflict_scores": scores, "conflict_summary": summary},
+                         command="camigeo score", params={"status": list(st)},
+                         inputs=inputs)
+        typer.echo(f"Atlas updated: {atlas}")
+
+
+# ------------------------------------------------------------------------- corridors
+@app.command()
+@_errors
+def corridors(
+    species: Annotated[list[str] | None, typer.Option(
+        "--species", help="Species (repeatable; default: the migratory ungulates).")] = None,
+    cell_km: Annotated[float, typer.Option(help="Grid cell size, km.")] = 5.0,
+    atlas: AtlasOpt = Path("outputs/atlas.gpkg"),
+    quiet: QuietOpt = False,
+) -> None:
+    """Least-cost corridors between the PTCRs for migratory ungulates -> Atlas layers."""
+    from . import atlas as atlas_mod
+    from .pipeline import _corridors, _Ctx, _load, _Skip
+
+    _setup_logging(quiet)
+    ctx = _Ctx(out_dir=atlas.parent, inputs={}, progress=not quiet,
+               params={"species": list(species) if species else None,
+                       "corridor_cell_km": cell_km})
+    _load(ctx)
+    try:
+        note = _corridors(ctx)
+    except _Skip as exc:
+        raise CamigeoError(f"corridors are not available in this installation: {exc}") from None
+    typer.echo(note)
+    layers = {k: v for k, v in ctx.layers.items() if k.startswith("corridor")}
+    if not layers:
+        raise CamigeoError("no corridor links were found for the chosen species.")
+    _print_table(layers.get("corridor_links"))
+    inputs = {k.split(":", 1)[1]: v for k, v in ctx.files.items() if k.startswith("input:")}
+    atlas_mod.update(atlas, layers, command="camigeo corridors",
+                     params={"species": species, "cell_km": cell_km}, inputs=inputs)
+    typer.echo(f"Atlas updated: {atlas}")
+
+
+# --------------------------------------------------------------------------- circuit
+@app.command()
+@_errors
+def circuit(
+    ini: Annotated[Path | None, typer.Option(
+        "--ini", help="Run a Circuitscape .ini file (writes Circuitscape's output files).")
+    ] = None,
+    output_dir: Annotated[Path | None, typer.Option(
+        help="With --ini: write outputs here instead of the INI's output_file folder.")
+    ] = None,
+    species: Annotated[str, typer.Option(help="Species (bundled-data run).")
+                       ] = "Equus hemionus",
+    cell_km: Annotated[float, typer.Option(help="Grid cell size, km.")] = 10.0,
+    out: OutDirOpt = Path("outputs"),
+    quiet: QuietOpt = False,
+) -> None:
+    """Circuit-theory current: a Circuitscape .ini (--ini), or cumulative current across
+    the PTCRs of one species on the bundled data (COG in OUT)."""
+    _setup_logging(quiet)
+    if ini is not None:
+        from .circuit import run_ini
+
+        if not ini.is_file():
+            raise CamigeoError(f"--ini: file {ini} does not exist.")
+        result = run_ini(ini, output_dir=output_dir)
+        res = result.get("resistances")
+        if res is not None:
+            import numpy as np
+
+            typer.echo(np.array2string(np.asarray(res), precision=6, suppress_small=True))
+        for f in result.get("files", []):
+            typer.echo(f"wrote {f}")
+        return
+    from .pipeline import _circuit, _Ctx, _load, _Skip
+
+    ctx = _Ctx(out_dir=out, inputs={}, progress=not quiet,
+               params={"circuit_species": species, "circuit_cell_km": cell_km,
+                       "corridor_cell_km": cell_km, "pinch_cutoff": 200_000.0})
+    out.mkdir(parents=True, exist_ok=True)
+    _load(ctx)
+    try:
+        typer.echo(_circuit(ctx))
+    except _Skip as exc:
+        raise CamigeoError(f"circuit step not available in this installation: {exc}") from None
+
+
+# ------------------------------------------------------------------------- telemetry
+@app.command()
+@_errors
+def telemetry(
+    tracks: Annotated[Path, typer.Argument(help="GPS fixes: Movebank CSV or a vector file.")],
+    barriers: Annotated[Path | None, typer.Option(
+        help="Barrier lines (default: bundled fences, border fences and railways).")] = None,
+    d_m: Annotated[float, typer.Option("--d-m", "--d",
+                                       help="BaBA buffer distance d, metres.")] = 1000.0,
+    interval: Annotated[float | None, typer.Option(help="Fix interval (units).")] = None,
+    b_time: Annotated[float, typer.Option(help="BaBA b_time (units).")] = 4.0,
+    p_time: Annotated[float, typer.Option(help="BaBA p_time (units).")] = 36.0,
+    w: Annotated[float, typer.Option(help="BaBA moving window w (units).")] = 168.0,
+    units: Annotated[str, typer.Option(help="Time units: hours, mins, days.")] = "hours",
+    atlas: AtlasOpt = Path("outputs/atlas.gpkg"),
+    quiet: QuietOpt = False,
+) -> None:
+    """Barrier behaviour from GPS tracks (BaBA) -> barrier_events, barrier_ranking and
+    passage_hotspots layers in the Atlas."""
+    from . import atlas as atlas_mod
+    from . import datasets, io
+    from .telemetry import run_telemetry
+
+    _setup_logging(quiet)
+    if not tracks.is_file():
+        raise CamigeoError(f"tracks: file {tracks} does not exist.")
+    if tracks.suffix.lower() == ".csv":
+        from .movebank import read_movebank
+
+        fixes = read_movebank(tracks)
+    else:
+        fixes = io.read_layer(tracks, kind="tracks")
+    if barriers is not None:
+        bar = io.read_layer(barriers)
+        inputs = {"tracks": tracks, "barriers": barriers}
+    else:
+        bar = datasets.load_infrastructure(infra_type=["fence", "border_fence", "railway"])
+        inputs = {"tracks": tracks, "barriers": datasets.get_path("infrastructure")}
+    layers = run_telemetry(fixes, bar, d=d_m, interval=interval, b_time=b_time, p_time=p_time,
+                           w=w, units=units)
+    ev = layers.get("barrier_events")
+    if ev is not None and len(ev) and "eventTYPE" in ev.columns:
+        typer.echo("Encounter classes:")
+        _print_table(ev["eventTYPE"].value_counts().rename_axis("class").reset_index())
+    typer.echo("Barrier ranking:")
+    _print_table(layers.get("barrier_ranking"), max_rows=20)
+    atlas_mod.update(atlas, layers, command="camigeo telemetry",
+                     params={"d_m": d_m, "interval": interval, "b_time": b_time,
+                             "p_time": p_time, "w": w, "units": units}, inputs=inputs)
+    typer.echo(f"Atlas updated: {atlas}")
+
+
+# ---------------------------------------------------------------------------- screen
+@app.command()
+@_errors
+def screen(
+    planned: Annotated[Path, typer.Argument(help="Planned line/footprint file.")],
+    buffer_m: Annotated[float, typer.Option(help="Effect buffer, metres.")] = 5000.0,
+    layer: Annotated[str | None, typer.Option(help="Layer of a multi-layer file.")] = None,
+    out: OutDirOpt = Path("outputs"),
+    quiet: QuietOpt = False,
+) -> None:
+    """Screen a planned project: PTCRs and ranges entered, km inside, Δ conflict score and
+    Δ m_eff; writes an HTML report and a GeoPackage into OUT."""
+    from .screening import screen_file
+
+    _setup_logging(quiet)
+    if not planned.is_file():
+        raise CamigeoError(f"planned: file {planned} does not exist.")
+    res = screen_file(planned, out_dir=out, buffer_m=buffer_m, layer=layer)
+    if hasattr(res, "ptcr_table"):
+        typer.echo("PTCRs entered:")
+        _print_table(res.ptcr_table)
+    typer.echo("Per PTCR and species:")
+    _print_table(res.table)
+    for key in ("html_path", "gpkg_path"):
+        if res.params.get(key):
+            typer.echo(f"wrote {res.params[key]}")
+
+
+# ------------------------------------------------------------------------------- map
+@app.command("map")
+@_errors
+def map_(
+    atlas: Annotated[Path | None, typer.Option(
+        help="Atlas to map (default: outputs/atlas.gpkg if it exists, else bundled data).")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output HTML file.")
+                   ] = Path("outputs/map.html"),
+    tiles: Annotated[str, typer.Option(help="Basemap ('none' for no basemap).")
+                     ] = "OpenStreetMap",
+    quiet: QuietOpt = False,
+) -> None:
+    """Write the interactive meeting map (one standalone HTML file, works offline)."""
+    from . import datasets, maps
+
+    _setup_logging(quiet)
+    src = atlas if atlas is not None else Path("outputs/atlas.gpkg")
+    layers: dict[str, Any] = {}
+    if src.is_file():
+        from .atlas import list_atlas_layers, read_atlas_layer
+
+        for name in list_atlas_layers(src):
+            if name in ("ptcr", "conflict_summary", "infrastructure", "ranges",
+                        "corridor_paths", "pinch_points", "passage_hotspots"):
+                layers[name] = read_atlas_layer(src, name)
+    elif atlas is not None:
+        raise CamigeoError(f"--atlas: no Atlas GeoPackage at {atlas}.")
+    m = maps.conflict_map(
+        layers.get("ptcr", datasets.load_ptcrs() if "ptcr" not in layers else None),
+        summary=layers.get("conflict_summary"),
+        infrastructure=layers.get("infrastructure", datasets.load_infrastructure()),
+        ranges=layers.get("ranges", datasets.load_ranges()),
+        paths=layers.get("corridor_paths"), pinch_points=layers.get("pinch_points"),
+        hotspots=layers.get("passage_hotspots"),
+        tiles=None if tiles.lower() == "none" else tiles)
+    typer.echo(f"wrote {maps.save_map(m, out)}")
+
+
+# ----------------------------------------------------------------------------- atlas
+@atlas_app.command("update")
+@_errors
+def atlas_update(
+    atlas: Annotated[Path, typer.Argument(help="Atlas GeoPackage (created if missing).")],
+    inputs: Annotated[list[str], typer.Argument(
+        help="Layer files, each PATH or PATH::LAYER (GeoPackage layer).")],
+    name: Annotated[str | None, typer.Option(
+        help="Atlas layer name (only with a single input; default: source layer or stem).")
+    ] = None,
+    kind: Annotated[str | None, typer.Option(
+        help="Validate as ptcr, range, infrastructure or tracks.")] = None,
+    to: Annotated[str | None, typer.Option(
+        "--to", help="Afterwards export the Atlas to PostGIS (postgresql://...).")] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Add new versions of layers to an Atlas (atomic, locked, with provenance)."""
+    from . import atlas as atlas_mod
+    from . import io
+
+    _setup_logging(quiet)
+    if name and len(inputs) > 1:
+        raise CamigeoError("--name: only allowed with a single input file.")
+    layers: dict[str, Any] = {}
+    files: dict[str, Path] = {}
+    for spec in inputs:
+        path_s, _, lyr = spec.partition("::")
+        path = Path(path_s)
+        if not path.is_file():
+            raise CamigeoError(f"inputs: file {path} does not exist.")
+        gdf = io.read_layer(path, lyr or None, kind=kind)
+        lname = name or lyr or path.stem
+        layers[lname] = gdf
+        files[lname] = path
+    run_id = atlas_mod.update(atlas, layers, command="camigeo atlas update",
+                              params={"inputs": inputs, "kind": kind}, inputs=files)
+    typer.echo(f"Atlas {atlas} updated (run {run_id}): "
+               + ", ".join(f"{k} ({len(v)} rows)" for k, v in layers.items()))
+    if to:
+        written = atlas_mod.export_postgis(atlas, to)
+        typer.echo(f"exported {len(written)} tables to PostGIS")
+
+
+@atlas_app.command("diff")
+@_errors
+def atlas_diff(
+    old: Annotated[Path, typer.Argument(help="Older Atlas GeoPackage.")],
+    new: Annotated[Path, typer.Argument(help="Newer Atlas GeoPackage.")],
+    html: Annotated[Path | None, typer.Option("--html", help="Write an HTML report.")] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """What changed between two Atlases: features per layer, barrier km per PTCR, scores."""
+    from . import atlas as atlas_mod
+
+    _setup_logging(quiet)
+    d = atlas_mod.diff(old, new)
+    typer.echo("Layers:")
+    _print_table(d.table)
+    typer.echo("\nBarrier km added per PTCR:")
+    _print_table(d.km_added)
+    typer.echo("\nConflict score changes:")
+    _print_table(d.score_changes)
+    if html:
+        d.to_html(html)
+        typer.echo(f"\nwrote {html}")
+
+
+@atlas_app.command("history")
+@_errors
+def atlas_history(
+    atlas: Annotated[Path, typer.Argument(help="Atlas GeoPackage.")],
+    quiet: QuietOpt = False,
+) -> None:
+    """Provenance of every update: run id, UTC time, version, command, layers."""
+    from . import atlas as atlas_mod
+
+    _setup_logging(quiet)
+    h = atlas_mod.history(atlas)
+    h = h.assign(layers=h["layers"].map(lambda d: ", ".join(f"{k}={v}" for k, v in d.items())),
+                 inputs=h["inputs"].map(len))
+    _print_table(h[["run_id", "time_utc", "camigeo_version", "command", "inputs", "layers"]])
+
+
+@atlas_app.command("export")
+@_errors
+def atlas_export(
+    atlas: Annotated[Path, typer.Argument(help="Atlas GeoPackage.")],
+    to: Annotated[str, typer.Option("--to", help="postgresql://user@host/db")],
+    schema: Annotated[str, typer.Option(help="Target schema.")] = "public",
+    quiet: QuietOpt = False,
+) -> None:
+    """Copy the current Atlas layers and metadata tables into PostGIS."""
+    from . import atlas as atlas_mod
+
+    _setup_logging(quiet)
+    written = atlas_mod.export_postgis(atlas, to, schema=schema)
+    typer.echo(f"exported {len(written)} tables: {', '.join(written)}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point (``camigeo``): exit 0 ok, 1 analysis error, 2 usage error."""
+    try:
+        app(args=argv, prog_name="camigeo")
+    except CamigeoError as exc:  # raised outside a command (e.g. in a callback)
+        typer.echo(f"Error: {exc}", err=True)
+        sys.exit(1)

@@ -1,0 +1,640 @@
+"""The main job (``camigeo run``): every analysis on the bundled (or given) data.
+
+:func:`run_all` runs these steps in order and writes ``<out_dir>/atlas.gpkg`` (one Atlas
+update with provenance), ``map.html``, ``atlas_report.pdf``, ``summary.md`` and
+``summary.csv`` (the ranked PTCR table), and the cumulative current raster
+``current_<species>.tif`` (Cloud-Optimized GeoTIFF) next to the Atlas:
+
+1. ``load`` - load the bundled layers (or the given files) with schema validation;
+2. ``summary`` - per layer: rows, geometry types, km (geodesic) and km² (equal-area);
+3. ``conflict`` - ``score_conflict`` + ``summarize_conflict`` for the 13 PTCRs, and the
+   hexagonal ``conflict_grid``;
+4. ``fragmentation`` - effective mesh size per PTCR (CUT);
+5. ``corridors`` - per migratory ungulate: resistance surface (species range + barriers),
+   least-cost links between the PTCRs it occurs in, corridor graph and PC/IIC/ECA;
+6. ``circuit`` - cumulative current across the PTCRs of one ungulate species and pinch
+   points inside its least-cost corridors;
+7. ``outputs`` - Atlas update, map, PDF report, summary files.
+
+A step whose module is not in this installation (analysis issues still landing) is
+*skipped* with a logged note; a step that raises is *failed* (message recorded, the other
+steps still run) and :attr:`RunResult.ok` is False. Nothing is invented for a skipped or
+failed step.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ._errors import CamigeoError
+
+__all__ = ["DEFAULT_CIRCUIT_SPECIES", "STEPS", "RunResult", "StepReport", "layer_summary",
+           "run_all"]
+
+log = logging.getLogger(__name__)
+
+STEPS = ("load", "summary", "conflict", "fragmentation", "corridors", "circuit", "outputs")
+#: Species of the circuit step by default (a migratory ungulate present in several PTCRs).
+DEFAULT_CIRCUIT_SPECIES = "Equus hemionus"
+
+
+@dataclass
+class StepReport:
+    """Outcome of one step: ``status`` is ``ok``, ``skipped`` or ``failed``."""
+
+    step: str
+    status: str
+    seconds: float
+    note: str = ""
+
+
+@dataclass
+class RunResult:
+    """What :func:`run_all` produced.
+
+    Attributes
+    ----------
+    out_dir : Path
+    layers : dict of str to GeoDataFrame/DataFrame
+        Everything written into the Atlas.
+    ranked : DataFrame
+        The ranked PTCR table (empty when the conflict step did not run).
+    steps : list of StepReport
+    files : dict of str to Path
+        Written files (atlas, map, report, summary_md, summary_csv, current rasters).
+    run_id : str or None
+        Atlas run id.
+    """
+
+    out_dir: Path
+    layers: dict[str, Any] = field(default_factory=dict)
+    ranked: pd.DataFrame = field(default_factory=pd.DataFrame)
+    steps: list[StepReport] = field(default_factory=list)
+    files: dict[str, Path] = field(default_factory=dict)
+    run_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when no step failed (skipped steps are not failures)."""
+        return all(s.status != "failed" for s in self.steps)
+
+    def steps_table(self) -> pd.DataFrame:
+        """Steps as a table (step, status, seconds, note)."""
+        return pd.DataFrame([s.__dict__ for s in self.steps])
+
+
+class _Skip(Exception):
+    """A step cannot run in this installation (module not there yet); not an error."""
+
+
+def _need(module: str, *names: str) -> Any:
+    import importlib
+
+    try:
+        mod = importlib.import_module(f"camigeo.{module}")
+    except ImportError as exc:
+        raise _Skip(f"camigeo.{module} is not available in this installation ({exc})") from exc
+    missing = [n for n in names if not hasattr(mod, n)]
+    if missing:
+        raise _Skip(f"camigeo.{module} does not provide {', '.join(missing)} yet")
+    return mod
+
+
+# ------------------------------------------------------------------------------- summary
+def layer_summary(layers: Mapping[str, Any]) -> pd.DataFrame:
+    """Rows, geometry types, geodesic km and equal-area km² of each layer.
+
+    Parameters
+    ----------
+    layers : mapping of str to GeoDataFrame or DataFrame
+
+    Returns
+    -------
+    DataFrame
+        ``layer, rows, geometry_types, crs, length_km`` (lines, geodesic, 0 otherwise),
+        ``area_km2`` (polygons, equal-area, 0 otherwise).
+    """
+    import geopandas as gpd
+
+    from .crs import equal_area_km2, geodesic_length_km
+
+    rows = []
+    for name, df in layers.items():
+        rec: dict[str, Any] = {"layer": name, "rows": len(df), "geometry_types": "",
+                               "crs": "", "length_km": 0.0, "area_km2": 0.0}
+        if isinstance(df, gpd.GeoDataFrame) and len(df):
+            gt = df.geom_type.fillna("None")
+            rec["geometry_types"] = ", ".join(sorted(set(gt)))
+            rec["crs"] = df.crs.to_string() if df.crs is not None else ""
+            lines = gt.str.contains("LineString").to_numpy()
+            polys = gt.str.contains("Polygon").to_numpy()
+            if lines.any():
+                rec["length_km"] = float(np.nansum(geodesic_length_km(df.geometry[lines])))
+            if polys.any():
+                rec["area_km2"] = float(np.nansum(equal_area_km2(df.geometry[polys])))
+        rows.append(rec)
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- the context
+@dataclass
+class _Ctx:
+    out_dir: Path
+    inputs: dict[str, Path]
+    params: dict[str, Any]
+    progress: bool
+    data: dict[str, Any] = field(default_factory=dict)
+    layers: dict[str, Any] = field(default_factory=dict)
+    rasters: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _load(ctx: _Ctx) -> str:
+    from . import datasets, io
+
+    given = {k: v for k, v in ctx.inputs.items() if v is not None}
+    kinds = {"ptcrs": "ptcr", "ranges": "range", "infrastructure": "infrastructure"}
+    loaders = {"ptcrs": datasets.load_ptcrs, "ranges": datasets.load_ranges,
+               "infrastructure": datasets.load_infrastructure,
+               "borders": datasets.load_borders, "countries": datasets.load_countries}
+    for key, loader in loaders.items():
+        if key in given:
+            ctx.data[key] = io.read_layer(given[key], kind=kinds.get(key))
+        else:
+            ctx.data[key] = loader()
+    ctx.data["species"] = datasets.load_species()
+    # provenance: the bundled files actually used (+ given ones)
+    files: dict[str, Path] = {}
+    avail = datasets.available()
+    bundled = {"ptcrs": "ptcr", "ranges": "ranges", "infrastructure": "infrastructure",
+               "borders": "borders", "countries": "countries", "species": "species"}
+    for key, name in bundled.items():
+        if key in given:
+            files[key] = Path(given[key])
+        else:
+            hit = avail.loc[avail["name"] == name, "path"]
+            if len(hit):
+                files[key] = Path(str(hit.iloc[0]))
+    ctx.files.update({f"input:{k}": v for k, v in files.items()})
+    ctx.params["inputs"] = {k: str(v) for k, v in files.items()}
+    n = {k: len(v) for k, v in ctx.data.items()}
+    return ", ".join(f"{k} {v}" for k, v in n.items())
+
+
+def _summary(ctx: _Ctx) -> str:
+    from .validate import validate_layer
+
+    kinds = {"ptcrs": "ptcr", "ranges": "range", "infrastructure": "infrastructure",
+             "borders": None, "countries": None}
+    layers = {k: ctx.data[k] for k in kinds if k in ctx.data}
+    table = layer_summary(layers)
+    problems = []
+    for key, kind in kinds.items():
+        if key not in ctx.data:
+            continue
+        try:
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                validate_layer(ctx.data[key], kind, source=key, repair=True)
+            problems.append("")
+        except CamigeoError as exc:
+            problems.append(str(exc).replace("\n", " "))
+    table["validation"] = [p or "valid" for p in problems]
+    if "species" in ctx.data:
+        table = pd.concat([table, pd.DataFrame([{
+            "layer": "species", "rows": len(ctx.data["species"]), "geometry_types": "",
+            "crs": "", "length_km": 0.0, "area_km2": 0.0, "validation": "table"}])],
+            ignore_index=True)
+    ctx.layers["layer_summary"] = table
+    ctx.layers["ptcr"] = ctx.data["ptcrs"]
+    ctx.layers["infrastructure"] = ctx.data["infrastructure"]
+    ctx.layers["ranges"] = ctx.data["ranges"]
+    ctx.layers["borders"] = ctx.data["borders"]
+    invalid = table.loc[~table["validation"].isin(["valid", "table"]), "layer"].tolist()
+    return f"{len(table)} layers summarized" + (f"; validation problems in {invalid}"
+                                                if invalid else "; all valid")
+
+
+def _conflict(ctx: _Ctx) -> str:
+    mod = _need("conflict", "score_conflict", "summarize_conflict", "conflict_grid")
+    p, r, i = ctx.data["ptcrs"], ctx.data["ranges"], ctx.data["infrastructure"]
+    scores = mod.score_conflict(p, r, i)
+    summary = mod.summarize_conflict(scores)
+    ctx.layers["conflict_scores"] = scores
+    ctx.layers["conflict_summary"] = summary
+    grid = mod.conflict_grid(p, r, i, cell_km=float(ctx.params["grid_cell_km"]))
+    ctx.layers["conflict_grid"] = grid
+    return f"{len(scores)} score rows, {len(summary)} PTCRs ranked, {len(grid)} grid cells"
+
+
+def _fragmentation(ctx: _Ctx) -> str:
+    mod = _need("fragmentation", "effective_mesh_size")
+    frag = mod.effective_mesh_size(ctx.data["ptcrs"], ctx.data["infrastructure"], method="CUT")
+    ctx.layers["fragmentation"] = frag
+    return f"m_eff for {len(frag)} PTCRs"
+
+
+def _migratory_ungulates(ctx: _Ctx) -> list[str]:
+    sp = ctx.data["species"]
+    col = sp["migratory_ungulate"]
+    mask = col.astype(str).str.lower().isin(["true", "1", "yes"]) if col.dtype != bool else col
+    names = sp.loc[mask, "cms_name"].astype(str).tolist()
+    wanted = ctx.params.get("species")
+    if wanted:
+        names = [n for n in names if n in wanted] or list(wanted)
+    return names
+
+
+def _grid_for(geoms: Any, cell_m: float, pad_m: float) -> Any:
+    """A template Raster (zeros) covering ``geoms`` (equal-area CRS) with square cells."""
+    from .crs import CENTRAL_ASIA_EQUAL_AREA
+    from .raster import Raster
+
+    xmin, ymin, xmax, ymax = geoms.total_bounds
+    xmin, ymin = math.floor((xmin - pad_m) / cell_m) * cell_m, math.floor(
+        (ymin - pad_m) / cell_m) * cell_m
+    ncol = int(math.ceil((xmax + pad_m - xmin) / cell_m))
+    nrow = int(math.ceil((ymax + pad_m - ymin) / cell_m))
+    return Raster.from_array(np.zeros((nrow, ncol), dtype="float64"), cellsize=cell_m,
+                             origin=(xmin, ymin), crs=CENTRAL_ASIA_EQUAL_AREA)
+
+
+def _cores_for(ctx: _Ctx, species: str) -> tuple[Any, Any]:
+    """PTCR parts inside a species' range (core_id = ptcr_id) and the range, equal-area."""
+    import geopandas as gpd
+
+    from .crs import CENTRAL_ASIA_EQUAL_AREA
+
+    rng = ctx.data["ranges"]
+    rng = rng[rng["sci_name"] == species].to_crs(CENTRAL_ASIA_EQUAL_AREA)
+    if rng.empty:
+        return gpd.GeoDataFrame(), rng
+    rng_union = gpd.GeoDataFrame(geometry=[rng.union_all()], crs=rng.crs)
+    p = ctx.data["ptcrs"].to_crs(CENTRAL_ASIA_EQUAL_AREA)[["ptcr_id", "name", "geometry"]]
+    cores = gpd.overlay(p, rng_union, how="intersection", keep_geom_type=True)
+    cores = cores.dissolve(by="ptcr_id", as_index=False)
+    cores = cores[cores.geometry.area > (ctx.params["corridor_cell_km"] * 1000) ** 2 * 4]
+    cores = cores.rename(columns={"ptcr_id": "core_id"})
+    cores["core_id"] = cores["core_id"].astype("int64")
+    cores["species"] = species
+    return cores.reset_index(drop=True), rng
+
+
+def _corridors(ctx: _Ctx) -> str:
+    res_mod = _need("resistance", "build_resistance")
+    cor = _need("corridors", "corridor_links")
+    net = _need("network", "corridor_graph", "connectivity_indices", "to_geodataframes")
+    cell_m = float(ctx.params["corridor_cell_km"]) * 1000.0
+    species = _migratory_ungulates(ctx)
+    links_all, nodes_all, idx_rows, notes = [], [], [], []
+    it: Sequence[str] = species
+    if ctx.progress:
+        from tqdm.auto import tqdm
+
+        it = tqdm(species, desc="corridors", unit="species", leave=False)
+    for sp in it:
+        cores, rng = _cores_for(ctx, sp)
+        if len(cores) < 2:
+            notes.append(f"{sp}: {len(cores)} PTCR core(s) in range, no links")
+            continue
+        import geopandas as gpd
+
+        extent = gpd.GeoSeries(list(rng.geometry) + list(cores.geometry), crs=cores.crs)
+        template = _grid_for(extent, cell_m, pad_m=5 * cell_m)
+        resistance = res_mod.build_resistance(template, ranges=rng,
+                                              infrastructure=ctx.data["infrastructure"])
+        links = cor.corridor_links(cores, resistance, progress=False)
+        if len(links) == 0:
+            notes.append(f"{sp}: no links")
+            continue
+        links = links.copy()
+        links["species"] = sp
+        G = net.corridor_graph(cores, links, id_col="core_id")
+        # ASSUMPTION (documented in docs/cli.md): no species dispersal kernel in cost units
+        # is available, so d0 = the median link cw_dist of the species (p = 0.5 there).
+        d0 = float(np.median(links["cw_dist"].to_numpy(dtype=float)))
+        ci = net.connectivity_indices(G, distance="cw_dist", d0=d0)
+        nodes, _edges = net.to_geodataframes(G)
+        nodes = nodes.copy()
+        nodes["species"] = sp
+        node_idx = ci.nodes.copy()
+        node_idx = node_idx[[c for c in node_idx.columns if c not in nodes.columns]]
+        nodes = nodes.merge(node_idx, left_on="core_id", right_index=True, how="left") \
+            if "core_id" in nodes.columns else nodes
+        li = ci.links[[c for c in ci.links.columns if c in ("core_a", "core_b", "p_ij", "dPC")]]
+        links = links.merge(li.rename(columns={"dPC": "dPC_link"}), on=["core_a", "core_b"],
+                            how="left")
+        summ = ci.summary.iloc[0].to_dict()
+        idx_rows.append({"species": sp, "n_cores": len(cores), "n_links": len(links),
+                         "d0": d0, "p0": 0.5,
+                         **{k: summ[k] for k in ("PC", "ECA", "ECA_pct", "IIC")
+                            if k in summ}})
+        links_all.append(links)
+        nodes_all.append(nodes)
+        ctx.rasters[f"resistance:{sp}"] = (resistance, cores)
+    if not links_all:
+        return "; ".join(notes) or "no species with two or more PTCR cores"
+    import geopandas as gpd
+
+    links_df = pd.concat(links_all, ignore_index=True)
+    if isinstance(links_all[0], gpd.GeoDataFrame):
+        links_df = gpd.GeoDataFrame(links_df, geometry=links_all[0].geometry.name,
+                                    crs=links_all[0].crs)
+        ctx.layers["corridor_paths"] = links_df
+        ctx.layers["corridor_links"] = pd.DataFrame(links_df.drop(columns=links_df.geometry.name))
+    else:
+        ctx.layers["corridor_links"] = links_df
+    ctx.layers["corridor_graph_nodes"] = gpd.GeoDataFrame(pd.concat(nodes_all,
+                                                                    ignore_index=True),
+                                                          crs=nodes_all[0].crs)
+    ctx.layers["corridor_indices"] = pd.DataFrame(idx_rows)
+    return (f"{len(links_df)} links for {len(links_all)} species"
+            + (f" ({'; '.join(notes)})" if notes else ""))
+
+
+def _rasterize_cores(cores: Any, template: Any) -> np.ndarray:
+    from rasterio.features import rasterize
+
+    shapes = [(g, int(i)) for g, i in zip(cores.to_crs(template.crs).geometry,
+                                          cores["core_id"], strict=True)]
+    return rasterize(shapes, out_shape=template.array.shape, transform=template.transform,
+                     fill=0, dtype="int32", all_touched=False)
+
+
+def _circuit(ctx: _Ctx) -> str:
+    circ = _need("circuit", "current_map")
+    sp = ctx.params["circuit_species"]
+    key = f"resistance:{sp}"
+    cell_km = float(ctx.params["circuit_cell_km"])
+    if key in ctx.rasters and abs(ctx.params["corridor_cell_km"] - cell_km) < 1e-9:
+        resistance, cores = ctx.rasters[key]
+    else:
+        res_mod = _need("resistance", "build_resistance")
+        cores, rng = _cores_for(ctx, sp)
+        if len(cores) < 2:
+            raise CamigeoError(f"circuit_species: {sp!r} occurs in {len(cores)} PTCR(s); "
+                               f"choose a species present in two or more.")
+        import geopandas as gpd
+
+        extent = gpd.GeoSeries(list(rng.geometry) + list(cores.geometry), crs=cores.crs)
+        template = _grid_for(extent, cell_km * 1000.0, pad_m=5 * cell_km * 1000.0)
+        resistance = res_mod.build_resistance(template, ranges=rng,
+                                              infrastructure=ctx.data["infrastructure"])
+    focal = _rasterize_cores(cores, resistance)
+    result = circ.current_map(resistance, focal, cumulative=True)
+    cum = result.cumulative
+    slug = sp.lower().replace(" ", "_").replace(".", "")
+    path = ctx.out_dir / f"current_{slug}.tif"
+    cum.to_file(path, cog=True, dtype="float32")
+    ctx.files[f"current:{sp}"] = path
+    note = f"cumulative current for {sp} ({len(cores)} PTCR cores) -> {path.name}"
+    # pinch points: Circuitscape inside the least-cost corridors (needs NLCC)
+    try:
+        cor = _need("corridors", "normalized_corridors")
+        if not hasattr(circ, "pinch_points"):
+            raise _Skip("camigeo.circuit does not provide pinch_points yet")
+        nlcc = cor.normalized_corridors(cores, resistance)
+        nlcc_r = getattr(nlcc, "nlcc", nlcc)
+        cutoff = float(ctx.params["pinch_cutoff"])
+        pp = circ.pinch_points(nlcc_r, resistance, focal, cutoff=cutoff)
+        ctx.layers["pinch_points"] = _top_cells(pp.current, quantile=0.95, species=sp)
+        note += f"; {len(ctx.layers['pinch_points'])} pinch-point cells"
+    except _Skip as exc:
+        note += f"; pinch points skipped: {exc}"
+        log.warning("pinch points skipped: %s", exc)
+    return note
+
+
+def _top_cells(raster: Any, *, quantile: float, species: str) -> Any:
+    """Cells whose current is in the top (1 - quantile) of the non-zero currents, as points."""
+    import geopandas as gpd
+
+    arr = raster.masked_float()
+    vals = arr[np.isfinite(arr) & (arr > 0)]
+    if vals.size == 0:
+        return gpd.GeoDataFrame({"current": [], "species": []}, geometry=[], crs=raster.crs)
+    thr = float(np.quantile(vals, quantile))
+    rows, cols = np.nonzero(np.isfinite(arr) & (arr >= thr) & (arr > 0))
+    x, y = raster.xy(rows, cols)
+    return gpd.GeoDataFrame({"current": arr[rows, cols], "species": species,
+                             "quantile_threshold": thr},
+                            geometry=gpd.points_from_xy(x, y), crs=raster.crs)
+
+
+def _ranked(ctx: _Ctx) -> pd.DataFrame:
+    s = ctx.layers.get("conflict_summary")
+    if s is None or len(s) == 0:
+        return pd.DataFrame()
+    s = pd.DataFrame(s).copy()
+    if "geometry" in s.columns:
+        s = s.drop(columns="geometry")
+    names = ctx.data["ptcrs"][["ptcr_id", "name"]]
+    if "name" not in s.columns:
+        s = s.merge(pd.DataFrame(names), on="ptcr_id", how="left")
+    frag = ctx.layers.get("fragmentation")
+    if frag is not None and "ptcr_id" in frag.columns and "m_eff_km2" in frag.columns:
+        s = s.merge(pd.DataFrame(frag[["ptcr_id", "m_eff_km2"]]), on="ptcr_id", how="left")
+    first = [c for c in ("rank", "ptcr_id", "name", "conflict_score", "species_affected",
+                         "n_species", "weighted_length_km", "m_eff_km2") if c in s.columns]
+    rest = [c for c in s.columns if c.startswith("length_km_")]
+    out = s[first + rest].sort_values("rank" if "rank" in s.columns else first[0])
+    return out.reset_index(drop=True)
+
+
+def _md_table(df: pd.DataFrame, floatfmt: str = ",.2f") -> str:
+    if df.empty:
+        return "_(none)_\n"
+    cols = list(df.columns)
+    lines = ["| " + " | ".join(str(c) for c in cols) + " |",
+             "|" + "|".join("---" for _ in cols) + "|"]
+    for rec in df.itertuples(index=False):
+        cells = []
+        for v in rec:
+            if isinstance(v, float | np.floating):
+                cells.append("" if not np.isfinite(v) else format(float(v), floatfmt))
+            else:
+                cells.append(str(v).replace("|", "\\|").replace("\n", " "))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _outputs(ctx: _Ctx, steps: list[StepReport], ranked: pd.DataFrame) -> str:
+    from . import atlas, maps, plot
+
+    out = ctx.out_dir
+    atlas_path = out / "atlas.gpkg"
+    inputs = {k.split(":", 1)[1]: v for k, v in ctx.files.items() if k.startswith("input:")
+              and Path(v).is_file()}
+    params = {k: v for k, v in ctx.params.items() if k != "inputs"}
+    params["steps"] = {s.step: s.status for s in steps}
+    run_id = atlas.update(atlas_path, ctx.layers, command="camigeo run", params=params,
+                          inputs=inputs)
+    ctx.files["atlas"] = atlas_path
+    ctx.params["run_id"] = run_id
+    summary = ctx.layers.get("conflict_summary")
+    m = maps.conflict_map(
+        ctx.data["ptcrs"], summary=summary, infrastructure=ctx.data["infrastructure"],
+        ranges=ctx.data["ranges"], paths=ctx.layers.get("corridor_paths"),
+        pinch_points=ctx.layers.get("pinch_points"),
+        hotspots=ctx.layers.get("passage_hotspots"), tiles=ctx.params.get("tiles"))
+    ctx.files["map"] = maps.save_map(m, out / "map.html")
+    rsum = summary
+    frag = ctx.layers.get("fragmentation")
+    if rsum is not None and frag is not None and "m_eff_km2" in frag.columns:
+        rsum = pd.DataFrame(rsum).merge(
+            pd.DataFrame(frag[["ptcr_id", "m_eff_km2", "s_eff_per_1000km2"]]),
+            on="ptcr_id", how="left")
+    ctx.files["report"] = plot.atlas_report(
+        out / "atlas_report.pdf", ptcrs=ctx.data["ptcrs"],
+        infrastructure=ctx.data["infrastructure"], ranges=ctx.data["ranges"],
+        scores=ctx.layers.get("conflict_scores"), summary=rsum,
+        countries=ctx.data.get("countries"), progress=ctx.progress)
+    return f"atlas run {run_id[:8]}, map, report"
+
+
+def _write_summary(ctx: _Ctx, res: RunResult) -> None:
+    from . import __version__
+    from ._atomic import atomic_path
+
+    out = ctx.out_dir
+    if len(res.ranked):
+        with atomic_path(out / "summary.csv") as tmp:
+            res.ranked.to_csv(tmp, index=False)
+        res.files["summary_csv"] = out / "summary.csv"
+    parts = [
+        "# camigeo run summary\n",
+        f"camigeo {__version__}; Atlas run id `{res.run_id or '-'}`.\n",
+        "Data: the bundled layers are reconstructions / indicative / schematic "
+        "(see docs/data.md); results are for screening, not for legal boundaries.\n",
+        "## Steps\n", _md_table(res.steps_table(), floatfmt=".1f"),
+        "## Layers loaded\n", _md_table(ctx.layers.get("layer_summary", pd.DataFrame()),
+                                        floatfmt=",.1f"),
+        "## PTCRs ranked by conflict score\n", _md_table(res.ranked),
+    ]
+    if "corridor_indices" in ctx.layers:
+        parts += ["## Corridor network indices per species\n",
+                  _md_table(ctx.layers["corridor_indices"], floatfmt=",.4g")]
+    parts += ["## Files\n", "\n".join(f"- `{k}`: {v}" for k, v in res.files.items()
+                                       if not k.startswith("input:")) + "\n"]
+    with atomic_path(out / "summary.md") as tmp:
+        tmp.write_text("\n".join(parts), encoding="utf-8")
+    res.files["summary_md"] = out / "summary.md"
+
+
+def run_all(
+    *,
+    out_dir: str | os.PathLike[str] = "outputs",
+    ptcrs: str | os.PathLike[str] | None = None,
+    ranges: str | os.PathLike[str] | None = None,
+    infrastructure: str | os.PathLike[str] | None = None,
+    species: Sequence[str] | None = None,
+    circuit_species: str = DEFAULT_CIRCUIT_SPECIES,
+    corridor_cell_km: float = 5.0,
+    circuit_cell_km: float = 10.0,
+    grid_cell_km: float = 25.0,
+    pinch_cutoff: float = 200_000.0,
+    tiles: str | None = "OpenStreetMap",
+    skip: Sequence[str] = (),
+    progress: bool = False,
+    on_step: Callable[[StepReport], None] | None = None,
+) -> RunResult:
+    """Run the main job and write the Atlas, map, report and summary into ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : path, default "outputs"
+        Output folder (created).
+    ptcrs, ranges, infrastructure : path, optional
+        Files replacing the bundled layers (validated with :func:`camigeo.read_layer`).
+    species : sequence of str, optional
+        Species for the corridor step (default: the migratory ungulates of the species
+        table).
+    circuit_species : str, default "Equus hemionus"
+        Species of the circuit step.
+    corridor_cell_km, circuit_cell_km, grid_cell_km : float
+        Cell sizes (km) of the corridor and circuit grids and of the hexagonal conflict
+        grid. The defaults keep the run within a few minutes on 2 cores.
+    pinch_cutoff : float, default 200000
+        NLCC cutoff (cost units = resistance × metres) for the pinch-point corridors.
+    tiles : str or None
+        Basemap of ``map.html``.
+    skip : sequence of str
+        Steps to leave out (of :data:`STEPS`, except ``load`` and ``outputs``).
+    progress : bool, default False
+        tqdm progress bars.
+    on_step : callable, optional
+        Called with each :class:`StepReport` as it finishes (the CLI logs them).
+
+    Returns
+    -------
+    RunResult
+    """
+    bad = [s for s in skip if s not in STEPS or s in ("load", "outputs")]
+    if bad:
+        raise CamigeoError(f"skip: unknown or required step(s) {bad}; skippable steps are "
+                           f"{[s for s in STEPS if s not in ('load', 'outputs')]}.")
+    if min(corridor_cell_km, circuit_cell_km, grid_cell_km) <= 0:
+        raise CamigeoError("corridor_cell_km, circuit_cell_km and grid_cell_km must be > 0 km.")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ctx = _Ctx(out_dir=out,
+               inputs={"ptcrs": Path(ptcrs) if ptcrs else None,
+                       "ranges": Path(ranges) if ranges else None,
+                       "infrastructure": Path(infrastructure) if infrastructure else None},
+               params={"species": list(species) if species else None,
+                       "circuit_species": circuit_species,
+                       "corridor_cell_km": corridor_cell_km, "circuit_cell_km": circuit_cell_km,
+                       "grid_cell_km": grid_cell_km, "pinch_cutoff": pinch_cutoff,
+                       "tiles": tiles, "skip": list(skip)},
+               progress=progress)
+    res = RunResult(out_dir=out)
+    funcs: dict[str, Callable[[_Ctx], str]] = {
+        "load": _load, "summary": _summary, "conflict": _conflict,
+        "fragmentation": _fragmentation, "corridors": _corridors, "circuit": _circuit}
+
+    def record(rep: StepReport) -> None:
+        res.steps.append(rep)
+        level = logging.WARNING if rep.status != "ok" else logging.INFO
+        log.log(level, "step %-13s %-7s %6.1f s  %s", rep.step, rep.status, rep.seconds,
+                rep.note)
+        if on_step is not None:
+            on_step(rep)
+
+    for step in STEPS[:-1]:
+        if step in skip:
+            record(StepReport(step, "skipped", 0.0, "skipped on request"))
+            continue
+        t0 = time.perf_counter()
+        try:
+            note = funcs[step](ctx)
+            record(StepReport(step, "ok", time.perf_counter() - t0, note))
+        except _Skip as exc:
+            record(StepReport(step, "skipped", time.perf_counter() - t0, str(exc)))
+        except Exception as exc:  # noqa: BLE001 - recorded; other steps still run
+            if step == "load":
+                raise
+            log.debug("step %s failed", step, exc_info=True)
+            msg = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            record(StepReport(step, "failed", time.perf_counter() - t0, msg))
+    res.ranked = _ranked(ctx)
+    t0 = time.perf_counter()
+    note = _outputs(ctx, res.steps, res.ranked)
+    res.run_id = ctx.params.get("run_id")
+    res.files.update(ctx.files)
+    record(StepReport("outputs", "ok", time.perf_counter() - t0, note))
+    res.layers = ctx.layers
+    _write_summary(ctx, res)
+    return res

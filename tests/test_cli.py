@@ -1,0 +1,231 @@
+"""The camigeo command line: help, exit codes, atlas update/diff/history, telemetry,
+screening, circuit INI, map (typer CliRunner, plus the installed console script)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import LineString
+from typer.testing import CliRunner
+
+from camigeo import atlas
+from camigeo.cli import app
+
+runner = CliRunner()
+
+COMMANDS = [[], ["run"], ["score"], ["corridors"], ["circuit"], ["telemetry"], ["screen"],
+            ["map"], ["atlas"], ["atlas", "update"], ["atlas", "diff"], ["atlas", "history"],
+            ["atlas", "export"]]
+
+
+@pytest.mark.parametrize("cmd", COMMANDS, ids=lambda c: " ".join(c) or "root")
+def test_help_on_every_command(cmd: list[str]) -> None:
+    res = runner.invoke(app, [*cmd, "--help"])
+    assert res.exit_code == 0, res.output
+    assert f"Usage: camigeo {' '.join(cmd)}".rstrip() in res.output
+
+
+def test_usage_error_exit_code_2() -> None:
+    res = runner.invoke(app, ["score", "--no-such-option"])
+    assert res.exit_code == 2
+    assert "No such option" in res.output
+
+
+def test_analysis_error_exit_code_1_without_traceback(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["atlas", "history", str(tmp_path / "missing.gpkg")])
+    assert res.exit_code == 1
+    assert "Error: atlas: no Atlas GeoPackage at" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_console_script_exit_codes(tmp_path: Path) -> None:
+    exe = shutil.which("camigeo")
+    if exe is None:
+        pytest.skip("console script 'camigeo' not on PATH (pip install -e . installs it)")
+    ok = subprocess.run([exe, "--version"], capture_output=True, text=True)
+    assert ok.returncode == 0 and ok.stdout.startswith("camigeo ")
+    usage = subprocess.run([exe, "run", "--bogus"], capture_output=True, text=True)
+    assert usage.returncode == 2
+    err = subprocess.run([exe, "atlas", "history", str(tmp_path / "x.gpkg")],
+                         capture_output=True, text=True)
+    assert err.returncode == 1
+    assert "no Atlas GeoPackage" in err.stderr and "Traceback" not in err.stderr
+    bad = subprocess.run([exe, "run", "--skip", "nonsense", "-q", "--out",
+                          str(tmp_path / "o")], capture_output=True, text=True)
+    assert bad.returncode == 1 and "skip: unknown or required step(s) ['nonsense']" in bad.stderr
+
+
+def _infra(n_extra: int = 0) -> gpd.GeoDataFrame:
+    rows = [{"infra_id": "r1", "infra_type": "railway", "name": "Rail", "status": "existing",
+             "fenced": True, "fence_class": "impermeable", "countries": "KAZ",
+             "length_reported_km": None, "year": 2000, "source": "test", "accuracy_km": 1.0,
+             "geometry": LineString([(60.0, 45.0), (61.0, 45.0)])}]
+    for k in range(n_extra):
+        rows.append({**rows[0], "infra_id": f"f{k}", "infra_type": "fence",
+                     "name": f"<b>fence {k}</b>", "fence_class": "low",
+                     "geometry": LineString([(60.1 + k / 10, 44.5), (60.1 + k / 10, 45.5)])})
+    return gpd.GeoDataFrame(rows, crs=4326)
+
+
+def test_atlas_update_history_diff(tmp_path: Path) -> None:
+    f1, f2 = tmp_path / "infra_v1.gpkg", tmp_path / "infra_v2.gpkg"
+    _infra().to_file(f1, layer="infrastructure")
+    _infra(2).to_file(f2, layer="infrastructure")
+    a1, a2 = tmp_path / "a1.gpkg", tmp_path / "a2.gpkg"
+    res = runner.invoke(app, ["atlas", "update", str(a1), f"{f1}::infrastructure",
+                              "--kind", "infrastructure", "-q"])
+    assert res.exit_code == 0, res.output
+    assert "infrastructure (1 rows)" in res.output
+    shutil.copyfile(a1, a2)
+    res = runner.invoke(app, ["atlas", "update", str(a2), str(f2), "--name",
+                              "infrastructure", "-q"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["atlas", "history", str(a2)])
+    assert res.exit_code == 0, res.output
+    assert res.output.count("camigeo atlas update") == 2
+    assert atlas.layer_versions(a2)["version"].tolist() == [1, 2]
+    html = tmp_path / "diff.html"
+    res = runner.invoke(app, ["atlas", "diff", str(a1), str(a2), "--html", str(html)])
+    assert res.exit_code == 0, res.output
+    d = atlas.diff(a1, a2).table.set_index("layer")
+    assert d.loc["infrastructure", "features_added"] == 2
+    assert "infrastructure" in res.output
+    assert html.is_file() and "<table>" in html.read_text(encoding="utf-8")
+
+
+def test_atlas_update_errors(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["atlas", "update", str(tmp_path / "a.gpkg"),
+                              str(tmp_path / "nope.gpkg")])
+    assert res.exit_code == 1
+    assert "inputs: file" in res.output and "does not exist" in res.output
+    f = tmp_path / "x.gpkg"
+    _infra().to_file(f, layer="infrastructure")
+    res = runner.invoke(app, ["atlas", "update", str(tmp_path / "a.gpkg"), str(f), str(f),
+                              "--name", "x"])
+    assert res.exit_code == 1
+    assert "--name: only allowed with a single input file" in res.output
+
+
+def test_telemetry_command_quick_cross(tmp_path: Path) -> None:
+    # one animal, hourly fixes, walking east 0.01 deg/h across a N-S fence at 60.055 E
+    times = pd.date_range("2024-01-01", periods=12, freq="1h", tz="UTC")
+    csv = tmp_path / "tracks.csv"
+    pd.DataFrame({
+        "event-id": range(12),
+        "timestamp": times.strftime("%Y-%m-%d %H:%M:%S.000"),
+        "location-long": [60.0 + 0.01 * i for i in range(12)],
+        "location-lat": [45.0] * 12,
+        "individual-local-identifier": ["A1"] * 12,
+    }).to_csv(csv, index=False)
+    fence = gpd.GeoDataFrame({"infra_id": ["F"], "infra_type": ["fence"], "name": ["F"]},
+                             geometry=[LineString([(60.055, 44.9), (60.055, 45.1)])], crs=4326)
+    barriers = tmp_path / "fence.gpkg"
+    fence.to_file(barriers)
+    a = tmp_path / "atlas.gpkg"
+    res = runner.invoke(app, ["telemetry", str(csv), "--barriers", str(barriers), "--d-m",
+                              "500", "--interval", "1", "--atlas", str(a), "-q"])
+    assert res.exit_code == 0, res.output
+    ev = atlas.read_atlas_layer(a, "barrier_events")
+    # fixes are 0.01 deg (~787 m) apart; the fixes at 60.05 and 60.06 E are ~394 m from the
+    # fence (inside d = 500 m), their neighbours ~1.18 km (outside): one encounter of two
+    # fixes lasting 1 h (<= b_time 4 h) that crosses the fence -> BaBA "Quick_Cross".
+    assert len(ev) == 1
+    assert ev["eventTYPE"].tolist() == ["Quick_Cross"]
+    assert set(atlas.list_atlas_layers(a)) >= {"barrier_events", "barrier_ranking",
+                                               "passage_hotspots"}
+    assert atlas.history(a)["command"].tolist() == ["camigeo telemetry"]
+
+
+def test_telemetry_missing_file(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["telemetry", str(tmp_path / "none.csv")])
+    assert res.exit_code == 1
+    assert "tracks: file" in res.output
+
+
+def _write_asc(path: Path, arr: list[list[float]], nodata: float = -9999) -> None:
+    lines = [f"ncols {len(arr[0])}", f"nrows {len(arr)}", "xllcorner 0", "yllcorner 0",
+             "cellsize 1", f"NODATA_value {nodata}"]
+    lines += [" ".join(str(v) for v in row) for row in arr]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_circuit_ini_series_resistance(tmp_path: Path) -> None:
+    # three cells in a row, resistance 1 each, focal nodes 1 and 2 at the ends: two edges of
+    # (1+1)/2 conductance in series -> effective resistance 2 ohm
+    _write_asc(tmp_path / "hab.asc", [[1, 1, 1]])
+    _write_asc(tmp_path / "pts.asc", [[1, -9999, 2]])
+    ini = tmp_path / "series.ini"
+    ini.write_text("\n".join([
+        "[Circuitscape mode]", "data_type = raster", "scenario = pairwise",
+        "[Habitat raster or graph]", "habitat_file = hab.asc",
+        "habitat_map_is_resistances = True",
+        "[Options for pairwise and one-to-all and all-to-one modes]",
+        "point_file = pts.asc", "use_included_pairs = False",
+        "[Connection scheme for raster habitat data]",
+        "connect_four_neighbors_only = True", "connect_using_avg_resistances = False",
+        "[Calculation options]", "solver = cg+amg",
+        "[Output options]", "output_file = out/series.out", "write_cur_maps = False",
+        "write_volt_maps = False",
+    ]) + "\n", encoding="utf-8")
+    res = runner.invoke(app, ["circuit", "--ini", str(ini), "--output-dir",
+                              str(tmp_path / "res"), "-q"])
+    assert res.exit_code == 0, res.output
+    out = list((tmp_path / "res").glob("*resistances*"))
+    assert out, res.output
+    import numpy as np
+
+    mat = np.loadtxt(sorted(out)[0])
+    assert mat[1:, 1:][0, 1] == pytest.approx(2.0, rel=1e-6)
+
+
+def test_circuit_ini_missing(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["circuit", "--ini", str(tmp_path / "x.ini")])
+    assert res.exit_code == 1 and "--ini: file" in res.output
+
+
+def test_map_command_without_atlas_writes_offline_html(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no outputs/atlas.gpkg here: bundled data are mapped
+    res = runner.invoke(app, ["map", "--out", "m.html", "--tiles", "none", "-q"])
+    assert res.exit_code == 0, res.output
+    text = (tmp_path / "m.html").read_text(encoding="utf-8")
+    assert "PTCRs" in text and "Infrastructure" in text
+    assert '<script src="http' not in text
+    res = runner.invoke(app, ["map", "--atlas", "nope.gpkg"])
+    assert res.exit_code == 1 and "--atlas: no Atlas GeoPackage at nope.gpkg" in res.output
+
+
+@pytest.mark.slow
+def test_screen_command(tmp_path: Path) -> None:
+    # a planned railway through the bundled Ustyurt PTCR (ptcr_id 1)
+    from camigeo import datasets
+
+    p = datasets.load_ptcrs()
+    ust = p[p["ptcr_id"] == 1].to_crs(4326).geometry.iloc[0]
+    c = ust.representative_point()
+    line = LineString([(c.x - 1.0, c.y), (c.x + 1.0, c.y)])
+    planned = tmp_path / "planned.gpkg"
+    gpd.GeoDataFrame({"name": ["New line"], "infra_type": ["railway"]}, geometry=[line],
+                     crs=4326).to_file(planned)
+    res = runner.invoke(app, ["screen", str(planned), "--out", str(tmp_path / "o"), "-q"])
+    assert res.exit_code == 0, res.output
+    assert "Ustyurt" in res.output or " 1 " in res.output
+    assert list((tmp_path / "o").glob("*.html"))
+
+
+def test_screen_missing_file(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["screen", str(tmp_path / "none.gpkg")])
+    assert res.exit_code == 1 and "planned: file" in res.output
+
+
+def test_main_entry_point_runs_version() -> None:
+    out = subprocess.run([sys.executable, "-c", "from camigeo.cli import main; main()",
+                          "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.startswith("camigeo ")
+
