@@ -454,3 +454,42 @@ def test_repair_keeps_multipolygon_type():
     with pytest.warns(CamigeoWarning):
         out = validate_layer(gdf, "ptcr")
     assert shapely.get_type_id(out.geometry.iloc[0]) == 6  # MultiPolygon
+
+
+# --------------------------------------------------------------------------- invariants
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_token = st.text(st.characters(blacklist_characters=";", blacklist_categories=("Cs",)),
+                 min_size=1).map(str.strip).filter(bool)
+
+
+@given(st.lists(_token, max_size=6))
+def test_join_then_split_round_trips(items):
+    assert split_list(join_list(items)) == items
+
+
+_infra_rows = st.lists(st.tuples(
+    st.sampled_from(["railway", "Road", "FENCE", "border fence", "Pipeline", "canal"]),
+    st.sampled_from(["existing", "Under construction", "planned", None, ""]),
+    st.sampled_from([True, False, "yes", "no", 1, 0, None]),
+    st.sampled_from(["low", "High", None, "open"])), min_size=1, max_size=12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(_infra_rows)
+def test_infrastructure_validation_is_idempotent_and_row_order_independent(rows):
+    gdf = gpd.GeoDataFrame(
+        {"infra_type": [r[0] for r in rows], "status": [r[1] for r in rows],
+         "fenced": [r[2] for r in rows], "fence_class": [r[3] for r in rows],
+         "infra_id": [f"i{k}" for k in range(len(rows))]},
+        geometry=[LINE] * len(rows), crs=4326)
+    once = validate_layer(gdf, "infrastructure")
+    twice = validate_layer(once, "infrastructure")
+    pd.testing.assert_frame_equal(pd.DataFrame(once), pd.DataFrame(twice))
+    reversed_ = validate_layer(gdf.iloc[::-1], "infrastructure").sort_index()
+    pd.testing.assert_frame_equal(pd.DataFrame(once), pd.DataFrame(reversed_))
+    assert set(once["infra_type"]) <= {"railway", "road", "fence", "border_fence",
+                                       "pipeline", "canal"}
+    # a fenced line always has a fence class, an unfenced one only if the file gave one
+    assert once.loc[once["fenced"], "fence_class"].notna().all()
