@@ -141,7 +141,7 @@ def _to_infrastructure(ways: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _pbf_exception() -> type[Exception]:
-    """pyrosm's base error for unreadable files (OSError when this pyrosm has none)."""
+    """Return the base error pyrosm raises for unreadable files (OSError if none)."""
     try:
         from pyrosm.exceptions import PBFException
     except ImportError:  # pragma: no cover - older pyrosm
@@ -158,7 +158,8 @@ def read_osm(pbf_path: str | os.PathLike[str], *,
     pbf_path : str or path-like
         OpenStreetMap ``.osm.pbf`` extract (e.g. from Geofabrik).
     bbox : (min_lon, min_lat, max_lon, max_lat), optional
-        Keep only ways inside this box (degrees, pyrosm's ``bounding_box``).
+        Keep only ways with nodes inside this box (degrees, pyrosm's ``bounding_box``);
+        ways crossing its edge are kept whole, not clipped.
 
     Returns
     -------

@@ -105,6 +105,12 @@ def test_bbox(pbf):
     assert sorted(out["osm_id"]) == [101, 102, 103, 104]
 
 
+def test_bbox_keeps_crossing_ways_whole(pbf):
+    out = read_osm(pbf, bbox=(105.4, 40.05, 106.1, 40.15))  # 2 of way 101's 3 nodes
+    assert out["osm_id"].tolist() == [101]
+    assert np.allclose(out.geometry.iloc[0].coords, way_nodes(101), rtol=0, atol=1e-7)
+
+
 def test_nothing_found_warns_and_returns_empty(pbf):
     with pytest.warns(CamigeoWarning, match="no railway, road, fence, pipeline or canal ways"):
         out = read_osm(pbf, bbox=(10.0, 10.0, 11.0, 11.0))
