@@ -1,0 +1,167 @@
+"""The main job (camigeo.pipeline.run_all / `camigeo run`) on a subset of the bundled PTCRs."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from camigeo import atlas, pipeline
+from camigeo._errors import CamigeoError
+from camigeo.crs import GEOD
+
+
+@pytest.fixture(scope="module")
+def subset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from camigeo import datasets
+
+    p = datasets.load_ptcrs()
+    path = tmp_path_factory.mktemp("in") / "ptcr_subset.gpkg"
+    p[p["ptcr_id"].isin([1, 3, 9, 11])].to_file(path, layer="ptcr")
+    return path
+
+
+@pytest.fixture(scope="module")
+def full_run(subset: Path, tmp_path_factory: pytest.TempPathFactory) -> pipeline.RunResult:
+    out = tmp_path_factory.mktemp("outputs")
+    return pipeline.run_all(out_dir=out, ptcrs=subset, species=["Gazella subgutturosa"],
+                            circuit_species="Equus hemionus", corridor_cell_km=20.0,
+                            circuit_cell_km=20.0, grid_cell_km=100.0, tiles=None)
+
+
+@pytest.mark.slow
+def test_run_all_writes_every_output(full_run: pipeline.RunResult, subset: Path) -> None:
+    r = full_run
+    status = {s.step: s.status for s in r.steps}
+    assert status == {s: "ok" for s in pipeline.STEPS}, r.steps_table().to_string()
+    assert r.ok
+    for key in ("atlas", "map", "report", "summary_md", "summary_csv"):
+        assert r.files[key].is_file(), key
+    names = set(atlas.list_atlas_layers(r.files["atlas"]))
+    assert {"layer_summary", "ptcr", "infrastructure", "ranges", "borders", "conflict_scores",
+            "conflict_summary", "conflict_grid", "fragmentation", "corridor_links",
+            "corridor_paths", "corridor_graph_nodes", "corridor_indices"} <= names
+    # provenance: command and the SHA-256 of the given PTCR file
+    h = atlas.history(r.files["atlas"]).iloc[-1]
+    assert h["command"] == "camigeo run"
+    sha = {i["label"]: i["sha256"] for i in h["inputs"]}
+    assert sha["ptcrs"] == hashlib.sha256(subset.read_bytes()).hexdigest()
+    assert h["params"]["steps"]["corridors"] == "ok"
+
+
+@pytest.mark.slow
+def test_run_all_numbers(full_run: pipeline.RunResult) -> None:
+    r = full_run
+    ranked = r.ranked
+    assert ranked["rank"].tolist() == [1, 2, 3, 4]
+    assert sorted(ranked["ptcr_id"]) == [1, 3, 9, 11]
+    assert ranked["conflict_score"].is_monotonic_decreasing
+    # layer summary against pyproj.Geod (independent of camigeo.crs)
+    ls = r.layers["layer_summary"].set_index("layer")
+    ptcr = r.layers["ptcr"].to_crs(4326)
+    geod_area = sum(abs(GEOD.geometry_area_perimeter(g)[0]) for g in ptcr.geometry) / 1e6
+    assert ls.loc["ptcrs", "area_km2"] == pytest.approx(geod_area, rel=5e-3)
+    inf = r.layers["infrastructure"].to_crs(4326)
+    geod_len = sum(GEOD.geometry_length(g) for g in inf.geometry) / 1000
+    assert ls.loc["infrastructure", "length_km"] == pytest.approx(geod_len, rel=1e-6)
+    assert ls.loc["ptcrs", "rows"] == 4
+    # corridor links only between the species' cores, positive costs except touching cores
+    links = r.layers["corridor_links"]
+    assert set(links["species"]) == {"Gazella subgutturosa"}
+    assert set(links["core_a"]) | set(links["core_b"]) <= {1, 3, 9, 11}
+    assert (links["cw_dist"] >= 0).all()
+    # cumulative current COG
+    import rasterio
+
+    tif = r.files["current:Equus hemionus"]
+    with rasterio.open(tif) as src:
+        assert src.profile.get("tiled") is True
+        arr = src.read(1, masked=True)
+        assert float(arr.max()) > 0
+    assert "pinch_points" in r.layers and len(r.layers["pinch_points"]) > 0
+
+
+@pytest.mark.slow
+def test_run_all_report_map_summary(full_run: pipeline.RunResult) -> None:
+    r = full_run
+    pdf = r.files["report"].read_bytes()
+    assert len(re.findall(rb"/Type /Page\b", pdf)) == 1 + 4
+    html = r.files["map"].read_text(encoding="utf-8")
+    assert '<script src="http' not in html and "Least-cost paths" in html
+    md = r.files["summary_md"].read_text(encoding="utf-8")
+    assert "## PTCRs ranked by conflict score" in md
+    for name in r.ranked["name"]:
+        assert name in md
+    csv = r.files["summary_csv"].read_text(encoding="utf-8").splitlines()
+    assert csv[0].startswith("rank,ptcr_id,name,conflict_score") and len(csv) == 5
+
+
+def test_missing_module_is_skipped_not_failed(subset: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    real_need = pipeline._need
+
+    def fake_need(module: str, *names: str):
+        if module == "fragmentation":
+            raise pipeline._Skip("camigeo.fragmentation is not available in this installation")
+        return real_need(module, *names)
+
+    monkeypatch.setattr(pipeline, "_need", fake_need)
+    r = pipeline.run_all(out_dir=tmp_path, ptcrs=subset, skip=("conflict", "corridors",
+                                                               "circuit"), tiles=None)
+    st = {s.step: (s.status, s.note) for s in r.steps}
+    assert st["fragmentation"] == ("skipped",
+                                   "camigeo.fragmentation is not available in this installation")
+    assert r.ok
+    assert "fragmentation" not in atlas.list_atlas_layers(r.files["atlas"])
+    assert r.ranked.empty  # no conflict step -> no ranking, nothing invented
+    assert h_steps(r) == {"load": "ok", "summary": "ok", "conflict": "skipped",
+                          "fragmentation": "skipped", "corridors": "skipped",
+                          "circuit": "skipped", "outputs": "ok"}
+
+
+def h_steps(r: pipeline.RunResult) -> dict[str, str]:
+    return atlas.history(r.files["atlas"]).iloc[-1]["params"]["steps"] | {"outputs": "ok"}
+
+
+def test_failing_step_is_recorded_and_cli_exits_1(subset: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(ctx):
+        raise CamigeoError("barriers: synthetic failure for the test")
+
+    monkeypatch.setattr(pipeline, "_fragmentation", boom)
+    from camigeo.cli import app
+
+    res = CliRunner().invoke(app, ["run", "--out", str(tmp_path), "--ptcrs", str(subset),
+                                   "--skip", "conflict", "--skip", "corridors", "--skip",
+                                   "circuit", "--tiles", "none", "-q"])
+    assert res.exit_code == 1, res.output
+    assert "fragmentation" in res.output and "failed" in res.output
+    assert "CamigeoError: barriers: synthetic failure for the test" in res.output
+    assert (tmp_path / "atlas.gpkg").is_file() and (tmp_path / "map.html").is_file()
+
+
+def test_layer_summary_hand_values() -> None:
+    import geopandas as gpd
+    from shapely.geometry import LineString, box
+
+    from camigeo.crs import CENTRAL_ASIA_EQUAL_AREA
+
+    g = gpd.GeoDataFrame(geometry=[box(0, 0, 10_000, 10_000), box(20_000, 0, 30_000, 5_000)],
+                         crs=CENTRAL_ASIA_EQUAL_AREA)
+    lines = gpd.GeoDataFrame(geometry=[LineString([(60, 45), (61, 45)])], crs=4326)
+    t = pipeline.layer_summary({"polys": g, "lines": lines}).set_index("layer")
+    assert t.loc["polys", "area_km2"] == pytest.approx(150.0, rel=1e-9)  # 100 + 50 km²
+    assert t.loc["polys", "length_km"] == 0.0
+    assert t.loc["lines", "length_km"] == pytest.approx(
+        GEOD.line_length([60, 61], [45, 45]) / 1000, rel=1e-9)
+    assert t.loc["polys", "geometry_types"] == "Polygon"
+
+
+def test_bad_arguments(tmp_path: Path) -> None:
+    with pytest.raises(CamigeoError, match=r"skip: unknown or required step\(s\) \['load'\]"):
+        pipeline.run_all(out_dir=tmp_path, skip=("load",))
+    with pytest.raises(CamigeoError, match=r"must be > 0 km"):
+        pipeline.run_all(out_dir=tmp_path, corridor_cell_km=0)
