@@ -157,9 +157,11 @@ def movingpandas_crossings(tracks: gpd.GeoDataFrame, bar: gpd.GeoDataFrame) -> i
         tr["timestamp"] = tr["timestamp"].dt.tz_localize(None)
         tc = mpd.TrajectoryCollection(tr, traj_id_col="individual_id", t="timestamp")
         steps = tc.to_line_gdf()
+        bar = bar.reset_index(drop=True)
         pairs = gpd.sjoin(steps, bar[["infra_id", "geometry"]], predicate="intersects")
-        pts = pairs.geometry.intersection(bar.geometry.loc[pairs["index_right"]].values,
-                                          align=False)
+        pts = pairs.geometry.intersection(
+            gpd.GeoSeries(bar.geometry.values[pairs["index_right"].to_numpy()],
+                          index=pairs.index, crs=bar.crs))
         return int(shapely.get_num_geometries(pts.values).sum())
 
 

@@ -139,3 +139,21 @@ def test_long_feature_is_chunked_without_changing_answers():
         p, _ = idx.within(pts, 40, quad_segs=q)
         ref = np.flatnonzero(shapely.intersects(pts, zig.buffer(40, quad_segs=q)))
         np.testing.assert_array_equal(np.sort(p), ref)
+
+
+def test_grid_prefilter_never_drops_a_near_box():
+    from camigeo.telemetry._common import BarrierIndex
+
+    rng = np.random.default_rng(5)
+    lines = [LineString(np.cumsum(rng.uniform(-500, 500, (40, 2)), axis=0) + rng.uniform(
+        -2e4, 2e4, 2)) for _ in range(30)]
+    idx = BarrierIndex(np.array(lines, dtype=object))
+    x, y = rng.uniform(-3e4, 3e4, 20000), rng.uniform(-3e4, 3e4, 20000)
+    w, h = rng.exponential(300, 20000), rng.exponential(300, 20000)
+    for margin in (0.0, 150.0):
+        keep = idx.maybe_near(x, y, x + w, y + h, margin)
+        boxes = shapely.box(x - margin, y - margin, x + w + margin, y + h + margin)
+        truth = np.zeros(len(x), dtype=bool)
+        truth[idx.tree.query(boxes)[0]] = True  # chunk bounding boxes overlap the box
+        assert keep[truth].all()
+        assert keep.mean() < 0.9  # and it does filter

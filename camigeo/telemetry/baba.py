@@ -225,7 +225,7 @@ def classify_encounters(
 
     # 1. encounter fixes: inside the union of the d-buffers (boundary counts)
     index = BarrierIndex(barriers.geometry.values)
-    hit, _ = index.within(shapely.points(arr.x, arr.y), d, quad_segs=quad_segs)
+    hit, _ = index.within(gdf.geometry.values, d, quad_segs=quad_segs)
     inbuf = np.zeros(len(arr.t), dtype=bool)
     inbuf[hit] = True
 
@@ -254,7 +254,7 @@ def classify_encounters(
     first, last = e[starts], e[ends]
     code = arr.code[first]
     n_ev = len(first)
-    animal = arr.ids[first]
+    animal = arr.animals[code]
     burst = np.array([f"{a}_{_r_number(b)}" for a, b in zip(animal, burstnum[starts],
                                                              strict=True)], dtype=object)
     duration = (arr.t[last] - arr.t[first]) / unit_ns

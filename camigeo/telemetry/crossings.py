@@ -65,11 +65,17 @@ def find_crossings(tracks: Any, barriers: Any, *, id_col: str | None = None,
     barriers, info = prepare_barriers(barriers, barrier_id_col=barrier_id_col)
     check_crs(gdf, barriers, metric=False)
     arr = TrackArrays.from_gdf(gdf, id_col, time_col)
+    index = BarrierIndex(barriers.geometry.values)
     i0 = np.flatnonzero(arr.same_animal_next())
+    n_steps = len(i0)
+    # numpy pre-filter on step bounding boxes: build geometries only for steps near a barrier
+    x0, x1, y0, y1 = arr.x[i0], arr.x[i0 + 1], arr.y[i0], arr.y[i0 + 1]
+    i0 = i0[index.maybe_near(np.minimum(x0, x1), np.minimum(y0, y1), np.maximum(x0, x1),
+                             np.maximum(y0, y1))]
     coords = np.stack([np.column_stack([arr.x[i0], arr.y[i0]]),
                        np.column_stack([arr.x[i0 + 1], arr.y[i0 + 1]])], axis=1)
     steps = shapely.linestrings(coords) if len(i0) else np.empty(0, dtype=object)
-    p, b, xy = BarrierIndex(barriers.geometry.values).hits(steps)
+    p, b, xy = index.hits(steps)
     pts = shapely.points(xy) if len(p) else np.empty(0, dtype=object)
     frac = shapely.line_locate_point(steps[p], pts, normalized=True) if len(p) else np.empty(0)
     fix = i0[p]
@@ -77,7 +83,7 @@ def find_crossings(tracks: Any, barriers: Any, *, id_col: str | None = None,
     # interpolated to the nearest second
     t_cross = t_before + (np.round(frac * (t_after - t_before) / 1e9) * 1e9).astype(np.int64)
     out = gpd.GeoDataFrame({
-        "individual_id": pd.array(arr.ids[fix], dtype="str"),
+        "individual_id": pd.array(arr.animals[arr.code[fix]], dtype="str"),
         "step": fix - arr.start[arr.code[fix]],
         "time_before": pd.to_datetime(t_before, utc=True),
         "time_after": pd.to_datetime(t_after, utc=True),
@@ -88,7 +94,7 @@ def find_crossings(tracks: Any, barriers: Any, *, id_col: str | None = None,
         "step_length_m": shapely.length(steps[p]) if len(p) else np.empty(0),
     }, geometry=gpd.GeoSeries(pts, crs=gdf.crs))
     out = out.sort_values(["individual_id", "crossing_time"], kind="stable")
-    logger.info("%d crossings on %d of %d steps", len(out), len(np.unique(p)), len(i0))
+    logger.info("%d crossings on %d of %d steps", len(out), len(np.unique(p)), n_steps)
     return out.reset_index(drop=True)
 
 

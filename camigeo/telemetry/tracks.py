@@ -172,22 +172,21 @@ def prepare_tracks(tracks: Any, *, id_col: str | None = None, time_col: str | No
     if gdf[time_col].isna().any():
         raise SchemaError(f"{name} column {time_col!r} has {int(gdf[time_col].isna().sum())} "
                           f"missing times; drop those rows first.")
-    ids = gdf[id_col].to_numpy(dtype=object)
+    codes, _ = pd.factorize(gdf[id_col], sort=True)
     t = pd.DatetimeIndex(gdf[time_col]).as_unit("ns").asi8
-    order = np.lexsort((t, ids.astype(str)))
+    order = np.lexsort((t, codes))
     if not np.array_equal(order, np.arange(len(order))):
         warnings.warn(
             f"{name} was not sorted by {id_col!r} and {time_col!r}; the fixes were sorted "
             f"(the input is unchanged).", CamigeoWarning, stacklevel=3,
         )
         gdf = gdf.iloc[order]
+        codes, t = codes[order], t[order]
     gdf = gdf.reset_index(drop=True)
-    ids = gdf[id_col].to_numpy(dtype=str)
-    t = pd.DatetimeIndex(gdf[time_col]).as_unit("ns").asi8
-    dup = (ids[1:] == ids[:-1]) & (t[1:] == t[:-1])
+    dup = (codes[1:] == codes[:-1]) & (t[1:] == t[:-1])
     if dup.any():
         first = np.flatnonzero(dup)[:3]
-        examples = ", ".join(f"{ids[i]} at {gdf[time_col].iloc[i]}" for i in first)
+        examples = ", ".join(f"{gdf[id_col].iloc[i]} at {gdf[time_col].iloc[i]}" for i in first)
         raise ValidationError(
             [f"{int(dup.sum())} fixes repeat the timestamp of the previous fix of the same "
              f"animal (e.g. {examples}); a zero time step has no speed or direction. Remove "
@@ -201,7 +200,6 @@ def prepare_tracks(tracks: Any, *, id_col: str | None = None, time_col: str | No
 class TrackArrays:
     """Plain arrays of sorted fixes (internal fast path)."""
 
-    ids: np.ndarray        #: animal id per fix (str)
     code: np.ndarray       #: animal number per fix (int, 0..n_animals-1)
     animals: np.ndarray    #: animal ids in order
     start: np.ndarray      #: first fix index per animal
@@ -213,15 +211,21 @@ class TrackArrays:
     @classmethod
     def from_gdf(cls, gdf: gpd.GeoDataFrame, id_col: str, time_col: str) -> TrackArrays:
         """Build from the output of :func:`prepare_tracks`."""
-        ids = gdf[id_col].to_numpy(dtype=str)
-        new = np.ones(len(ids), dtype=bool)
-        new[1:] = ids[1:] != ids[:-1]
+        code, animals = pd.factorize(gdf[id_col], sort=True)  # gdf is sorted by id
+        n = len(code)
+        new = np.ones(n, dtype=bool)
+        new[1:] = code[1:] != code[:-1]
         start = np.flatnonzero(new)
-        stop = np.append(start[1:], len(ids))
-        code = np.cumsum(new) - 1
+        stop = np.append(start[1:], n)
         xy = shapely.get_coordinates(gdf.geometry.values)
         t = pd.DatetimeIndex(gdf[time_col]).as_unit("ns").asi8
-        return cls(ids, code, ids[start], start, stop, t, xy[:, 0].copy(), xy[:, 1].copy())
+        return cls(code.astype(np.int64), np.asarray(animals, dtype=object), start, stop, t,
+                   xy[:, 0].copy(), xy[:, 1].copy())
+
+    @property
+    def ids(self) -> np.ndarray:
+        """Animal id per fix (object array of str)."""
+        return self.animals[self.code]
 
     def same_animal_next(self) -> np.ndarray:
         """Bool per fix: the next fix belongs to the same animal."""
