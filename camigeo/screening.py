@@ -431,10 +431,11 @@ def screen_project(
                        fence_class=fence_class, name=name)
     ptcrs, ranges, infrastructure, source = _load_defaults(ptcrs, ranges, infrastructure)
     prep: _Prepared = _prepare_areas(ptcrs, ranges)
-    existing = _prepare_lines(infrastructure, status=status, weights=weights,
-                              effect_zones_m=effect_zones_m)
-    planned = _prepare_lines(proj, status=None, weights=weights,
-                             effect_zones_m=effect_zones_m, name="project")
+    ea = CENTRAL_ASIA_EQUAL_AREA
+    existing, _ = _prepare_lines(infrastructure, status=status, weights=weights,
+                                 effect_zones_m=effect_zones_m, crs=ea)
+    planned, _ = _prepare_lines(proj, status=None, weights=weights,
+                                effect_zones_m=effect_zones_m, name="project", crs=ea)
     proj = proj.assign(weight=planned["weight"].to_numpy(),
                        effect_zone_m=planned["effect_zone_m"].to_numpy(),
                        length_km=planned["length_km"].to_numpy())
@@ -547,7 +548,6 @@ def screen_project(
               "data": source, "title": name or "Planned infrastructure screening",
               "created": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
               "version": __version__}
-    ea = CENTRAL_ASIA_EQUAL_AREA
     order = table.sort_values(["ptcr_id", "sci_name"]).index.to_numpy()
     return ScreeningResult(
         table=table.loc[order].reset_index(drop=True), ptcr_table=ptcr_table,

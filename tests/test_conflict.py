@@ -330,3 +330,48 @@ def test_matches_geopandas_overlay_peer():
     # difference = straight edges in lon/lat (peer) vs in the equal-area CRS (densified
     # to 0.05 degrees before projecting): well below the 0.5 % allowed for lengths
     assert s.iloc[0]["length_km"] == pytest.approx(expected, rel=2e-3)
+
+
+def test_grid_prefilter_gives_same_sums_as_exact_predicates(monkeypatch):
+    import camigeo.conflict as cc
+
+    rng = np.random.default_rng(11)
+    n = 4000
+    x, y = rng.uniform(-70, 70, n) * KM, rng.uniform(-70, 70, n) * KM
+    ang = rng.uniform(0, 2 * np.pi, n)
+    ln = rng.uniform(0.1, 1.5, n) * KM
+    lines = [LineString([(x[i], y[i]), (x[i] + ln[i] * np.cos(ang[i]),
+                                        y[i] + ln[i] * np.sin(ang[i]))]) for i in range(n)]
+    infra = gpd.GeoDataFrame({"infra_type": rng.choice(["road", "fence"], n)},
+                             geometry=lines, crs=AEQD)
+    star = Polygon([(60 * KM * np.cos(a) * (0.6 + 0.4 * (i % 2)),
+                     60 * KM * np.sin(a) * (0.6 + 0.4 * (i % 2)))
+                    for i, a in enumerate(np.linspace(0, 2 * np.pi, 40, endpoint=False))])
+    ptcrs = gpd.GeoDataFrame({"ptcr_id": [1]}, geometry=[star], crs=AEQD)
+    fast = score_conflict(ptcrs, _ranges(), infra, status=None, effect_zones_m=False)
+    grid_state = cc._grid_state
+    calls = []
+
+    def exact_only(zones, zi, bounds, cells=48):
+        calls.append(len(zi))
+        return np.full(len(zi), -1, dtype=np.int8)
+
+    monkeypatch.setattr(cc, "_grid_state", exact_only)
+    exact = score_conflict(ptcrs, _ranges(), infra, status=None, effect_zones_m=False)
+    assert calls  # the exact path really ran
+    np.testing.assert_allclose(fast["length_km"], exact["length_km"], rtol=1e-12)
+    np.testing.assert_array_equal(fast["n_features"], exact["n_features"])
+    # and the grid decided most pairs on its own
+    state = grid_state(np.asarray([box(-60 * KM, -60 * KM, 60 * KM, 60 * KM)]),
+                           np.zeros(n, dtype=np.int64),
+                           np.asarray([ln_.bounds for ln_ in lines]), cells=16)
+    # ~73 % of the lines start inside the box's bbox, ~80 % of those fit in one 7.5 km cell,
+    # minus the boundary ring of cells: about half are decided without GEOS
+    assert (state >= 0).mean() > 0.4
+    # decided pairs agree with GEOS
+    zone = box(-60 * KM, -60 * KM, 60 * KM, 60 * KM)
+    from shapely import contains_properly, intersects
+    for i in np.flatnonzero(state == 1)[:200]:
+        assert contains_properly(zone, lines[i])
+    for i in np.flatnonzero(state == 0)[:200]:
+        assert not intersects(zone, lines[i])
