@@ -117,15 +117,23 @@ def _wanted_columns(fields: Sequence[str], columns: Sequence[str] | None,
 def _read_parquet(path: Path, columns: Sequence[str] | None,
                   bbox: tuple[float, float, float, float] | None,
                   kind: str | None) -> gpd.GeoDataFrame:
+    import json
+
     import pyarrow.parquet as pq
 
     try:
-        fields = [f for f in pq.read_schema(path).names]
+        schema = pq.read_schema(path)
     except Exception as exc:  # pyarrow raises several types for non-parquet files
         raise CamigeoError(f"{path}: could not be read as GeoParquet ({exc}).") from exc
+    geo = json.loads((schema.metadata or {}).get(b"geo", b"{}") or b"{}")
+    if not geo.get("columns"):
+        raise CamigeoError(f"{path}: a Parquet file without GeoParquet metadata (no geometry "
+                           f"column); write it with GeoDataFrame.to_parquet or "
+                           f"camigeo.write_layer.")
+    primary = geo.get("primary_column", "geometry")
+    fields = [f for f in schema.names if f not in geo["columns"]]
     cols = _wanted_columns(fields, columns, kind, str(path))
-    gdf = gpd.read_parquet(path, columns=None if cols is None else
-                           [*cols, *(f for f in ("geometry",) if f in fields and f not in cols)])
+    gdf = gpd.read_parquet(path, columns=None if cols is None else [*cols, primary])
     if bbox is not None:
         gdf = gdf.loc[gdf.geometry.intersects(shapely.box(*bbox))]
     return gdf

@@ -172,6 +172,19 @@ def test_not_a_parquet_file(tmp_path):
         read_layer(path)
 
 
+def test_plain_parquet_without_geometry(tmp_path):
+    pd.DataFrame({"a": [1]}).to_parquet(tmp_path / "table.parquet")
+    with pytest.raises(CamigeoError, match="without GeoParquet metadata"):
+        read_layer(tmp_path / "table.parquet")
+
+
+def test_parquet_columns_with_other_geometry_name(tmp_path):
+    gdf = lines().rename_geometry("geom")
+    write_layer(gdf, tmp_path / "x.parquet")
+    out = read_layer(tmp_path / "x.parquet", columns=["name"])
+    assert out.columns.tolist() == ["name", "geom"] and out.geometry.name == "geom"
+
+
 def test_parquet_wrong_layer(tmp_path):
     write_layer(lines(), tmp_path / "x.parquet")
     with pytest.raises(DataNotFoundError, match="a GeoParquet file has one layer \\('x'\\)"):
