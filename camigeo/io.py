@@ -439,6 +439,8 @@ def write_layer(
     -----
     Shapefiles store date-times as ISO 8601 text (a :class:`CamigeoWarning` says so) and
     consist of several files, each replaced atomically one after the other.
+    There is no locking: concurrent writers to one GeoPackage each start from the same old
+    file and the last replace wins; hold :func:`camigeo.atlas.atlas_lock` around them.
     """
     path = Path(path)
     if mode not in ("replace", "append"):
