@@ -69,6 +69,10 @@ _EXPORTS: dict[str, str] = {
     "rank_barriers": "telemetry",
     "crossing_hotspots": "telemetry",
     "recommend_passages": "telemetry",
+    "crossing_summary": "telemetry",
+    "barrier_permeability": "telemetry",
+    "run_telemetry": "telemetry",
+    "to_movingpandas": "telemetry",
     # output
     "conflict_map": "maps",
     "explore": "maps",

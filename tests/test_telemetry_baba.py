@@ -391,3 +391,17 @@ def test_burst_ids_count_excess_hours():
                                              (2.5, "2.5")])
 def test_r_number_format(value, text):
     assert _r_number(value) == text
+
+
+def test_no_encounters_gives_empty_tables_with_columns():
+    far = track(walk((-5000, 0), [W] * 5))
+    res = classify_encounters(far, fence(), d=100)
+    assert len(res.classification) == 0 and len(res.encounters) == 0
+    assert "eventTYPE" in res.classification.columns
+    from camigeo.telemetry import crossing_hotspots, find_crossings, rank_barriers
+
+    rank = rank_barriers(res, fence(), d=100)
+    assert rank["total_enc"].tolist() == [0] and rank["index"].isna().all()
+    assert len(find_crossings(far, fence())) == 0
+    hs = crossing_hotspots(res, fence(), bin_km=50)
+    assert len(hs) == 4 and hs["n_encounters"].sum() == 0

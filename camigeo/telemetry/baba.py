@@ -245,12 +245,12 @@ def classify_encounters(
     # (R's cumsum would step back and could reuse an earlier burst id)
     excess = np.maximum(excess, 0.0)
     burstnum = np.empty(len(e))
-    for a0, a1 in zip(np.flatnonzero(first_of_animal),
-                      np.append(np.flatnonzero(first_of_animal)[1:], len(e)), strict=True):
-        burstnum[a0:a1] = np.cumsum(excess[a0:a1])
+    a_first = np.flatnonzero(first_of_animal)
+    for a0, a1 in zip(a_first, np.append(a_first[1:], len(e))[:len(a_first)], strict=True):
+        burstnum[a0:a1] = np.cumsum(excess[a0:a1])  # per animal, as R's cumsum
     new = first_of_animal | (excess > 0)
     starts = np.flatnonzero(new)
-    ends = np.append(starts[1:], len(e)) - 1
+    ends = (np.append(starts[1:], len(e)) - 1)[:len(starts)]
     first, last = e[starts], e[ends]
     code = arr.code[first]
     n_ev = len(first)
