@@ -323,7 +323,7 @@ def graph_from_edges(
 
 def merge_regions(polymap: np.ndarray | None, shape: tuple[int, int],
                   regions: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-    """New short-circuit map with each focal region merged (Circuitscape ``create_new_polymap``).
+    """Merge each focal region into a new short-circuit region (``create_new_polymap``).
 
     Each region (tuple of row and column index arrays) becomes a new region id; any existing
     region it touches is absorbed into it. Regions are applied in order, so a later region

@@ -17,9 +17,16 @@ import pandas as pd
 
 from .._errors import CamigeoError
 from ..raster import Raster, as_raster
-from .engine import Focal, GridOptions, advanced_grid, one_to_all_grid, pairwise_grid
+from .engine import (
+    Focal,
+    GridOptions,
+    advanced_grid,
+    advanced_network,
+    one_to_all_grid,
+    pairwise_grid,
+    pairwise_network,
+)
 from .graph import conductance_grid, graph_from_edges
-from .engine import pairwise_network, advanced_network
 
 __all__ = [
     "CircuitResult",

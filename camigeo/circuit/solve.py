@@ -82,6 +82,7 @@ class Factor:
     n: int
 
     def __call__(self, b: np.ndarray) -> np.ndarray:
+        """Solve ``A x = b``."""
         return self.solve(b)
 
 
@@ -365,20 +366,20 @@ def branch_and_node_currents(
         Signed branch currents (from ``i`` to ``j``) and node currents (amperes).
     """
     n = v.size
-    I = w * (v[i] - v[j])
-    if I.size:
-        mx = float(np.max(np.abs(I)))
+    cur = w * (v[i] - v[j])
+    if cur.size:
+        mx = float(np.max(np.abs(cur)))
         if mx > 0:
-            I[np.abs(I) < threshold * mx] = 0.0
-    pos = np.where(I > 0, I, 0.0)
-    neg = np.where(I < 0, -I, 0.0)
+            cur[np.abs(cur) < threshold * mx] = 0.0
+    pos = np.where(cur > 0, cur, 0.0)
+    neg = np.where(cur < 0, -cur, 0.0)
     out = np.bincount(i, pos, minlength=n) + np.bincount(j, neg, minlength=n)
     inn = np.bincount(j, pos, minlength=n) + np.bincount(i, neg, minlength=n)
     if ground_conductance is not None:
         gi = ground_conductance * v
         out = out + np.where(gi > 0, gi, 0.0)
         inn = inn + np.where(gi < 0, -gi, 0.0)
-    return I, np.maximum(inn, out)
+    return cur, np.maximum(inn, out)
 
 
 @numba.njit(cache=True, nogil=True)

@@ -1,12 +1,12 @@
 """Circuitscape.jl verification cases run through camigeo.circuit.run_ini.
 
 Reproduces the upstream harness (test/runtests.jl, test_utils.jl): each case is run with
-``cg+amg``, SuperLU and ``auto`` (CHOLMOD when installed), overriding the INI; resistance matrices are compared
-element-wise within sqrt(1e-6) = 1e-3 (header row/column included), grids (.asc, 6 header
-lines skipped) by sum of squared differences < 1e-6 with NODATA cells matching exactly,
-network text files after sorting rows. Every ``<case>_*`` grid or text file we write must
-have an expected counterpart. Cases are discovered from the INI files under ``input/``, so
-new cases dropped into the folder are run too.
+``cg+amg``, SuperLU and ``auto`` (CHOLMOD when installed), overriding the INI. Resistance
+matrices are compared element-wise within sqrt(1e-6) = 1e-3 (header row and column
+included); grids (.asc, 6 header lines skipped) by sum of squared differences < 1e-6 with
+NODATA cells matching exactly; network text files after sorting rows. Every ``<case>_*``
+grid or text file we write must have an expected counterpart. Cases are discovered from
+the INI files under ``input/``, so new cases dropped into the folder are run too.
 """
 
 from __future__ import annotations
