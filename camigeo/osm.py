@@ -92,28 +92,33 @@ def _check_bbox(bbox: Sequence[float] | None) -> list[float] | None:
     return [minx, miny, maxx, maxy]
 
 
-def _classify(row: pd.Series) -> tuple[str | None, str | None, str | None]:
-    """Return (infra_type, status, "key=value") for one way, or Nones if not kept."""
+def _classify(ways: pd.DataFrame) -> pd.DataFrame:
+    """Columns infra_type, status, osm_tag per way (null when the way is not kept).
+
+    The first key of :data:`OSM_TAG_MAP` that matches wins (vectorised per key).
+    """
+    out = pd.DataFrame({"infra_type": None, "status": None, "osm_tag": None},
+                       index=ways.index, dtype=object)
     for key, values in OSM_TAG_MAP.items():
-        value = row.get(key)
-        if not isinstance(value, str) or value not in values:
-            continue
-        if value in ("construction", "proposed") and key in _SUBCLASS:
-            sub = row.get(value)
-            if isinstance(sub, str) and sub not in _SUBCLASS[key]:
-                continue
-        infra_type, status = values[value]
-        return infra_type, status, f"{key}={value}"
-    return None, None, None
+        tag = ways[key].astype(object)
+        ok = out["infra_type"].isna() & tag.isin(list(values))
+        if key in _SUBCLASS:  # construction=/proposed= must name a kept class
+            for stage in ("construction", "proposed"):
+                sub = ways[stage].astype(object)
+                ok &= ~((tag == stage) & sub.notna() & ~sub.isin(_SUBCLASS[key]))
+        if ok.any():
+            out.loc[ok, "infra_type"] = tag[ok].map(lambda v, m=values: m[v][0])
+            out.loc[ok, "status"] = tag[ok].map(lambda v, m=values: m[v][1])
+            out.loc[ok, "osm_tag"] = key + "=" + tag[ok]
+    return out
 
 
 def _to_infrastructure(ways: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Map a table of OSM ways (tag columns, ``id``, geometry) into the schema."""
-    for col in (*OSM_TAG_MAP, "name", "construction", "proposed"):
-        if col not in ways.columns:
-            ways[col] = None
-    cls = ways.apply(_classify, axis=1, result_type="expand")
-    cls.columns = ["infra_type", "status", "osm_tag"]
+    absent = [c for c in (*OSM_TAG_MAP, "name", "construction", "proposed")
+              if c not in ways.columns]
+    ways = ways.assign(**dict.fromkeys(absent))
+    cls = _classify(ways)
     keep = cls["infra_type"].notna().to_numpy()
     ways, cls = ways.loc[keep], cls.loc[keep]
     geoms = ways.geometry
