@@ -357,3 +357,34 @@ def test_run_ini_unsupported_options_listed(tmp_path) -> None:
 def test_results_are_dataframes() -> None:
     R = pairwise_resistance(Raster.from_array(np.ones((1, 2))), np.array([[1, 2]]))
     assert isinstance(R, pd.DataFrame) and list(R.index) == [1, 2]
+
+
+def test_focal_from_geodataframe_points_and_polygons() -> None:
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    res = Raster.from_array(np.ones((1, 5)), cellsize=10.0, crs="EPSG:32642")
+    pts = gpd.GeoDataFrame({"id": [1, 2]}, geometry=[Point(5, 5), Point(45, 5)],
+                           crs="EPSG:32642")
+    assert pairwise_resistance(res, pts, four_neighbors=True).loc[1, 2] == pytest.approx(4)
+    # polygon cores covering cells 0-1 and 4 (focal regions): 3 edges in series
+    cores = gpd.GeoDataFrame({"core_id": [1, 2]}, geometry=[box(0, 0, 20, 10),
+                                                             box(40, 0, 50, 10)],
+                             crs="EPSG:32642")
+    assert pairwise_resistance(res, cores, four_neighbors=True).loc[1, 2] == pytest.approx(3)
+
+
+def test_run_ini_network_advanced(tmp_path) -> None:
+    (tmp_path / "g.txt").write_text("0 1 100\n0 2 100\n1 3 100\n2 3 100\n")
+    (tmp_path / "s.txt").write_text("0 1\n")
+    (tmp_path / "gr.txt").write_text("2 0\n")
+    (tmp_path / "n.ini").write_text(
+        "data_type = network\nscenario = advanced\nhabitat_file = g.txt\n"
+        "habitat_map_is_resistances = True\nsource_file = s.txt\nground_file = gr.txt\n"
+        "ground_file_is_resistances = True\noutput_file = n.out\nwrite_volt_maps = True\n"
+        "write_cur_maps = True\n")
+    run_ini(tmp_path / "n.ini")
+    v = np.loadtxt(tmp_path / "n_voltages.txt")
+    assert v[v[:, 0] == 0, 1][0] == pytest.approx(75)  # 100 ohm || 300 ohm
+    b = np.loadtxt(tmp_path / "n_branch_currents.txt")
+    assert b[(b[:, 0] == 0) & (b[:, 1] == 2), 2][0] == pytest.approx(0.75)
