@@ -39,6 +39,7 @@ from .conflict import (
     _prepare_lines,
     _Prepared,
     _score_chunk,
+    _zones_to,
 )
 from .crs import CENTRAL_ASIA_EQUAL_AREA, WGS84, local_metric_crs, require_crs
 
@@ -340,13 +341,20 @@ def _load_defaults(ptcrs: Any, ranges: Any, infrastructure: Any) -> tuple[Any, A
 
 
 def _zone_sums(lines: pd.DataFrame, zones: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Length and weighted length (km) of lon/lat ``lines`` in lon/lat ``zones``."""
     if lines.empty or len(zones) == 0:
         return np.zeros(len(zones)), np.zeros(len(zones))
     s = _score_chunk(lines["geometry"].to_numpy(), lines["length_km"].to_numpy(),
-                     lines["type_code"].to_numpy(), lines["weight"].to_numpy(), zones)
+                     lines["type_code"].to_numpy(), lines["weight"].to_numpy(), zones,
+                     crs=WGS84)
     g = s.groupby("zone")[["length_km", "weighted_length_km"]].sum()
     g = g.reindex(range(len(zones))).fillna(0.0)
     return g["length_km"].to_numpy(), g["weighted_length_km"].to_numpy()
+
+
+def _dense(geoms: np.ndarray) -> gpd.GeoSeries:
+    """Lon/lat lines with vertices every 0.05° at most, so reprojection keeps their path."""
+    return gpd.GeoSeries(shapely.segmentize(geoms, 0.05) if len(geoms) else geoms, crs=WGS84)
 
 
 def _is_barrier(lines: pd.DataFrame, fence_class: pd.Series) -> np.ndarray:
@@ -433,15 +441,15 @@ def screen_project(
     prep: _Prepared = _prepare_areas(ptcrs, ranges)
     ea = CENTRAL_ASIA_EQUAL_AREA
     existing, _ = _prepare_lines(infrastructure, status=status, weights=weights,
-                                 effect_zones_m=effect_zones_m, crs=ea)
+                                 effect_zones_m=effect_zones_m, crs=WGS84)
     planned, _ = _prepare_lines(proj, status=None, weights=weights,
-                                effect_zones_m=effect_zones_m, name="project", crs=ea)
+                                effect_zones_m=effect_zones_m, name="project", crs=WGS84)
     proj = proj.assign(weight=planned["weight"].to_numpy(),
                        effect_zone_m=planned["effect_zone_m"].to_numpy(),
                        length_km=planned["length_km"].to_numpy())
     # buffer and effect zones in a local equidistant CRS (true metres), then equal-area
     local = local_metric_crs(proj)
-    proj_local = proj.geometry.to_crs(local)
+    proj_local = _dense(proj.geometry.to_numpy()).to_crs(local)
     buf = gpd.GeoSeries([shapely.union_all(proj_local.buffer(float(buffer_m)).to_numpy())],
                         crs=local).to_crs(CENTRAL_ASIA_EQUAL_AREA).iloc[0]
     ez_geom = gpd.GeoSeries([shapely.union_all(shapely.buffer(
@@ -450,8 +458,10 @@ def screen_project(
     shapely.prepare(buf)
     n_reg = len(prep.region_geoms)
     all_zones = np.concatenate([prep.region_geoms, prep.zone_geoms, prep.species_geoms])
-    len_new, wlen_new = _zone_sums(planned, all_zones)
-    _, wlen_old = _zone_sums(existing, all_zones)
+    # clip in lon/lat like score_conflict does for lon/lat layers (edges straight in lon/lat)
+    zones_ll = _zones_to(all_zones, WGS84)
+    len_new, wlen_new = _zone_sums(planned, zones_ll)
+    _, wlen_old = _zone_sums(existing, zones_ll)
     entered = shapely.intersects(buf, all_zones) if len(all_zones) else np.zeros(0, bool)
     nz = len(prep.zone_geoms)
     z_sl = slice(n_reg, n_reg + nz)
@@ -472,9 +482,10 @@ def screen_project(
     zone_in = np.flatnonzero(entered[z_sl])
     sp_in = np.flatnonzero(entered[s_sl])
     # m_eff before / after for entered regions and zones
-    ex_bar = existing["geometry"].to_numpy()[_is_barrier(existing, _col(infrastructure,
-                                                                         "fence_class"))]
-    new_bar = planned["geometry"].to_numpy()[_is_barrier(planned, proj["fence_class"])]
+    ex_bar = _dense(existing["geometry"].to_numpy()[
+        _is_barrier(existing, _col(infrastructure, "fence_class"))]).to_crs(ea).to_numpy()
+    new_bar = _dense(planned["geometry"].to_numpy()[
+        _is_barrier(planned, proj["fence_class"])]).to_crs(ea).to_numpy()
     units = np.concatenate([prep.region_geoms[reg_in], prep.zone_geoms[zone_in]])
     extent = shapely.union_all(prep.region_geoms) if mesh_method.upper() == "CBC" else None
     if len(units):

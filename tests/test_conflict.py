@@ -375,3 +375,41 @@ def test_grid_prefilter_gives_same_sums_as_exact_predicates(monkeypatch):
         assert contains_properly(zone, lines[i])
     for i in np.flatnonzero(state == 0)[:200]:
         assert not intersects(zone, lines[i])
+
+
+# --------------------------------------------------------------------------- bundled data
+def _bundled():
+    from camigeo import datasets
+
+    try:
+        return (datasets.load_ptcrs(), datasets.load_ranges(),
+                datasets.load_infrastructure())
+    except Exception as exc:  # noqa: BLE001 - data written by another module
+        pytest.skip(f"bundled data not available: {exc}")
+
+
+@pytest.mark.slow
+def test_bundled_data_scores_all_13_ptcrs():
+    ptcrs, ranges, infra = _bundled()
+    scores = score_conflict(ptcrs, ranges, infra)
+    summ = summarize_conflict(scores)
+    assert sorted(summ["ptcr_id"]) == list(range(1, 14))
+    assert sorted(summ["rank"]) == sorted(summ["conflict_score"].rank(
+        ascending=False, method="min").astype(int))
+    assert (summ["species_affected"] <= summ["n_species"]).all()
+    # peer: geodesic area of each region polygon (pyproj.Geod) vs the equal-area km²
+    geod = Geod(ellps="WGS84")
+    by_id = ptcrs.set_index("ptcr_id")
+    for pid in (1, 6, 11):
+        area = abs(geod.geometry_area_perimeter(by_id.loc[pid, "geometry"])[0]) / 1e6
+        got = summ.set_index("ptcr_id").loc[pid, "region_area_km2"]
+        assert got == pytest.approx(area, rel=5e-3)
+    # peer: existing lines clipped to the region in lon/lat, measured with pyproj.Geod
+    existing = infra[infra["status"] == "existing"]
+    for pid in (1, 11):
+        poly = by_id.loc[pid, "geometry"]
+        for t in ("railway", "border_fence"):
+            clip = existing[existing["infra_type"] == t].geometry.intersection(poly)
+            km = sum(geod.geometry_length(g) for g in clip if not g.is_empty) / 1000
+            got = summ.set_index("ptcr_id").loc[pid].get(f"length_km_{t}", 0.0)
+            assert got == pytest.approx(km, rel=5e-3, abs=1e-6), (pid, t)

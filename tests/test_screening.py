@@ -11,11 +11,10 @@ import geopandas as gpd
 import pyogrio
 import pytest
 from shapely.geometry import LineString, Point, box
+from test_conflict import AEQD, KM, _infra, _ptcrs, _ranges
 
 from camigeo import GeometryError, SchemaError
 from camigeo.screening import ScreeningResult, screen_file, screen_project
-
-from test_conflict import AEQD, KM, _infra, _ptcrs, _ranges
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -173,3 +172,33 @@ def test_bad_inputs():
     with pytest.raises(SchemaError, match=r"unknown infra_type value\(s\) \['tram'\]"):
         screen_project(_planned(), infra_type="tram", ptcrs=_ptcrs(), ranges=_ranges(),
                        infrastructure=_infra())
+
+
+@pytest.mark.slow
+def test_planned_railway_through_bundled_ptcr(tmp_path):
+    from pyproj import Geod
+
+    from camigeo import datasets
+
+    try:
+        ptcrs = datasets.load_ptcrs()
+    except Exception as exc:  # noqa: BLE001 - data written by another module
+        pytest.skip(f"bundled data not available: {exc}")
+    gobi = ptcrs.set_index("ptcr_id").loc[11, "geometry"]
+    c = gobi.representative_point()
+    minx, _, maxx, _ = gobi.bounds
+    line = LineString([(minx - 1, c.y), (c.x, c.y + 0.3), (maxx + 1, c.y)])
+    res = screen_project(line, infra_type="railway", fenced=True, fence_class="unknown",
+                         buffer_m=5000, name="Synthetic Gobi railway")
+    assert res.params["data"].startswith("ptcrs: bundled")
+    row = res.ptcr_table.set_index("ptcr_id").loc[11]
+    expected = Geod(ellps="WGS84").geometry_length(line.intersection(gobi)) / 1000
+    assert row["length_km"] == pytest.approx(expected, rel=5e-3)
+    assert row["delta_conflict_score"] > 0
+    assert row["conflict_score_after"] == pytest.approx(
+        row["conflict_score_before"] + row["delta_conflict_score"])
+    assert row["m_eff_after_km2"] <= row["m_eff_before_km2"] + 1e-6
+    assert row["rank_after"] <= row["rank_before"]
+    assert len(res.table) >= 1 and (res.table["ptcr_id"] == 11).any()
+    res.to_geopackage(tmp_path / "gobi.gpkg")
+    assert "Synthetic Gobi railway" in res.to_html()
