@@ -1,0 +1,101 @@
+"""Execute the notebooks (nbclient, python3 kernel, no network) and check key outputs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, SHARED
+
+NOTEBOOKS = REPO / "notebooks"
+
+nbformat = pytest.importorskip("nbformat", reason="nbformat not installed (extra 'test')")
+nbclient = pytest.importorskip("nbclient", reason="nbclient not installed (extra 'test')")
+
+
+def _kernel_available() -> bool:
+    from jupyter_client.kernelspec import NoSuchKernel, get_kernel_spec
+
+    try:
+        get_kernel_spec("python3")
+        return True
+    except NoSuchKernel:
+        return False
+
+
+@pytest.fixture(scope="module")
+def kernel() -> str:
+    pytest.importorskip("ipykernel", reason="ipykernel not installed (extra 'test')")
+    if not _kernel_available():
+        import subprocess
+        import sys
+
+        subprocess.run([sys.executable, "-m", "ipykernel", "install", "--user", "--name",
+                        "python3"], check=True, capture_output=True)
+    return "python3"
+
+
+def _run(name: str, kernel: str, env: dict[str, str] | None = None) -> list[str]:
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    old = {k: os.environ.get(k) for k in (env or {})}
+    os.environ.update(env or {})
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    try:
+        nbclient.NotebookClient(nb, timeout=600, kernel_name=kernel,
+                                resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    out = []
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            out.append(str(o.get("text") or o.get("data", {}).get("text/plain", "")))
+    return out
+
+
+def test_notebooks_have_no_stored_outputs() -> None:
+    for p in sorted(NOTEBOOKS.glob("*.ipynb")):
+        nb = nbformat.read(p, as_version=4)
+        assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), p.name
+
+
+@pytest.mark.slow
+def test_01_quickstart(kernel: str) -> None:
+    out = "\n".join(_run("01_quickstart.ipynb", kernel))
+    assert "13 PTCRs" in out
+    assert "map.html" in out
+
+
+@pytest.mark.slow
+def test_02_corridors(kernel: str) -> None:
+    out = "\n".join(_run("02_corridors.ipynb", kernel))
+    assert "cw_dist" in out and "ECA" in out and "delta" in out
+
+
+@pytest.mark.slow
+def test_03_telemetry_stops_gracefully_without_data(kernel: str, tmp_path: Path) -> None:
+    out = "\n".join(_run("03_telemetry.ipynb", kernel, env={"CAMIGEO_SHARED": str(tmp_path)}))
+    assert "BaBA reference data not found" in out
+    assert "eventTYPE" not in out  # nothing analysed, no substitute data
+
+
+@pytest.mark.slow
+@pytest.mark.reference
+def test_03_telemetry_on_baba_reference(kernel: str, reference_dir: Path) -> None:
+    out = "\n".join(_run("03_telemetry.ipynb", kernel, env={"CAMIGEO_SHARED": str(SHARED)}))
+    assert "Quick_Cross" in out and "FID_Fence0" in out
+    # class counts of the published BaBA run (mule deer, d = 90, defaults)
+    import pandas as pd
+
+    import re
+
+    counts = pd.read_csv(reference_dir / "baba" / "expected" /
+                         "muleDeer_d90_defaults_counts.csv")
+    for cls, n in zip(counts["eventTYPE"], counts["count"], strict=True):
+        if n > 0:  # value_counts() prints only the classes that occur
+            assert re.search(rf"^{cls}\s+{n}$", out, re.M), (cls, n)
