@@ -418,3 +418,51 @@ def test_bad_index_input(toy):
         connectivity_indices(toy, d0=5, landscape_area=50)
     with pytest.raises(SchemaError, match="positive finite 'cw_dist'"):
         graph_centrality(bad)
+
+
+def test_importance_false_skips_removals(toy):
+    full = connectivity_indices(toy, d0=5, threshold=6, landscape_area=100)
+    fast = connectivity_indices(toy, d0=5, threshold=6, landscape_area=100, importance=False)
+    assert fast.pcnum == full.pcnum and fast.iic == full.iic
+    pd.testing.assert_series_equal(fast.nodes["dPCflux"], full.nodes["dPCflux"])
+    assert fast.nodes["dPC"].isna().all() and fast.links["dPC"].isna().all()
+    assert fast.nodes["dIICconnector"].isna().all()
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_larger_graph_matches_naive_scipy_removal(seed):
+    """60 nodes: every node/link removal re-run with scipy all-pairs Dijkstra."""
+    from scipy.sparse.csgraph import dijkstra
+
+    G = _random_graph(seed, n=60, p=0.08)
+    r = connectivity_indices(G, d0=15.0, threshold=12.0)
+    nodes = list(G.nodes)
+    a = np.array([G.nodes[x]["area_km2"] for x in nodes])
+
+    def nums(H):
+        keep = [x for x in nodes if x in H]
+        aa = a[[nodes.index(x) for x in keep]]
+        A = nx.to_scipy_sparse_array(H, nodelist=keep, weight="cw_dist")
+        D = dijkstra(A, directed=False)
+        B = nx.Graph()
+        B.add_nodes_from(keep)
+        B.add_edges_from((u, v) for u, v, d in H.edges(data=True) if d["cw_dist"] <= 12)
+        Ab = nx.to_scipy_sparse_array(B, nodelist=keep, weight=None)
+        NL = dijkstra(Ab, directed=False, unweighted=True)
+        return aa @ np.exp(-math.log(2) / 15.0 * D) @ aa, aa @ (1 / (1 + NL)) @ aa
+
+    pc0, iic0 = nums(G)
+    assert r.pcnum == pytest.approx(pc0, rel=1e-12)
+    for x in nodes[::7]:
+        H = G.copy()
+        H.remove_node(x)
+        pc1, iic1 = nums(H)
+        assert r.nodes.loc[x, "dPC"] == pytest.approx(100 * (pc0 - pc1) / pc0, rel=1e-9)
+        assert r.nodes.loc[x, "dIIC"] == pytest.approx(100 * (iic0 - iic1) / iic0,
+                                                       rel=1e-9, abs=1e-12)
+    for row in list(r.links.itertuples())[::9]:
+        H = G.copy()
+        H.remove_edge(row.core_a, row.core_b)
+        pc1, iic1 = nums(H)
+        assert row.dPC == pytest.approx(100 * (pc0 - pc1) / pc0, rel=1e-9, abs=1e-12)
+        assert row.dIIC == pytest.approx(100 * (iic0 - iic1) / iic0, rel=1e-9, abs=1e-12)
