@@ -133,53 +133,48 @@ class BarrierIndex:
         self.chunk_offset = cum[first_vertex] - cum[vstart[self.chunk_part]]
         self.tree = shapely.STRtree(self.chunks)
         self._bounds = shapely.bounds(self.chunks)
-        self._grids: dict[tuple[float, int], tuple[np.ndarray, float, float, float]] = {}
+        self._grids: dict[int, tuple[np.ndarray, float, float, float]] = {}
 
-    def _grid(self, margin: float, n_queries: int) -> tuple[np.ndarray, float, float, float]:
-        """Summed-area table of grid cells touched by chunk bounding boxes (+ margin).
+    def _grid(self, n_queries: int) -> tuple[np.ndarray, float, float, float]:
+        """Summed-area table of the grid cells that contain barrier samples.
 
-        The grid has about sqrt(n_queries) cells a side (64-1024): building it costs
-        O(cells), so small inputs get a small grid.
+        The barriers are sampled at least once per cell length (``shapely.segmentize``),
+        so every barrier point lies in the cell of a sample or a neighbouring cell. The
+        grid has about sqrt(n_queries) cells a side (64-1024): small inputs get a small
+        grid.
         """
         side = int(np.clip(np.sqrt(max(n_queries, 1)), 64, 1024))
-        key = (margin, side)
-        if key not in self._grids:
-            b = self._bounds + np.array([-margin, -margin, margin, margin])
+        if side not in self._grids:
+            b = self._bounds
             x0, y0 = b[:, 0].min(), b[:, 1].min()
             span = max(b[:, 2].max() - x0, b[:, 3].max() - y0, 1e-9)
             cell = span / (side - 1)
-            n = int(np.floor(span / cell)) + 1
-            i0 = ((b[:, 0] - x0) // cell).astype(np.int64)
-            j0 = ((b[:, 1] - y0) // cell).astype(np.int64)
-            i1 = ((b[:, 2] - x0) // cell).astype(np.int64)
-            j1 = ((b[:, 3] - y0) // cell).astype(np.int64)
-            diff = np.zeros((n + 1, n + 1), dtype=np.int32)
-            np.add.at(diff, (i0, j0), 1)
-            np.add.at(diff, (i1 + 1, j0), -1)
-            np.add.at(diff, (i0, j1 + 1), -1)
-            np.add.at(diff, (i1 + 1, j1 + 1), 1)
-            occupied = (np.cumsum(np.cumsum(diff, 0), 1)[:n, :n] > 0).astype(np.int32)
-            sat = np.zeros((n + 1, n + 1), dtype=np.int32)
+            xy = shapely.get_coordinates(shapely.segmentize(self.chunks, cell))
+            i = np.clip(((xy[:, 0] - x0) // cell).astype(np.int64), 0, side - 1)
+            j = np.clip(((xy[:, 1] - y0) // cell).astype(np.int64), 0, side - 1)
+            occupied = np.zeros((side, side), dtype=np.int32)
+            occupied[i, j] = 1
+            sat = np.zeros((side + 1, side + 1), dtype=np.int32)
             sat[1:, 1:] = np.cumsum(np.cumsum(occupied, 0), 1)
-            self._grids[key] = (sat, x0, y0, cell)
-        return self._grids[key]
+            self._grids[side] = (sat, x0, y0, cell)
+        return self._grids[side]
 
     def maybe_near(self, minx: np.ndarray, miny: np.ndarray, maxx: np.ndarray,
                    maxy: np.ndarray, margin: float = 0.0) -> np.ndarray:
         """Cheap, conservative pre-filter for boxes near the barriers (numpy only).
 
-        False where a box is surely farther than ``margin`` from every chunk's bounding
-        box; True otherwise (a grid of the chunk boxes, queried by summed-area table).
+        False where a box is surely farther than ``margin`` from every barrier; True
+        otherwise (the box, grown by ``margin`` and one cell, overlaps a cell holding a
+        barrier sample).
         """
-        sat, x0, y0, cell = self._grid(margin, len(minx))
+        sat, x0, y0, cell = self._grid(len(minx))
         n = sat.shape[0] - 1
-        i0 = np.clip((minx - x0) // cell, 0, n - 1).astype(np.int64)
-        j0 = np.clip((miny - y0) // cell, 0, n - 1).astype(np.int64)
-        i1 = np.clip((maxx - x0) // cell, 0, n - 1).astype(np.int64)
-        j1 = np.clip((maxy - y0) // cell, 0, n - 1).astype(np.int64)
-        inside = (maxx >= x0) & (maxy >= y0) & (minx <= x0 + n * cell) & (miny <= y0 + n * cell)
+        i0 = np.clip((minx - margin - x0) // cell - 1, 0, n - 1).astype(np.int64)
+        j0 = np.clip((miny - margin - y0) // cell - 1, 0, n - 1).astype(np.int64)
+        i1 = np.clip((maxx + margin - x0) // cell + 1, 0, n - 1).astype(np.int64)
+        j1 = np.clip((maxy + margin - y0) // cell + 1, 0, n - 1).astype(np.int64)
         total = sat[i1 + 1, j1 + 1] - sat[i0, j1 + 1] - sat[i1 + 1, j0] + sat[i0, j0]
-        return inside & (total > 0)
+        return total > 0
 
     def hits(self, paths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Distinct intersection vertices of each path with the barriers.

@@ -261,11 +261,10 @@ def modal_interval(tracks: gpd.GeoDataFrame, *, id_col: str = "individual_id",
 
 def _modal_interval(arr: TrackArrays, unit_s: float) -> tuple[dict[str, float], dict[str, float]]:
     dt = np.round(np.diff(arr.t) / (unit_s * 1e9), 1)
-    same = arr.code[1:] == arr.code[:-1]
     modes: dict[str, float] = {}
     share: dict[str, float] = {}
-    for k, animal in enumerate(arr.animals):
-        steps = dt[(arr.code[1:] == k) & same]
+    for animal, a0, a1 in zip(arr.animals, arr.start, arr.stop, strict=True):
+        steps = dt[a0:a1 - 1]  # the steps within this animal's (contiguous) fixes
         if len(steps) == 0:
             continue
         vals, counts = np.unique(steps, return_counts=True)
