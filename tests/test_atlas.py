@@ -281,7 +281,7 @@ def _postgis_available(bindir: Path) -> bool:
 
 
 @pytest.fixture
-def postgis_url(tmp_path: Path):  # pragma: no cover - environment dependent
+def postgis_url():  # pragma: no cover - environment dependent
     pytest.importorskip("geoalchemy2", reason="geoalchemy2 not installed (extra 'postgis')")
     pytest.importorskip("psycopg", reason="psycopg not installed (extra 'postgis')")
     bindir = _find_pg_bin()
@@ -290,8 +290,12 @@ def postgis_url(tmp_path: Path):  # pragma: no cover - environment dependent
                     "(Debian package 'postgresql')")
     if not _postgis_available(bindir):
         pytest.skip("PostGIS extension not installed (Debian package 'postgis')")
-    data = tmp_path / "pgdata"
-    sock = tmp_path / "sock"
+    import tempfile
+
+    # pytest's tmp folders are private (0700); the server may run as another user
+    base = Path(tempfile.mkdtemp(prefix="camigeo-pg-"))
+    data = base / "pgdata"
+    sock = base / "sock"
     sock.mkdir()
     run_as: list[str] = []
     if os.geteuid() == 0:  # initdb refuses root: run the throwaway cluster as 'postgres'
@@ -300,11 +304,13 @@ def postgis_url(tmp_path: Path):  # pragma: no cover - environment dependent
         try:
             pwd.getpwnam("postgres")
         except KeyError:
+            shutil.rmtree(base, ignore_errors=True)
             pytest.skip("running as root and no 'postgres' user to own the test cluster")
         if shutil.which("runuser") is None:
+            shutil.rmtree(base, ignore_errors=True)
             pytest.skip("running as root without runuser")
         run_as = ["runuser", "-u", "postgres", "--"]
-        os.chmod(tmp_path, 0o777)
+        os.chmod(base, 0o755)
         shutil.chown(sock, "postgres")
         data.mkdir()
         shutil.chown(data, "postgres")
@@ -312,7 +318,7 @@ def postgis_url(tmp_path: Path):  # pragma: no cover - environment dependent
                     "--auth=trust", "-E", "UTF8"], check=True, capture_output=True)
     port = 54000 + os.getpid() % 1000
     subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l",
-                    str(tmp_path / "pg.log"), "-o",
+                    str(data / "server.log"), "-o",
                     f"-k {sock} -p {port} -c listen_addresses=''", "start"],
                    check=True, capture_output=True)
     try:
@@ -323,6 +329,7 @@ def postgis_url(tmp_path: Path):  # pragma: no cover - environment dependent
     finally:
         subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate",
                         "stop"], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.mark.postgis
