@@ -348,9 +348,10 @@ def test_run_ini_pairwise_writes_circuitscape_files(tmp_path) -> None:
 def test_run_ini_unsupported_options_listed(tmp_path) -> None:
     _write_asc(tmp_path / "hab.asc", np.ones((1, 3)))
     (tmp_path / "bad.ini").write_text(
-        "habitat_file = hab.asc\noutput_file = o.out\nuse_reclass_table = True\n"
-        "compress_grids = True\nscenario = moving-window\n")
-    with pytest.raises(CamigeoError, match=r"(?s)use_reclass_table.*compress_grids.*scenario"):
+        "habitat_file = hab.asc\noutput_file = o.out\nset_focal_node_currents_to_zero = True\n"
+        "solver = pardiso2\nscenario = moving-window\n")
+    with pytest.raises(CamigeoError,
+                       match=r"(?s)set_focal_node_currents_to_zero.*scenario.*solver"):
         run_ini(tmp_path / "bad.ini")
 
 
@@ -388,3 +389,24 @@ def test_run_ini_network_advanced(tmp_path) -> None:
     assert v[v[:, 0] == 0, 1][0] == pytest.approx(75)  # 100 ohm || 300 ohm
     b = np.loadtxt(tmp_path / "n_branch_currents.txt")
     assert b[(b[:, 0] == 0) & (b[:, 1] == 2), 2][0] == pytest.approx(0.75)
+
+
+def test_run_ini_reclass_compress_and_tif(tmp_path) -> None:
+    _write_asc(tmp_path / "hab.asc", np.array([[1, 7, 1]]))
+    _write_asc(tmp_path / "pts.asc", np.array([[1, 0, 2]]))
+    (tmp_path / "re.txt").write_text("7 3\n")
+    base = ("habitat_file = hab.asc\npoint_file = pts.asc\nconnect_four_neighbors_only = True\n"
+            "connect_using_avg_resistances = True\nuse_reclass_table = True\n"
+            "reclass_file = re.txt\nwrite_cur_maps = True\n")
+    (tmp_path / "a.ini").write_text(base + "output_file = a.out\ncompress_grids = True\n")
+    run_ini(tmp_path / "a.ini")
+    # reclassed resistances 1, 3, 1 -> mean-resistance edges 2 + 2 = 4 ohm
+    assert np.loadtxt(tmp_path / "a_resistances.out")[1, 2] == pytest.approx(4)
+    import gzip
+
+    with gzip.open(tmp_path / "a_cum_curmap.asc.gz", "rt") as f:
+        assert np.allclose(np.loadtxt(f, skiprows=6), 1.0)
+    (tmp_path / "b.ini").write_text(base + "output_file = b.out\nwrite_as_tif = True\n")
+    run_ini(tmp_path / "b.ini")
+    r = Raster.from_file(tmp_path / "b_cum_curmap.tif")
+    assert np.allclose(r.array, 1.0) and r.transform.c == 0.0

@@ -124,8 +124,7 @@ def _check_options(cfg: dict[str, str], path: Path) -> None:
                      and not k.startswith("_"))
     if unknown:
         logger.info("%s: ignoring unknown INI keys %s", path, ", ".join(unknown))
-    for key in ("use_reclass_table", "compress_grids", "write_as_tif",
-                "set_focal_node_currents_to_zero"):
+    for key in ("set_focal_node_currents_to_zero",):
         if _bool(cfg, key):
             problems.append(f"{key} = True (only False is supported)")
     scen = cfg.get("scenario", "pairwise").strip().lower()
@@ -221,9 +220,25 @@ def read_grid(path: str | os.PathLike[str]) -> tuple[np.ndarray, dict[str, float
 
 
 def write_grid(path: str | os.PathLike[str], arr: np.ndarray, hdr: dict[str, float]) -> None:
-    """Write an ESRI ASCII grid with Circuitscape's header layout (NODATA -9999)."""
+    """Write a grid as Circuitscape does (NODATA -9999).
+
+    ``.asc`` gives an ESRI ASCII grid with Circuitscape's header layout, ``.asc.gz`` the
+    same gzip-compressed (``compress_grids``), ``.tif`` a GeoTIFF (``write_as_tif``).
+    """
     from .._atomic import atomic_path
 
+    name = str(path).lower()
+    if name.endswith(".tif"):
+        from affine import Affine
+
+        from ..raster import Raster
+
+        cs = hdr["cellsize"]
+        top = hdr["yllcorner"] + int(hdr["nrows"]) * cs
+        Raster(np.where(np.isnan(arr), NODATA, arr).astype(np.float64),
+               Affine(cs, 0.0, hdr["xllcorner"], 0.0, -cs, top), None,
+               NODATA).to_file(path)
+        return
     head = (f"ncols         {int(hdr['ncols'])}\n"
             f"nrows         {int(hdr['nrows'])}\n"
             f"xllcorner     {hdr['xllcorner']:.10g}\n"
@@ -231,7 +246,8 @@ def write_grid(path: str | os.PathLike[str], arr: np.ndarray, hdr: dict[str, flo
             f"cellsize      {hdr['cellsize']:.10g}\n"
             f"NODATA_value  {int(NODATA)}\n")
     with atomic_path(path) as tmp:
-        with open(tmp, "w") as f:
+        opener = gzip.open if name.endswith(".gz") else open
+        with opener(tmp, "wt") as f:
             f.write(head)
             np.savetxt(f, np.where(np.isnan(arr), NODATA, arr), fmt="%.10g", delimiter=" ")
 
@@ -396,6 +412,13 @@ class _Ctx:
             raise DataNotFoundError(f"{self.ini}: {key} = {v} does not exist ({p}).")
         return p
 
+    def grid(self, stem: str) -> Path:
+        """Output path of a grid: ``.tif`` (write_as_tif), ``.asc.gz`` or ``.asc``."""
+        if _bool(self.cfg, "write_as_tif"):
+            return self.out(f"{stem}.tif")
+        return self.out(f"{stem}.asc.gz" if _bool(self.cfg, "compress_grids")
+                        else f"{stem}.asc")
+
     def out(self, suffix: str) -> Path:
         p = Path(f"{self.prefix}{suffix}")
         self.written.append(p)
@@ -454,6 +477,12 @@ def _run_raster(ctx: _Ctx) -> dict[str, Any]:
     cfg = ctx.cfg
     scen = cfg.get("scenario", "pairwise").strip().lower()
     hab, hdr = read_grid(ctx.path("habitat_file"))
+    if _bool(cfg, "use_reclass_table"):
+        # reclass_file: "old new" lines, applied to the habitat values before anything else
+        table = _read_numbers(ctx.path("reclass_file"))
+        src = hab.copy()
+        for old, new in table[:, :2]:
+            hab[src == old] = np.nan if new == NODATA else new
     valid = ~np.isnan(hab)
     if _bool(cfg, "use_mask"):
         m, _ = read_grid(ctx.path("mask_file"))
@@ -493,8 +522,8 @@ def _run_raster(ctx: _Ctx) -> dict[str, Any]:
 
     def sink(kind: str, label: str, grid: np.ndarray) -> None:
         mid = "_curmap" if kind == "cur" else "_voltmap"
-        suffix = f"{mid}_{label}.asc" if label else f"{mid}.asc"
-        write_grid(ctx.out(suffix), post(grid, kind), hdr)
+        stem = f"{mid}_{label}" if label else mid
+        write_grid(ctx.grid(stem), post(grid, kind), hdr)
 
     if scen == "advanced":
         return _run_raster_advanced(ctx, g, hab, hdr, polymap, opts, sink)
@@ -531,9 +560,9 @@ def _run_raster(ctx: _Ctx) -> dict[str, Any]:
                      [[fid, vals[a]] for a, fid in enumerate(focal.ids)])
         result = vals
     if cum is not None:
-        write_grid(ctx.out("_cum_curmap.asc"), post(np.maximum(cum, NODATA), "cur"), hdr)
+        write_grid(ctx.grid("_cum_curmap"), post(np.maximum(cum, NODATA), "cur"), hdr)
     if mx is not None:
-        write_grid(ctx.out("_max_curmap.asc"), post(mx, "cur"), hdr)
+        write_grid(ctx.grid("_max_curmap"), post(mx, "cur"), hdr)
     return {"resistances": result, "ids": focal.ids, "scenario": scen}
 
 
