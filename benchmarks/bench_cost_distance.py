@@ -86,7 +86,8 @@ dt = time.perf_counter() - t0
 cpu = time.process_time() - c0
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 np.save(path + "." + tool + ".out.npy", out)
-print(json.dumps({"time_s": dt, "cpu_s": cpu, "extra_bytes": max(peak - before, 0), "cells": arr.size}))
+print(json.dumps({"time_s": dt, "cpu_s": cpu, "extra_bytes": max(peak - before, 0),
+                  "cells": arr.size}))
 '''
 
 
@@ -106,7 +107,8 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[500, 2000, 5000])
     ap.add_argument("--timeout", type=float, default=1800.0)
     args = ap.parse_args()
-    print(f"cpus={os.cpu_count()} grass_r_cost={'found' if shutil.which('grass') else 'not installed'}")
+    grass = "found" if shutil.which("grass") else "not installed"
+    print(f"cpus={os.cpu_count()} grass_r_cost={grass}")
     tmp = Path(tempfile.mkdtemp(prefix="bench_cd_"))
     for n in args.sizes:
         arr = fractal_resistance(n)
@@ -120,7 +122,8 @@ def main() -> None:
             if "error" in v:
                 line.append(f"{t}: {v['error']}")
             else:
-                line.append(f"{t}: {v['time_s']:.2f} s wall / {v['cpu_s']:.2f} s CPU, peak +{v['extra_bytes'] / 2**20:.0f} MiB "
+                line.append(f"{t}: {v['time_s']:.2f} s wall / {v['cpu_s']:.2f} s CPU, "
+                            f"peak +{v['extra_bytes'] / 2**20:.0f} MiB "
                             f"({v['extra_bytes'] / v['cells']:.1f} B/cell)")
         if all("error" not in v for v in res.values()):
             a = np.load(path + ".camigeo.out.npy")

@@ -41,7 +41,8 @@ def test_link_table_hand_values():
     assert row.cwd_to_euc == pytest.approx(50 / 40)
     assert row.cwd_to_path == pytest.approx(1.0)
     line = row.geometry
-    assert shapely.get_coordinates(line)[0][0] == 5.0 and shapely.get_coordinates(line)[-1][0] == 55.0
+    xy = shapely.get_coordinates(line)
+    assert xy[0][0] == 5.0 and xy[-1][0] == 55.0
 
 
 def test_keep_through_cores_and_filters():

@@ -11,10 +11,10 @@ per cell (float64 cumulative costs + int traceback + its own heap = > 40 B/cell)
 segfaults on NaN costs. Measured with ``benchmarks/bench_cost_distance.py`` on the 2-core
 CI machine (2026-11-23, shared with other jobs): see ``docs/benchmarks.md`` for the numbers.
 
-Memory layout: ``dist`` float64 (8 B/cell) + a lazy 4-ary
-heap (stale entries are skipped by comparing with ``dist``; no "done" array is needed
-because step costs are >= 0) that only holds the current front (grows by doubling); optional back-link int8
-(1 B/cell) and allocation int32 (4 B/cell). The resistance array is read in place (no
+Memory layout: ``dist`` float64 (8 B/cell), plus either a ``done`` uint8 array (1 B/cell)
+and a bucket queue, or a lazy 4-ary heap (stale entries are skipped by comparing with
+``dist``); the queue storage only holds the current front (grows by doubling); optional
+back-link int8 (1 B/cell) and allocation int32 (4 B/cell). The resistance array is read in place (no
 copy) whatever its float dtype; invalid cells (NaN, inf, negative, == nodata) are tested
 on the fly, so NaN never reaches the arithmetic.
 """
@@ -279,9 +279,11 @@ def dijkstra(cost, nodata, use_nodata, src_flat, src_label, nbr, steplen, inter,
 def _loop(cost, nodata, use_nodata, nbr, steplen, inter, corner_mode, corner_value,
           max_cost, want_back, want_alloc, bucket_w, n_buckets, dist, back, alloc, hk, hi,
           pnext, head, done, st):
-    """Main Dijkstra loop; returns 1 when the queue storage must grow (state kept in
-    ``st``), 0 when finished. Kept free of array reassignments so numba emits no
-    reference-count traffic in the hot loop (~25 % faster, measured)."""
+    """Run the main Dijkstra loop until done (return 0) or the queue must grow (return 1).
+
+    The state lives in ``st``. The loop is kept free of array reassignments so numba emits
+    no reference-count traffic in it (~25 % faster, measured on a 1000² fractal grid).
+    """
     nr, nc = cost.shape
     cf = cost.ravel()  # view for C-contiguous input (the caller guarantees it)
     df = dist.ravel()
@@ -297,6 +299,10 @@ def _loop(cost, nodata, use_nodata, nbr, steplen, inter, corner_mode, corner_val
     margin = 2 if nbr > 8 else 1
     use_buckets = bucket_w > 0.0
     inv_w = 1.0 / bucket_w if use_buckets else 0.0
+    # fast path (rook/queen moves, GRASS rule): step = (c_a + c_b) * (L / 2); halving is
+    # exact in binary floating point, so the result is bit-identical to (c_a + c_b)/2 * L
+    fast = nbr <= 8 and corner_mode == 0
+    hl = (0.5 * steplen[:, :8]).copy().ravel()
     cap = hi.shape[0]
     top = st[0]
     free = st[1]
@@ -348,6 +354,7 @@ def _loop(cost, nodata, use_nodata, nbr, steplen, inter, corner_mode, corner_val
         c = f - r * nc
         interior = r >= margin and r < nr - margin and c >= margin and c < nc - margin
         ca = cf[f]
+        hb = r * 8
         for k in range(nbr):
             if not interior:
                 rr = r + _DR[k]
@@ -355,15 +362,20 @@ def _loop(cost, nodata, use_nodata, nbr, steplen, inter, corner_mode, corner_val
                 if rr < 0 or rr >= nr or cc < 0 or cc >= nc:
                     continue
             g = f + foff[k]
+            if use_buckets and done[g]:
+                continue
             cb = cf[g]
             if not (cb >= 0.0 and cb < np.inf):  # NaN, negative, inf
                 continue
             if use_nodata and cb == nodata:
                 continue
-            step = _step_cost(cf, f, g, k, r, nc, ca, cb, steplen, i1, i2, nodata,
-                              use_nodata, corner_mode, corner_value)
-            if step < 0.0:
-                continue
+            if fast:
+                step = (ca + cb) * hl[hb + k]
+            else:
+                step = _step_cost(cf, f, g, k, r, nc, ca, cb, steplen, i1, i2, nodata,
+                                  use_nodata, corner_mode, corner_value)
+                if step < 0.0:
+                    continue
             nd = d + step
             od = df[g]
             if nd < od:

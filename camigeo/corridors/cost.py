@@ -170,8 +170,11 @@ def _check_crs(obj: gpd.GeoDataFrame | gpd.GeoSeries, r: Raster, name: str) -> N
 
 def _geoms_cells(geoms: np.ndarray, labels: np.ndarray, r: Raster, name: str
                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Cells of each geometry: point cell, polygon cells (centre inside, at least one),
-    line cells (all touched)."""
+    """Cells of each geometry.
+
+    Points: the containing cell; polygons: cells whose centre is inside (at least one);
+    lines: every touched cell.
+    """
     from rasterio.features import rasterize
 
     flats: list[np.ndarray] = []

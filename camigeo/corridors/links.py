@@ -139,7 +139,8 @@ def _prepare_cores(cores: Any, resistance: Any, id_col: str | None) -> _Cores:
     return _Cores(r, ids, cells, labels, geoms)
 
 
-def _iter_cwds(cs: _Cores, which: set[int] | None = None, *, neighbors: int, geodesic: bool, block_corners: bool | float,
+def _iter_cwds(cs: _Cores, which: set[int] | None = None, *, neighbors: int,
+               geodesic: bool, block_corners: bool | float,
                max_cost: float | None, want_back: bool, progress: bool
                ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
     it: Any = [i for i in range(len(cs.ids)) if which is None or i in which]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -58,7 +57,7 @@ def normalized_corridors(
     block_corners: bool | float = False,
     progress: bool = False,
 ) -> Raster:
-    """Normalized least-cost corridors mosaicked over links (Linkage Mapper).
+    """Compute normalized least-cost corridors mosaicked over links (Linkage Mapper).
 
     For each link (A, B): ``NLCC = CWD_A + CWD_B − LCD`` where LCD is the least-cost
     distance between the cores (min of CWD_A over B's cells). NLCC is 0 along the
