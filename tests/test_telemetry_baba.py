@@ -120,6 +120,16 @@ def test_track_ends_rule_for_second_animal():
     assert ev2["eventTYPE"].tolist() == ["unknown"]
 
 
+def test_animal_with_one_fix_in_the_buffer_is_unknown():
+    # b has a single fix (inside the buffer) between a and c: no line to test -> unknown
+    a = track(walk((-900, 0), [W, W]), "a")
+    b = track([(-50, 300)], "b")
+    c = track(walk((-900, 900), [W, W]), "c")
+    ev = classify(pd.concat([a, b, c], ignore_index=True), interval=1)
+    assert ev["burstID"].tolist() == ["b_0"]
+    assert ev["eventTYPE"].tolist() == ["unknown"] and ev["cross"].isna().all()
+
+
 # ---------------------------------------------------------------- long events
 def _fence_walk_track(event_steps, n_zig=100):
     """Zigzag far from the fence, enter at x=-50, follow ``event_steps``, leave to x=-300."""

@@ -274,11 +274,12 @@ def classify_encounters(
         has_before, has_after = first > 0, last < len(arr.t) - 1
     else:
         has_before, has_after = first > arr.start[code], last < arr.stop[code] - 1
-    short_ok = short & has_before & has_after
+    ext_first = np.maximum(first - 1, arr.start[code])
+    ext_last = np.minimum(last + 1, arr.stop[code] - 1)
+    # an animal with a single fix has no line at all: unknown
+    short_ok = short & has_before & has_after & (ext_last > ext_first)
     cross = np.full(n_ev, -1, dtype=np.int64)
-    ext_first = np.maximum(first[short_ok] - 1, arr.start[code[short_ok]])
-    ext_last = np.minimum(last[short_ok] + 1, arr.stop[code[short_ok]] - 1)
-    ext = paths_from_ranges(arr.x, arr.y, ext_first, ext_last)
+    ext = paths_from_ranges(arr.x, arr.y, ext_first[short_ok], ext_last[short_ok])
     p, _, _ = index.hits(ext)
     cross[short_ok] = np.bincount(p, minlength=len(ext))
     long_ = ~short
