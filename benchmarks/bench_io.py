@@ -12,9 +12,14 @@ Synthetic, seeded inputs in a temporary folder:
    copy, write, ``os.replace``) vs ``pyogrio.write_dataframe`` into the same file in place
    (not atomic).
 
+4. ``read_osm`` on a PBF of K ways (default 100,000; 3 nodes each; mixed railway, highway,
+   barrier, man_made, waterway and unrelated tags) written with pyosmium vs pyrosm's
+   ``get_data_by_custom_criteria`` with the same filter alone (peer: no mapping, no
+   validation).
+
 Peak memory: peak RSS during the call minus RSS before it (psutil sampler, 10 ms).
 
-Usage: ``python benchmarks/bench_io.py [--n 200000] [--m 1000000]``
+Usage: ``python benchmarks/bench_io.py [--n 200000] [--m 1000000] [--k 100000]``
 """
 
 from __future__ import annotations
@@ -94,6 +99,37 @@ def plain_movebank(path: Path) -> gpd.GeoDataFrame:
     return gdf.sort_values(["individual-local-identifier", "timestamp"], ignore_index=True)
 
 
+def make_pbf(path: Path, k: int, rng: np.random.Generator) -> None:
+    import osmium
+
+    tags = [{"railway": "rail"}, {"highway": "primary"}, {"highway": "track"},
+            {"highway": "residential"}, {"barrier": "fence"}, {"man_made": "pipeline"},
+            {"waterway": "canal"}, {"building": "yes"}]
+    writer = osmium.SimpleWriter(str(path))
+    lon = rng.uniform(50, 120, 3 * k).round(6)
+    lat = rng.uniform(35, 52, 3 * k).round(6)
+    for i in range(3 * k):
+        writer.add_node(osmium.osm.mutable.Node(id=i + 1, location=(lon[i], lat[i]), version=1,
+                                                tags={}))
+    kinds = rng.integers(0, len(tags), k)
+    for w in range(k):
+        writer.add_way(osmium.osm.mutable.Way(id=w + 1, nodes=[3 * w + 1, 3 * w + 2, 3 * w + 3],
+                                              version=1, tags=tags[kinds[w]]))
+    writer.close()
+
+
+def plain_pyrosm(path: Path) -> gpd.GeoDataFrame:
+    import pyrosm
+
+    from camigeo.osm import OSM_TAG_MAP
+
+    osm = pyrosm.OSM(str(path), progress=False)
+    return osm.get_data_by_custom_criteria(
+        custom_filter={k: list(v) for k, v in OSM_TAG_MAP.items()}, filter_type="keep",
+        tags_as_columns=[*OSM_TAG_MAP, "name", "construction", "proposed"], keep_nodes=False,
+        keep_ways=True, keep_relations=False)
+
+
 def report(label: str, ours: tuple, peer: tuple) -> None:
     _, t1, m1 = ours
     _, t2, m2 = peer
@@ -105,6 +141,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=200_000)
     parser.add_argument("--m", type=int, default=1_000_000)
+    parser.add_argument("--k", type=int, default=100_000)
     args = parser.parse_args()
     rng = np.random.default_rng(42)
     tmp = Path(tempfile.mkdtemp())
@@ -134,6 +171,17 @@ def main() -> None:
         ours = measure(write_layer, points, gpkg, "points")
         report(f"write_layer {args.n:,} points next to {args.n:,} lines (atomic copy)",
                ours, peer)
+
+        from camigeo.osm import read_osm
+
+        pbf = tmp / "synthetic.osm.pbf"
+        make_pbf(pbf, args.k, rng)
+        pbf2 = tmp / "synthetic2.osm.pbf"  # separate copies: no cache shared between runs
+        shutil.copyfile(pbf, pbf2)
+        ours = measure(read_osm, pbf)
+        peer = measure(plain_pyrosm, pbf2)
+        assert len(ours[0]) == len(peer[0]) - int((peer[0]["highway"] == "residential").sum())
+        report(f"read_osm, {args.k:,} ways", ours, peer)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
