@@ -1,0 +1,169 @@
+"""Corridors on Dask equal the single-machine functions (issue 8)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+gpd = pytest.importorskip("geopandas")
+shapely = pytest.importorskip("shapely")
+distributed = pytest.importorskip("distributed")
+
+from camigeo import CamigeoError, Raster  # noqa: E402
+from camigeo._dask_corridors import (  # noqa: E402
+    _window,
+    barrier_improvement_dask,
+    corridor_links_dask,
+    cost_distance_dask,
+    normalized_corridors_dask,
+    share_raster,
+)
+from camigeo.corridors import (  # noqa: E402
+    barrier_improvement,
+    corridor_links,
+    cost_distance,
+    normalized_corridors,
+)
+
+pytestmark = pytest.mark.dask
+
+CELL = 100.0
+CRS = "EPSG:32642"
+#: core boxes (row0, col0, row1, col1) in cells, top-left origin
+BOXES = [(5, 5, 12, 14), (8, 70, 16, 78), (60, 20, 70, 28), (70, 95, 80, 110),
+         (40, 100, 46, 108)]
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[object]:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def grid() -> Raster:
+    """90 x 120 random resistance 1-50 with a NaN wall that has one gap, plus nodata."""
+    rng = np.random.default_rng(11)
+    a = rng.uniform(1.0, 50.0, (90, 120))
+    a[10:80, 60] = np.nan
+    a[40:43, 60] = 2.0  # gap
+    holes = rng.random(a.shape) < 0.02
+    for r0, c0, r1, c1 in BOXES:
+        holes[r0:r1, c0:c1] = False
+    a[holes] = np.nan
+    return Raster.from_array(a, cellsize=CELL, crs=CRS, nodata=np.nan)
+
+
+@pytest.fixture(scope="module")
+def cores() -> gpd.GeoDataFrame:
+    geoms = [shapely.box(c0 * CELL, (90 - r1) * CELL, c1 * CELL, (90 - r0) * CELL)
+             for r0, c0, r1, c1 in BOXES]
+    return gpd.GeoDataFrame({"core_id": [10, 20, 30, 40, 50]}, geometry=geoms, crs=CRS)
+
+
+def _rel(a: np.ndarray, b: np.ndarray) -> float:
+    assert np.array_equal(np.isnan(a), np.isnan(b))
+    m = ~np.isnan(a)
+    return float(np.max(np.abs(a[m] - b[m]) / np.maximum(np.abs(a[m]), 1e-300)))
+
+
+def test_cost_distance_per_source_tasks_equal_multi_source_run(client, grid) -> None:
+    src = [(3, 3), (85, 110), (45, 30), (20, 100)]
+    plain = cost_distance(grid, src).array
+    dist = cost_distance_dask(grid, src, scheduler=client).array
+    assert _rel(plain, dist) <= 1e-12
+    assert np.isfinite(plain).sum() > 0.9 * plain.size  # the gap connects both halves
+
+
+@pytest.fixture(scope="module")
+def wide() -> Raster:
+    """300 x 300 cells of resistance 1-3 (windows of max_cost / 1 m stay inside)."""
+    a = np.random.default_rng(5).uniform(1.0, 3.0, (300, 300))
+    a[100:200, 150] = np.nan
+    return Raster.from_array(a, cellsize=CELL, crs=CRS, nodata=np.nan)
+
+
+def test_cost_distance_windows_with_max_cost(client, wide, tmp_path: Path) -> None:
+    src = [(30, 30), (250, 260), (150, 100)]
+    plain = cost_distance(wide, src, max_cost=8_000.0).array
+    dist = cost_distance_dask(wide, src, max_cost=8_000.0, scheduler="client",
+                              workdir=tmp_path).array
+    assert _rel(plain, dist) <= 1e-12
+    assert 0.1 < np.isfinite(plain).mean() < 0.9
+    # the window: the source cell grown by max_cost / min(resistance) map units + 1 cell
+    sr = share_raster(wide, tmp_path)
+    reach = int(np.ceil(8_000.0 / float(np.nanmin(wide.array)) / CELL)) + 1
+    assert 80 < reach < 90
+    assert _window(sr, np.array([150 * 300 + 100]), 8_000.0, False) == (
+        150 - reach, 151 + reach, 100 - reach, 101 + reach)
+    assert list(tmp_path.glob("camigeo-scale-*")) == []  # temporary files removed
+
+
+def test_corridor_links_windowed_by_max_cw_dist(client, wide) -> None:
+    cores = gpd.GeoDataFrame({"core_id": [1, 2, 3, 4]}, geometry=[
+        shapely.box(x * CELL, y * CELL, (x + 8) * CELL, (y + 8) * CELL)
+        for x, y in [(20, 20), (90, 30), (200, 250), (260, 150)]], crs=CRS)
+    plain = corridor_links(cores, wide, max_cw_dist=15_000.0, drop_through_cores=False)
+    dist = corridor_links_dask(cores, wide, max_cw_dist=15_000.0, drop_through_cores=False,
+                               scheduler=client)
+    assert 0 < len(plain) < 6  # some pairs are beyond 15,000 cost units
+    assert plain[["core_a", "core_b"]].values.tolist() == \
+        dist[["core_a", "core_b"]].values.tolist()
+    np.testing.assert_allclose(dist["cw_dist"], plain["cw_dist"], rtol=1e-12)
+    assert all(a.equals_exact(b, 0) for a, b in zip(plain.geometry, dist.geometry,
+                                                  strict=True))
+
+
+def test_cost_distance_knight_moves_threads(grid) -> None:
+    src = [(3, 3), (60, 100)]
+    plain = cost_distance(grid, src, neighbors=16).array
+    dist = cost_distance_dask(grid, src, neighbors=16, scheduler="threads").array
+    assert _rel(plain, dist) <= 1e-12
+
+
+def test_corridor_links_equal(client, grid, cores) -> None:
+    plain = corridor_links(cores, grid)
+    dist = corridor_links_dask(cores, grid, scheduler=client)
+    assert len(plain) >= 4
+    assert plain[["core_a", "core_b"]].values.tolist() == \
+        dist[["core_a", "core_b"]].values.tolist()
+    for col in ("cw_dist", "euc_dist_km", "lcp_length_km", "cwd_to_euc", "cwd_to_path"):
+        np.testing.assert_allclose(dist[col], plain[col], rtol=1e-12, err_msg=col)
+    assert all(a.equals_exact(b, 0) for a, b in zip(plain.geometry, dist.geometry,
+                                                  strict=True))
+
+
+def test_normalized_corridors_identical(client, grid, cores) -> None:
+    links = corridor_links(cores, grid)
+    plain = normalized_corridors(cores, grid, links, cost_slack=30_000.0).array
+    dist = normalized_corridors_dask(cores, grid, links, cost_slack=30_000.0,
+                                     scheduler=client, band_rows=16).array
+    np.testing.assert_array_equal(dist, plain)
+    assert abs(np.nanmin(plain)) < 1e-6  # zero along the least-cost paths (rounding)
+
+
+def test_barrier_improvement_identical_with_halo(client, grid, cores) -> None:
+    kw = {"radii_m": [100.0, 300.0], "form": "percent"}
+    plain = barrier_improvement(cores, grid, **kw).array
+    # 7-row bands are thinner than the 300 m window (3 cells each side): the halo matters
+    dist = barrier_improvement_dask(cores, grid, scheduler=client, band_rows=7, **kw).array
+    np.testing.assert_array_equal(dist, plain)
+    assert np.nanmax(plain) > 0
+
+
+def test_bad_inputs_named(grid, cores, tmp_path: Path) -> None:
+    with pytest.raises(CamigeoError, match="cost_slack must be >= 0"):
+        normalized_corridors_dask(cores, grid, cost_slack=-1, scheduler="synchronous")
+    with pytest.raises(CamigeoError, match="form must be one of"):
+        barrier_improvement_dask(cores, grid, form="ratio", scheduler="synchronous")
+    with pytest.raises(CamigeoError, match="scheduler must be one of"):
+        cost_distance_dask(grid, [(3, 3)], scheduler="mpi")
+    sr = share_raster(grid, tmp_path)
+    gone = type(sr)(str(tmp_path / "missing.tif"), *list(sr.__dict__.values())[1:])
+    with pytest.raises(CamigeoError, match="not visible on this worker.*workdir="):
+        gone.read()
