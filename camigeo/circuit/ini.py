@@ -533,11 +533,8 @@ def _run_raster(ctx: _Ctx) -> dict[str, Any]:
         mode, mids, pairs = _read_pairs(ctx.path("included_pairs_file"))
         if mids is not None:
             focal = _prune(focal, set(mids))
-        elif mode == "include" and scen == "pairwise":
-            focal = _prune(focal, {a for p in pairs for a in p})
         elif mode == "include":
-            mx = max((a for p in pairs for a in p), default=0)
-            focal = _prune(focal, set(range(0, mx + 1)))
+            focal = _prune(focal, {a for p in pairs for a in p})
         include = _include_matrix(focal.ids, mode, pairs)
     if scen == "pairwise":
         R, cum, mx = pairwise_grid(g, polymap, focal, include=include, opts=opts, sink=sink)
