@@ -303,6 +303,10 @@ def test_step_through_shared_vertex_counts_once():
     ev = classify(track(pts), bar)
     assert ev["eventTYPE"].tolist() == ["Quick_Cross"]
     assert ev["cross"].tolist() == [1]
+    r_style = classify(track(pts), bar, cross_count="per_feature")
+    assert r_style["cross"].tolist() == [2]
+    with pytest.raises(ValidationError, match="cross_count must be"):
+        classify(track(pts), bar, cross_count="all")
 
 
 def test_duplicate_timestamps_raise():

@@ -176,13 +176,16 @@ class BarrierIndex:
         total = sat[i1 + 1, j1 + 1] - sat[i0, j1 + 1] - sat[i1 + 1, j0] + sat[i0, j0]
         return total > 0
 
-    def hits(self, paths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def hits(self, paths: np.ndarray, *, per_feature: bool = False
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Distinct intersection vertices of each path with the barriers.
 
         Returns ``(path_index, feature_index, xy)``, one row per distinct point per path (a
         point shared by two features, parts or chunks is kept once, with the first
-        feature). Counting the vertices of the intersection geometry is BaBA's way of
-        counting crossings. Paths of zero length never intersect.
+        feature); with ``per_feature=True`` one row per distinct point per path and
+        feature (a vertex shared by two features counts twice, as in BaBA's R code).
+        Counting the vertices of the intersection geometry is BaBA's way of counting
+        crossings. Paths of zero length never intersect.
         """
         ok = shapely.length(paths) > 0
         pi, ci = self.tree.query(paths, predicate="intersects")
@@ -197,6 +200,10 @@ class BarrierIndex:
         p, b, xy = p[order], b[order], xy[order]
         new = np.ones(len(p), dtype=bool)
         new[1:] = (p[1:] != p[:-1]) | (xy[1:, 0] != xy[:-1, 0]) | (xy[1:, 1] != xy[:-1, 1])
+        if per_feature:
+            # equal points sit next to each other, ordered by feature: keep one per feature
+            same_pt = ~new
+            new[1:] |= same_pt[1:] & (b[1:] != b[:-1])
         return p[new], b[new], xy[new]
 
     def within(self, points: np.ndarray, d: float, *, quad_segs: int) -> tuple[np.ndarray,

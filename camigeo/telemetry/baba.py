@@ -154,6 +154,7 @@ def classify_encounters(
     time_col: str | None = None,
     quad_segs: int = 5,
     track_ends: str = "baba",
+    cross_count: str = "distinct",
 ) -> EncounterResult:
     """Classify barrier encounter events with the BaBA method (Xu et al. 2021).
 
@@ -193,6 +194,11 @@ def classify_encounters(
         first animal or the last fix of the last animal; elsewhere its crossing line simply
         starts (ends) at the event. ``"unknown"`` labels every such event unknown, for every
         animal (the rule as BaBA's documentation states it).
+    cross_count : {"distinct", "per_feature"}
+        How crossings are counted: distinct intersection points of the path with all
+        barriers (default; a step through a vertex shared by two fence features is one
+        crossing), or distinct points per feature, summed (as BaBA's R code: such a step
+        counts twice).
 
     Returns
     -------
@@ -220,6 +226,10 @@ def classify_encounters(
     if track_ends not in ("baba", "unknown"):
         raise ValidationError([f"track_ends must be 'baba' or 'unknown'; got {track_ends!r}"],
                               source="classify_encounters")
+    if cross_count not in ("distinct", "per_feature"):
+        raise ValidationError([f"cross_count must be 'distinct' or 'per_feature'; got "
+                               f"{cross_count!r}"], source="classify_encounters")
+    per_feature = cross_count == "per_feature"
     _check_params(d, float(interval), b_time, p_time, w, tolerance, max_cross, sd_multiplier)
     unit_ns = unit_s * 1e9
 
@@ -280,11 +290,11 @@ def classify_encounters(
     short_ok = short & has_before & has_after & (ext_last > ext_first)
     cross = np.full(n_ev, -1, dtype=np.int64)
     ext = paths_from_ranges(arr.x, arr.y, ext_first[short_ok], ext_last[short_ok])
-    p, _, _ = index.hits(ext)
+    p, _, _ = index.hits(ext, per_feature=per_feature)
     cross[short_ok] = np.bincount(p, minlength=len(ext))
     long_ = ~short
     own_long = paths_from_ranges(arr.x, arr.y, first[long_], last[long_])
-    p, _, _ = index.hits(own_long)
+    p, _, _ = index.hits(own_long, per_feature=per_feature)
     cross[long_] = np.bincount(p, minlength=len(own_long))
 
     etype = np.full(n_ev, "unknown", dtype=object)
@@ -343,7 +353,8 @@ def classify_encounters(
     params = dict(d=d, interval=float(interval), b_time=b_time, p_time=p_time, w=w,
                   tolerance=tolerance, units=units, max_cross=max_cross,
                   sd_multiplier=sd_multiplier, exclude_buffer=exclude_buffer,
-                  quad_segs=quad_segs, track_ends=track_ends)
+                  quad_segs=quad_segs, track_ends=track_ends,
+                  cross_count=cross_count)
     classification.attrs["baba"] = params
     encounters = gpd.GeoDataFrame({
         id_col: pd.array(animal, dtype="str"),
