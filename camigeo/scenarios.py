@@ -333,7 +333,10 @@ def evaluate_scenario(
                        passages=scenario.passages, ranges=scenario.ranges,
                        **scenario.resistance_kwargs)
     log.info("scenario %r: least-cost links", scenario.name)
-    links = link(scenario.cores, resistance, **scenario.link_kwargs)
+    link_kwargs = dict(scenario.link_kwargs)
+    if scenario.links_fn is None:
+        link_kwargs.setdefault("id_col", scenario.id_col)
+    links = link(scenario.cores, resistance, **link_kwargs)
     G = corridor_graph(scenario.cores, links, id_col=scenario.id_col)
     indices = None
     if d0 is not None or threshold is not None:

@@ -226,3 +226,62 @@ def test_conflict_delta_per_ptcr(base):
     # passages do not change the conflict score (it measures the lines, not the gaps)
     gap = compare_scenarios(s, open_passages=gpd.GeoSeries([Point(5000, 500)], crs=CRS))
     assert gap.conflict["delta_conflict_score"].iloc[0] == 0.0
+
+
+# --------------------------------------------------------------------------- real chain
+# camigeo.build_resistance + camigeo.corridor_links on a 3 × 7 grid of 1 km cells, base
+# resistance 1. Cores: column 0 and column 6. An impermeable border fence at x = 3500 m
+# burns column 3 to 1000 (max_resistance). Least-cost path along a row (GRASS convention,
+# step cost (c_a + c_b)/2 × 1000 m): 4 steps at 1000 + 2 steps at 500500 = 1005000. A
+# passage at (3500, 1500) reopens that one cell to 1, giving 6 × 1000 = 6000.
+
+GRID = "EPSG:32642"
+
+
+@pytest.fixture
+def real_base() -> Scenario:
+    cores = gpd.GeoDataFrame({"core_id": [1, 2]},
+                             geometry=[box(0, 0, 1000, 3000), box(6000, 0, 7000, 3000)],
+                             crs=GRID)
+    fence = gpd.GeoDataFrame(
+        {"infra_id": ["F"], "infra_type": ["border_fence"], "status": ["existing"],
+         "fenced": [True], "fence_class": ["impermeable"]},
+        geometry=[LineString([(3500, 0), (3500, 3000)])], crs=GRID,
+    )
+    spec = {"bounds": (0, 0, 7000, 3000), "cellsize_m": 1000, "crs": GRID}
+    return Scenario(cores=cores, template=spec, infrastructure=fence)
+
+
+def test_real_chain_open_passage(real_base):
+    gap = gpd.GeoDataFrame(geometry=[Point(3500, 1500)], crs=GRID)
+    cmp = compare_scenarios(real_base, open_passages=gap, d0=6000.0)
+    row = cmp.links.iloc[0]
+    assert (row["core_a"], row["core_b"]) == (1, 2)
+    assert row["cw_dist_base"] == pytest.approx(1_005_000.0, rel=1e-12)
+    assert row["cw_dist_scenario"] == pytest.approx(6000.0, rel=1e-12)
+    assert row["delta_cw_dist"] == pytest.approx(-999_000.0, rel=1e-12)
+    a = equal_area_km2(real_base.cores)
+    p_before = 0.5 ** (1_005_000.0 / 6000.0)
+    before = a[0] ** 2 + a[1] ** 2 + 2 * a[0] * a[1] * p_before
+    after = a[0] ** 2 + a[1] ** 2 + 2 * a[0] * a[1] * 0.5
+    assert cmp.delta_eca == pytest.approx(math.sqrt(after) - math.sqrt(before), rel=1e-12)
+    assert float(np.nanmax(cmp.scenario.resistance.array)) == 1000.0  # rest of the fence
+
+
+def test_real_chain_remove_and_add(real_base):
+    removed = compare_scenarios(real_base, remove=["F"])
+    assert removed.links["delta_cw_dist"].iloc[0] == pytest.approx(-999_000.0)
+    # a planned fenced railway at x = 1500 m: build_resistance burns only existing lines,
+    # compare_scenarios marks added lines existing, so column 1 becomes a second wall
+    rail = gpd.GeoDataFrame(
+        {"infra_id": ["R"], "infra_type": ["railway"], "status": ["planned"],
+         "fenced": [True], "fence_class": ["impermeable"]},
+        geometry=[LineString([(1500, 0), (1500, 3000)])], crs=GRID,
+    )
+    built = compare_scenarios(real_base, add=rail)
+    r = built.scenario.resistance.array
+    assert r[1, 1] == built.base.resistance.array[1, 3] and r[1, 1] > 1.0
+    c = float(r[1, 1])
+    # second wall: two more steps into and out of a cell of cost c instead of two at 1
+    want = 1_005_000.0 + 2 * (1 + c) / 2 * 1000 - 2 * 1000
+    assert built.links["cw_dist_scenario"].iloc[0] == pytest.approx(want, rel=1e-12)
