@@ -210,6 +210,7 @@ def _pivot_km(scores: pd.DataFrame, ptcr_id: Any) -> pd.DataFrame:
                           aggfunc="sum", fill_value=0.0)
     order = [t for t in _TYPES if t in tab.columns] + [t for t in tab.columns if t not in _TYPES]
     tab = tab[order]
+    tab = tab.loc[:, tab.sum(axis=0) > 0] if (tab.sum(axis=0) > 0).any() else tab
     return tab.loc[tab.sum(axis=1).sort_values(ascending=True).index]
 
 
@@ -378,8 +379,9 @@ def _draw_page(fig: Any, ptcr_id: Any, region: Any, view: Any, countries: Any, r
     ax_map.set_xlim(view.bounds[0], view.bounds[2])
     ax_map.set_ylim(view.bounds[1], view.bounds[3])
     _km_axes(ax_map)
-    ax_map.legend(handles=handles, loc="upper left", fontsize=6, frameon=True,
-                  framealpha=0.85)
+    # legend next to the key figures (keeps the map unobstructed)
+    ax_txt.legend(handles=handles, loc="upper right", fontsize=6, frameon=False,
+                  title="Map", title_fontsize=7)
     name = region.iloc[0].get("name", "")
     ax_map.set_title(f"PTCR {ptcr_id}: {name}")
     if scores is not None:
@@ -395,9 +397,12 @@ def _draw_page(fig: Any, ptcr_id: Any, region: Any, view: Any, countries: Any, r
     src = region.iloc[0].get("source", None)
     acc = region.iloc[0].get("accuracy_km", None)
     if src is not None or acc is not None:
-        fig.text(0.01, 0.005, f"Boundary: {src or ''}"
-                 + (f" (accuracy ≈ {float(acc):.0f} km, indicative)" if acc is not None
-                    and pd.notna(acc) else ""), fontsize=6, color="#555555")
+        import textwrap
+
+        note = f"Boundary: {src or ''}" + (f" (accuracy ≈ {float(acc):.0f} km, indicative)"
+                                           if acc is not None and pd.notna(acc) else "")
+        fig.text(0.01, 0.005, textwrap.shorten(note, width=400, placeholder=" …"),
+                 fontsize=5.5, color="#555555", wrap=True)
 
 
 def _savefig(fig: Any, path: Path, dpi: int) -> None:
