@@ -57,7 +57,8 @@ def run_telemetry(tracks: Any, barriers: Any, *, d: float, id_col: str | None = 
     -------
     dict of str to GeoDataFrame
         ``barrier_events``: the BaBA classification (one row per encounter event);
-        ``barrier_ranking``: the barriers with BaBA's counts and index plus
+        ``barrier_ranking``: the barriers (sorted by ``rank``, features without an index
+        last; the input index is kept) with BaBA's counts and index plus
         ``n_encounters, n_crossed, permeability, ci_low, ci_high`` and a suggested
         ``fence_class`` (named ``fence_class_telemetry`` when the barriers already have a
         ``fence_class`` column); ``passage_hotspots``: the top-k segments of
@@ -85,6 +86,9 @@ def run_telemetry(tracks: Any, barriers: Any, *, d: float, id_col: str | None = 
     for col in ("n_encounters", "n_crossed", "permeability", "ci_low", "ci_high"):
         ranking[col] = perm[col].to_numpy()
     ranking[cls_col] = perm["fence_class"].to_numpy()
+    # the Atlas layer lists the worst barriers first (features without an index last)
+    ranking = ranking.sort_values(["rank", "total_enc"], ascending=[True, False],
+                                  na_position="last", kind="stable")
     crossings = find_crossings(trk, bar, id_col=id_col, time_col=time_col,
                                barrier_id_col=barrier_id_col)
     hotspots = crossing_hotspots([res, crossings], bar, bin_km=bin_km,
