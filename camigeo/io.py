@@ -107,6 +107,7 @@ def _wanted_columns(fields: Sequence[str], columns: Sequence[str] | None,
     out = list(columns)
     if kind is not None:  # keep whatever the schema needs, whatever its spelling
         schema = set(_SCHEMAS[kind]["required"]) | set(_SCHEMAS[kind]["optional"])
+        schema |= {c[:10] for c in schema}  # names cut by the Shapefile format
         for field in fields:
             low = field.lower()
             if (low in schema or _RANGE_ALIASES.get(low) in schema) and field not in out:

@@ -233,6 +233,15 @@ def test_columns_subset_keeps_schema_columns(tmp_path):
     assert plain.columns.tolist() == ["name", "geometry"]
 
 
+def test_columns_subset_from_shapefile_keeps_cut_schema_names(tmp_path):
+    path = tmp_path / "i.shp"
+    with pytest.warns(CamigeoWarning, match="field names cut"):
+        write_layer(lines(), path)
+    out = read_layer(path, kind="infrastructure", columns=["name"])
+    assert out["fence_class"].tolist()[0] == "medium"
+    assert out["length_reported_km"].iloc[0] == 470.0
+
+
 def test_columns_unknown(tmp_path):
     path = tmp_path / "i.gpkg"
     write_layer(lines(), path, "i")
