@@ -19,7 +19,6 @@ from .graph import CircuitGraph, build_graph, merge_regions, node_map
 from .solve import (
     advanced_solve,
     branch_and_node_currents,
-    factorize,
     grounded_potentials,
     pair_node_currents,
     pair_resistances,
@@ -521,6 +520,3 @@ def advanced_network(
     bc, nc = branch_and_node_currents(i, j, w, v, ground_conductance=fin)
     return v, nc, bc
 
-
-# re-exported for tests of the pure batch API
-_ = factorize

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gzip
 import logging
-import math
 import os
 import warnings
 from pathlib import Path
@@ -720,5 +719,3 @@ def _run_network(ctx: _Ctx) -> dict[str, Any]:
         _write_table(ctx.out("_branch_currents_cum.txt"), branch_rows(cum_b))
     return {"resistances": R, "ids": fids, "scenario": "pairwise"}
 
-
-_ = math
