@@ -24,6 +24,7 @@ from camigeo.telemetry import (
     crossing_hotspots,
     find_crossings,
     rank_barriers,
+    run_telemetry,
 )
 
 pytestmark = pytest.mark.reference
@@ -203,3 +204,16 @@ def test_ranking_and_products_on_pronghorn(pronghorn, fences):
     assert hs["n_crossings"].sum() == len(crossings)
     assert hs["n_encounters"].sum() == len(res.classification)
     assert hs["length_km"].sum() == pytest.approx(fences["Shape_Leng"].sum() / 1000, rel=1e-9)
+
+
+def test_run_telemetry_on_pronghorn(pronghorn, fences):
+    layers = run_telemetry(pronghorn, fences, d=110, max_cross=4, min_total_enc=5,
+                           barrier_id_col="FID_Fence0")
+    ev = layers["barrier_events"]
+    direct = classify_encounters(pronghorn, fences, d=110, max_cross=4).classification
+    assert ev["burstID"].tolist() == direct["burstID"].tolist()
+    rank = layers["barrier_ranking"]["rank"].dropna().to_numpy()
+    assert rank[0] == 1 and (np.diff(rank) >= 0).all()  # worst barriers first
+    assert layers["barrier_ranking"]["rank"].isna().to_numpy()[len(rank):].all()
+    hot = layers["passage_hotspots"]
+    assert len(hot) == 10 and hot["n_not_crossed"].is_monotonic_decreasing
