@@ -57,6 +57,16 @@ def _rows(mask: np.ndarray, index: pd.Index) -> str:
     return shown + (f" and {len(lines) - _LIMIT} more" if len(lines) > _LIMIT else "")
 
 
+def _separator(path: Path) -> str:
+    """Comma, or ';' / tab when the header line clearly uses those (spreadsheet exports)."""
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        first = fh.readline()
+    for sep in (",", ";", "\t"):
+        if first.count(sep) >= 3:
+            return sep
+    return ","
+
+
 def read_movebank(path: str | os.PathLike[str], *, crs: str | CRS = "EPSG:4326"
                   ) -> gpd.GeoDataFrame:
     """Read a Movebank CSV export as GPS fixes.
@@ -64,7 +74,8 @@ def read_movebank(path: str | os.PathLike[str], *, crs: str | CRS = "EPSG:4326"
     Parameters
     ----------
     path : str or path-like
-        CSV file with the Movebank attributes ``individual-local-identifier``,
+        CSV file (comma-separated; ``;`` or tab is detected from the header) with the
+        Movebank attributes ``individual-local-identifier``,
         ``timestamp``, ``location-long`` and ``location-lat`` in dash, underscore or dot
         style (``tag-local-identifier`` is used, with a warning, when the individual
         column is absent). Fixes flagged ``visible=false`` (Movebank outliers) are kept,
@@ -99,7 +110,8 @@ def read_movebank(path: str | os.PathLike[str], *, crs: str | CRS = "EPSG:4326"
     path = Path(path)
     if not path.is_file():
         raise DataNotFoundError(f"{path}: Movebank CSV not found (working folder {Path.cwd()}).")
-    header = pd.read_csv(path, nrows=0).columns
+    sep = _separator(path)
+    header = pd.read_csv(path, nrows=0, sep=sep).columns
     canon: dict[str, str] = {}
     for col in header:
         canon.setdefault(_canonical(col), col)
@@ -118,7 +130,7 @@ def read_movebank(path: str | os.PathLike[str], *, crs: str | CRS = "EPSG:4326"
             f"{', '.join(map(str, header))}.")
     src = {canon[id_key]: "individual_id", canon["timestamp"]: "timestamp",
            canon["location_long"]: "location_long", canon["location_lat"]: "location_lat"}
-    df = pd.read_csv(path, dtype={canon[id_key]: str, canon["timestamp"]: str})
+    df = pd.read_csv(path, sep=sep, dtype={canon[id_key]: str, canon["timestamp"]: str})
     # other columns that already use the output names would clash with the renamed ones
     clash = [c for c in df.columns if c in src.values() and c not in src]
     df = df.drop(columns=clash).rename(columns=src)

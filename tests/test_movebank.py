@@ -47,6 +47,16 @@ def test_three_styles_give_the_same_fixes(tmp_path, sep):
     assert not {f"location{sep}long", f"location{sep}lat"} & set(out.columns)
 
 
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_semicolon_and_tab_separated(tmp_path, sep):
+    path = tmp_path / "f.csv"
+    write_csv(tmp_path / "comma.csv", "-")
+    pd.read_csv(tmp_path / "comma.csv").to_csv(path, sep=sep, index=False)
+    out = read_movebank(path)
+    assert out["individual_id"].tolist() == ["007", "007", "b12", "b12"]
+    assert out.geometry.iloc[0].x == 66.00
+
+
 def test_offsets_converted_to_utc(tmp_path):
     path = tmp_path / "f.csv"
     write_csv(path, "-", rows=[("a", "2019-05-01T08:00:00+06:00", 66.0, 44.0)])
