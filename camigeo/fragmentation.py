@@ -94,7 +94,19 @@ def _lines(barriers: gpd.GeoDataFrame, barrier_filter: BarrierFilter | str) -> n
     else:
         raise SchemaError(f"barrier_filter={barrier_filter!r}; expected None/'default', "
                           f"'all' or a function GeoDataFrame -> boolean mask.")
-    return np.asarray(gdf.geometry[mask].to_crs(CENTRAL_ASIA_EQUAL_AREA).values)
+    return _to_equal_area(gdf.geometry[mask])
+
+
+def _to_equal_area(geoms: gpd.GeoSeries) -> np.ndarray:
+    """Reproject to CENTRAL_ASIA_EQUAL_AREA, densifying edges first (0.05° / 5 km).
+
+    Edges straight in the source CRS keep their path (same rule as camigeo.conflict).
+    """
+    from pyproj import CRS
+
+    step = 0.05 if CRS.from_user_input(geoms.crs).is_geographic else 5000.0
+    dense = gpd.GeoSeries(shapely.segmentize(np.asarray(geoms.values), step), crs=geoms.crs)
+    return np.asarray(dense.to_crs(CENTRAL_ASIA_EQUAL_AREA).values)
 
 
 def _polygonize(area: Any, lines: np.ndarray) -> np.ndarray:
@@ -133,7 +145,7 @@ def patches(area: Any, barriers: gpd.GeoDataFrame, *,
         ``patch_id``, ``area_km2``, polygons in CENTRAL_ASIA_EQUAL_AREA.
     """
     require_crs(area, name="area")
-    geom = shapely.union_all(np.asarray(area.geometry.to_crs(CENTRAL_ASIA_EQUAL_AREA).values))
+    geom = shapely.union_all(_to_equal_area(area.geometry))
     lines = _lines(barriers, barrier_filter)
     tree = shapely.STRtree(lines)
     polys = _polygonize(geom, lines[tree.query(geom, predicate="intersects")])
@@ -207,8 +219,7 @@ def effective_mesh_size(
     if wrong:
         raise GeometryError(f"areas has geometry type(s) {wrong}; expected Polygon or "
                             f"MultiPolygon reporting units.")
-    units = np.asarray(areas.geometry.to_crs(CENTRAL_ASIA_EQUAL_AREA).values)
-    units = shapely.make_valid(units)
+    units = shapely.make_valid(_to_equal_area(areas.geometry))
     lines = _lines(barriers, barrier_filter)
     tree = shapely.STRtree(lines)
     a_t = shapely.area(units) / 1e6
@@ -218,8 +229,7 @@ def effective_mesh_size(
         ext = shapely.union_all(units[~shapely.is_empty(units)])
         if extent is not None:
             require_crs(extent, name="extent")
-            ext = shapely.union_all([ext, *np.asarray(
-                extent.geometry.to_crs(CENTRAL_ASIA_EQUAL_AREA).values)])
+            ext = shapely.union_all([ext, *_to_equal_area(extent.geometry)])
         full = _polygonize(ext, lines[tree.query(ext, predicate="intersects")])
         full_area = shapely.area(full) / 1e6
         ptree = shapely.STRtree(full)
@@ -258,7 +268,7 @@ def reporting_units(
     kind: str = "range_in_ptcr",
     species: Iterable[str] | None = None,
 ) -> gpd.GeoDataFrame:
-    """Reporting units for :func:`effective_mesh_size`.
+    """Build reporting units for :func:`effective_mesh_size`.
 
     Parameters
     ----------

@@ -282,6 +282,18 @@ def test_conflict_grid_hexagonal_area_and_breaks():
     assert g["class"].max() <= 3
 
 
+def test_quantile_classes_match_mapclassify():
+    import mapclassify
+
+    from camigeo.conflict import _quantile_classes
+
+    rng = np.random.default_rng(2)
+    for vals, k in [(rng.lognormal(0, 1, 500), 5), (np.repeat([1.0, 2.0, 3.0, 9.0], 7), 4),
+                    (rng.integers(1, 40, 200).astype(float), 5)]:
+        np.testing.assert_array_equal(_quantile_classes(vals, k),
+                                      mapclassify.Quantiles(vals, k=k).yb)
+
+
 def test_polygon_ptcrs_as_lines_raise():
     p = _ptcrs()
     p = p.set_geometry(p.boundary)

@@ -135,3 +135,24 @@ def test_reporting_units_kinds():
     assert r.area.iloc[0] / 1e6 == pytest.approx(200.0)
     with pytest.raises(SchemaError, match="kind='range' needs ranges"):
         reporting_units(ptcrs, kind="range")
+
+
+@pytest.mark.slow
+def test_bundled_ptcrs_cut_and_cbc():
+    from pyproj import Geod
+
+    from camigeo import datasets
+
+    try:
+        ptcrs, infra = datasets.load_ptcrs(), datasets.load_infrastructure()
+    except Exception as exc:  # noqa: BLE001 - data written by another module
+        pytest.skip(f"bundled data not available: {exc}")
+    cut = effective_mesh_size(ptcrs, infra)
+    cbc = effective_mesh_size(ptcrs, infra, method="CBC")
+    assert len(cut) == 13
+    geod = Geod(ellps="WGS84")
+    for g, a in zip(ptcrs.geometry, cut["area_km2"], strict=True):
+        assert a == pytest.approx(abs(geod.geometry_area_perimeter(g)[0]) / 1e6, rel=5e-3)
+    # Jaeger bounds: 0 < m_eff <= A_t; CBC never below CUT (patches only grow)
+    assert ((cut["m_eff_km2"] > 0) & (cut["m_eff_km2"] <= cut["area_km2"] * (1 + 1e-9))).all()
+    assert (cbc["m_eff_km2"] >= cut["m_eff_km2"] * (1 - 1e-9)).all()
