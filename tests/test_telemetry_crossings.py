@@ -9,7 +9,7 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point
 
-from camigeo import CRSError, GeometryError, SchemaError
+from camigeo import CamigeoWarning, CRSError, GeometryError, SchemaError
 from camigeo.telemetry import crossing_summary, find_crossings
 
 CRS = "EPSG:32633"
@@ -157,3 +157,45 @@ def test_grid_prefilter_never_drops_a_near_box():
         truth[idx.tree.query(boxes, predicate="dwithin", distance=margin + 1e-9)[0]] = True
         assert truth.any() and keep[truth].all()
         assert keep.mean() < 0.9  # and it does filter
+
+
+def _brute_force_crossings(tr, bar):
+    """Loop over steps and features (slow but obvious): distinct points per step."""
+    out = []
+    for _, g in tr.groupby("individual_id", sort=True):
+        g = g.sort_values("timestamp")
+        pts = list(g.geometry)
+        for k in range(len(pts) - 1):
+            step = LineString([pts[k], pts[k + 1]])
+            if step.length == 0:
+                continue
+            seen = set()
+            for geom in bar.geometry:
+                inter = step.intersection(geom)
+                for xy in shapely.get_coordinates(inter):
+                    seen.add((round(xy[0], 6), round(xy[1], 6)))
+            out += [(g["individual_id"].iloc[0], k, *p) for p in seen]
+    return sorted(out)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_find_crossings_matches_brute_force_loop(seed):
+    rng = np.random.default_rng(seed)
+    bar = gpd.GeoDataFrame(
+        {"infra_id": [f"b{i}" for i in range(5)]},
+        geometry=[LineString(rng.uniform(0, 5000, (rng.integers(2, 40), 2))) for _ in range(5)],
+        crs=CRS)
+    rows = []
+    for a in "xyz":
+        xy = np.cumsum(rng.normal(0, 400, (60, 2)), axis=0) + 2500
+        rows += [(a, h, *p) for h, p in enumerate(xy)]
+    tr = fixes(rows).sample(frac=1, random_state=seed)  # shuffled: must not matter
+    with pytest.warns(CamigeoWarning, match="not sorted"):
+        out = find_crossings(tr, bar)
+    got = sorted(zip(out["individual_id"], out["step"], out.geometry.x.round(6),
+                     out.geometry.y.round(6), strict=True))
+    assert [tuple(r) for r in got] == _brute_force_crossings(tr, bar)
+    assert len(got) > 0
+    # crossing times lie within their step
+    assert ((out["crossing_time"] >= out["time_before"])
+            & (out["crossing_time"] <= out["time_after"])).all()
