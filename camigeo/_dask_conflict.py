@@ -34,7 +34,7 @@ from pyproj import CRS
 
 from ._errors import SchemaError
 from .crs import CENTRAL_ASIA_EQUAL_AREA, local_metric_crs
-from .scale import check_scheduler, partition_spatially
+from .scale import check_scheduler, partition_spatially, scatter_once
 
 __all__ = ["score_conflict_dask", "partition_scores"]
 
@@ -223,8 +223,8 @@ def score_conflict_dask(
     c_d = dask.delayed(ctx, pure=True)
     if sched is not None and not isinstance(sched, str):
         # a Client: scatter the zones once to every worker instead of per task
-        z_d = sched.scatter(zones, broadcast=True)
-        c_d = sched.scatter(ctx, broadcast=True)
+        z_d = scatter_once(sched, zones)
+        c_d = scatter_once(sched, ctx)
     tasks = [task(p, zones=z_d, status=status_t, weights=weights, effect_zones_m=zmap,
                   effect_ctx=c_d, chunk_size=chunk_size) for p in delayed_parts]
     kw = {} if sched is None else ({"scheduler": sched} if isinstance(sched, str)

@@ -32,7 +32,7 @@ import math
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +42,7 @@ import numpy as np
 
 from ._errors import CamigeoError
 from .raster import Raster
-from .scale import check_scheduler, map_tasks
+from .scale import reduce_tasks
 
 __all__ = [
     "SharedRaster",
@@ -220,25 +220,6 @@ def _run_window(sr: SharedRaster, flat: np.ndarray, *, neighbors: int, geodesic:
     return win, dist, back
 
 
-# ----------------------------------------------------------------------------- reduce
-def _reduce(func: Callable[..., Any], items: Sequence[Any], combine: Callable[[Any], None], *,
-            scheduler: Any, shared: dict[str, Any], batch: int = 4) -> None:
-    """Run tasks and hand each result to ``combine`` as it arrives (bounded memory)."""
-    sched = check_scheduler(scheduler)
-    if sched is None or isinstance(sched, str):
-        for k in range(0, len(items), batch):
-            for res in map_tasks(func, items[k:k + batch], scheduler=sched, shared=shared):
-                combine(res)
-        return
-    from distributed import as_completed
-
-    fut_kw = {k: sched.scatter(v, broadcast=True) for k, v in shared.items()}
-    futures = [sched.submit(func, it, pure=False, **fut_kw) for it in items]
-    for fut in as_completed(futures):
-        combine(fut.result())
-        fut.release()
-
-
 # ----------------------------------------------------------------------------- cost distance
 def _source_task(item: tuple[int, np.ndarray], *, sr: SharedRaster, neighbors: int,
                  geodesic: bool, block_corners: bool | float, max_cost: float | None
@@ -301,7 +282,7 @@ def cost_distance_dask(
     with _workdir(workdir) as wd:
         sr = share_raster(r, wd, neighbors=neighbors, geodesic=geodesic)
         log.info("cost distance: %d source tasks on %s", len(items), scheduler)
-        _reduce(_source_task, items, combine, scheduler=scheduler,
+        reduce_tasks(_source_task, items, combine, scheduler=scheduler,
                 shared={"sr": sr, "neighbors": neighbors, "geodesic": geodesic,
                         "block_corners": block_corners, "max_cost": max_cost})
     out[np.isinf(out)] = np.nan
@@ -384,7 +365,7 @@ def corridor_links_dask(
         sr = share_raster(r, wd, neighbors=neighbors, geodesic=geodesic)
         log.info("corridor links: %d core tasks, %d pairs on %s", len(items), len(pairs),
                  scheduler)
-        _reduce(_links_task, items, found.extend, scheduler=scheduler,
+        reduce_tasks(_links_task, items, found.extend, scheduler=scheduler,
                 shared={"sr": sr, "neighbors": neighbors, "geodesic": geodesic,
                         "block_corners": block_corners, "max_cost": max_cw_dist})
     found.sort(key=lambda x: (x[0], x[1]))
@@ -440,7 +421,7 @@ def _pair_cwd_files(cs: Any, pairs: list[tuple[int, int]], wd: Path, *, neighbor
         for j, v in lcd.items():
             lcds[(i, j)] = v
 
-    _reduce(_cwd_file_task, items, combine, scheduler=scheduler,
+    reduce_tasks(_cwd_file_task, items, combine, scheduler=scheduler,
             shared={"sr": sr, "folder": str(wd), "neighbors": neighbors, "geodesic": geodesic,
                     "block_corners": block_corners})
     return sr, paths, lcds
@@ -513,7 +494,7 @@ def normalized_corridors_dask(
                 (a, b), arr = res
                 out[a:b] = arr
 
-            _reduce(_nlcc_band, _bands(r.height, band_rows), combine, scheduler=scheduler,
+            reduce_tasks(_nlcc_band, _bands(r.height, band_rows), combine, scheduler=scheduler,
                     shared={"paths": paths, "pairs": plist, "width": r.width})
     out[~np.isfinite(out)] = np.nan
     if cost_slack is not None:
@@ -608,7 +589,7 @@ def barrier_improvement_dask(
             (a, b), arr = res
             best[a:b] = arr
 
-        _reduce(_barrier_band, _bands(r.height, band_rows), combine, scheduler=scheduler,
+        reduce_tasks(_barrier_band, _bands(r.height, band_rows), combine, scheduler=scheduler,
                 shared={"paths": paths, "pairs": plist, "radii": radii,
                         "res": (xres, yres), "form": form, "shape": r.shape})
     return Raster(best, r.transform, r.crs, np.nan)

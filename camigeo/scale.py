@@ -36,6 +36,8 @@ __all__ = [
     "SCHEDULERS",
     "check_scheduler",
     "map_tasks",
+    "scatter_once",
+    "reduce_tasks",
     "available_memory_bytes",
     "check_memory",
     "estimate_cost_distance_bytes",
@@ -56,6 +58,15 @@ _SCALE_HINT = (
 
 def _is_client(obj: Any) -> bool:
     return type(obj).__name__ == "Client" and hasattr(obj, "submit") and hasattr(obj, "gather")
+
+
+def scatter_once(client: Any, obj: Any) -> Any:
+    """Scatter one object to every worker of ``client`` (broadcast) and return its future.
+
+    Wrapped in a list so that dicts, lists and arrays travel as one object (``scatter``
+    would otherwise split a dict into one key per entry).
+    """
+    return client.scatter([obj], broadcast=True)[0]
 
 
 def check_scheduler(scheduler: Any, *, name: str = "scheduler") -> Any:
@@ -144,13 +155,59 @@ def map_tasks(
             it = tqdm(items, desc=desc)
         return [func(item, **kw) for item in it]
     if _is_client(sched):
-        futures_kw = {k: sched.scatter(v, broadcast=True) for k, v in kw.items()}
+        futures_kw = {k: scatter_once(sched, v) for k, v in kw.items()}
         futures = [sched.submit(func, item, pure=False, **futures_kw) for item in items]
         return list(sched.gather(futures))
     dask = import_optional("dask", extra="scale", purpose="scheduler=")
     shared_delayed = {k: dask.delayed(v, pure=True) for k, v in kw.items()}
     tasks = [dask.delayed(func, pure=True)(item, **shared_delayed) for item in items]
     return list(dask.compute(*tasks, scheduler=sched))
+
+
+def reduce_tasks(
+    func: Callable[..., Any],
+    items: Sequence[Any],
+    combine: Callable[[Any], None],
+    *,
+    scheduler: Any = None,
+    shared: dict[str, Any] | None = None,
+    batch: int = 4,
+) -> None:
+    """Run ``func(item, **shared)`` for every item and pass each result to ``combine``.
+
+    Unlike :func:`map_tasks` the results are not all held at once: with a client they are
+    combined as they complete (any order) and released; with a local scheduler they are
+    computed ``batch`` at a time. ``combine`` must therefore not depend on the order
+    (a sum, a minimum, writing into a slot).
+
+    Parameters
+    ----------
+    func : callable
+        Pure, top-level function.
+    items : sequence
+        One task per item.
+    combine : callable
+        Receives each result on the calling machine.
+    scheduler : None, str or distributed.Client
+        See :func:`check_scheduler`.
+    shared : dict, optional
+        Keyword arguments common to every task (scattered once with a client).
+    batch : int, default 4
+        Tasks per round with a local scheduler.
+    """
+    sched = check_scheduler(scheduler)
+    kw = dict(shared or {})
+    if sched is None or isinstance(sched, str):
+        for k in range(0, len(items), batch):
+            for res in map_tasks(func, items[k:k + batch], scheduler=sched, shared=kw):
+                combine(res)
+        return
+    distributed = import_optional("distributed", extra="scale", purpose="scheduler=Client")
+    fut_kw = {k: scatter_once(sched, v) for k, v in kw.items()}
+    futures = [sched.submit(func, it, pure=False, **fut_kw) for it in items]
+    for fut in distributed.as_completed(futures):
+        combine(fut.result())
+        fut.release()
 
 
 def available_memory_bytes() -> int:

@@ -1,0 +1,101 @@
+"""Circuit pairwise solves on Dask equal the single-machine path (issue 8)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+from camigeo import CamigeoError, Raster  # noqa: E402
+from camigeo._dask_circuit import (  # noqa: E402
+    _CACHE,
+    current_map_dask,
+    pairwise_resistance_dask,
+)
+from camigeo.circuit import current_map, pairwise_resistance  # noqa: E402
+
+pytestmark = pytest.mark.dask
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[object]:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def grid() -> Raster:
+    """50 x 60 random resistances with nodata and a separate island (two components)."""
+    rng = np.random.default_rng(2)
+    a = rng.uniform(1.0, 20.0, (50, 60))
+    a[:, 45] = -9999.0  # cuts off the east strip: a second component
+    a[rng.random(a.shape) < 0.03] = -9999.0
+    return Raster.from_array(a, cellsize=100.0, crs="EPSG:32642", nodata=-9999.0)
+
+
+def _focal(grid: Raster) -> np.ndarray:
+    cells = [(3, 3), (45, 5), (25, 30), (5, 40), (40, 40), (10, 50), (40, 55)]
+    f = np.zeros(grid.shape, dtype=np.int64)
+    arr = grid.array.copy()
+    for k, (r, c) in enumerate(cells, start=1):
+        arr[r, c] = 1.0  # never on nodata
+        f[r, c] = k
+    return f, grid.with_array(arr)
+
+
+def test_pairwise_resistances_equal(client, grid) -> None:
+    focal, res = _focal(grid)
+    plain = pairwise_resistance(res, focal, solver="splu")
+    dist = pairwise_resistance_dask(res, focal, solver="splu", scheduler=client,
+                                    batch_size=2)
+    assert plain.shape == (7, 7)
+    # pairs across the nodata column are disconnected (-1 in both)
+    assert plain.loc[1, 6] == -1.0 and dist.loc[1, 6] == -1.0
+    assert plain.loc[6, 7] > 0 and plain.loc[1, 2] > 0
+    np.testing.assert_allclose(dist.to_numpy(), plain.to_numpy(), rtol=1e-9, atol=0)
+    assert not _CACHE  # the run's factorisations were dropped
+
+
+def test_cumulative_and_max_current_equal_threads(grid) -> None:
+    focal, res = _focal(grid)
+    plain = current_map(res, focal, solver="splu", maximum=True,
+                        exclude_pairs=[(1, 3)])
+    dist = current_map_dask(res, focal, solver="splu", maximum=True,
+                            exclude_pairs=[(1, 3)], scheduler="threads", batch_size=3)
+    np.testing.assert_allclose(dist.resistances.to_numpy(), plain.resistances.to_numpy(),
+                               rtol=1e-9)
+    assert plain.resistances.loc[1, 3] == -1.0
+    np.testing.assert_allclose(dist.cumulative.array, plain.cumulative.array, rtol=1e-10,
+                               atol=1e-12)
+    # same factorisation and columns, but triangular solves of differently laid-out
+    # right-hand sides may round differently: compare to 1e-9 (measured ~1e-14)
+    np.testing.assert_allclose(dist.maximum.array, plain.maximum.array, rtol=1e-9,
+                               atol=1e-12)
+    assert plain.cumulative.array.max() > 0
+
+
+def test_focal_regions_one_task_per_pair(client, grid) -> None:
+    _, res = _focal(grid)
+    f = np.zeros(grid.shape, dtype=np.int64)
+    arr = res.array.copy()
+    for k, (r, c) in enumerate([(5, 5), (40, 8), (20, 30)], start=1):
+        f[r:r + 3, c:c + 3] = k
+        arr[r:r + 3, c:c + 3] = 1.0
+    res = res.with_array(arr)
+    plain = current_map(res, f, solver="splu")
+    dist = current_map_dask(res, f, solver="splu", scheduler=client)
+    np.testing.assert_allclose(dist.resistances.to_numpy(), plain.resistances.to_numpy(),
+                               rtol=1e-9)
+    np.testing.assert_allclose(dist.cumulative.array, plain.cumulative.array, rtol=1e-10,
+                               atol=1e-12)
+
+
+def test_unknown_option_named(grid) -> None:
+    focal, res = _focal(grid)
+    with pytest.raises(CamigeoError, match=r"unexpected option\(s\) \['voltage_maps'\]"):
+        pairwise_resistance_dask(res, focal, voltage_maps=True, scheduler="synchronous")
