@@ -83,7 +83,7 @@ def report(title: str, cmp, extra: str = "") -> None:
             index=False))
 
 
-def tavan_tolgoi() -> None:
+def tavan_tolgoi(verbose: bool = True):
     region = window(11, (102.0, 41.0, 111.5, 46.5))
     ranges = datasets.load_ranges(["Equus hemionus", "Gazella subgutturosa"])
     infra = lines_in(region)
@@ -96,11 +96,13 @@ def tavan_tolgoi() -> None:
                     ranges=ranges.to_crs(EQUAL_AREA), ptcrs=ptcrs[ptcrs["ptcr_id"] == 11],
                     name="railway not built")
     cmp = compare_scenarios(base, add=rail, d0=D0, name="railway built")
-    report("Tavan Tolgoi–Zuunbayan railway: built vs not built", cmp,
-           f"{len(cores)} cores, {len(infra)} lines in the window")
+    if verbose:
+        report("Tavan Tolgoi–Zuunbayan railway: built vs not built", cmp,
+               f"{len(cores)} cores, {len(infra)} lines in the window")
+    return cmp
 
 
-def ustyurt_fence() -> None:
+def ustyurt_fence(verbose: bool = True):
     region = window(1, (54.0, 41.0, 60.0, 46.5))
     ranges = datasets.load_ranges("Saiga tatarica")
     ranges = ranges[ranges["population"] == "Ustyurt"]
@@ -119,8 +121,10 @@ def ustyurt_fence() -> None:
     lonlat = top3.to_crs("EPSG:4326").geometry
     where = "; ".join(f"#{r}: {p.y:.3f} N {p.x:.3f} E" for r, p in zip(top3["rank"], lonlat,
                                                                      strict=True))
-    report("KAZ–UZB fence (Ustyurt): three best openings", cmp,
-           f"{len(cores)} cores, {len(ranked)} candidates every 10 km; opened {where}")
+    if verbose:
+        report("KAZ–UZB fence (Ustyurt): three best openings", cmp,
+               f"{len(cores)} cores, {len(ranked)} candidates every 10 km; opened {where}")
+    return cmp, top3
 
 
 if __name__ == "__main__":

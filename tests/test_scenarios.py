@@ -285,3 +285,36 @@ def test_real_chain_remove_and_add(real_base):
     # second wall: two more steps into and out of a cell of cost c instead of two at 1
     want = 1_005_000.0 + 2 * (1 + c) / 2 * 1000 - 2 * 1000
     assert built.links["cw_dist_scenario"].iloc[0] == pytest.approx(want, rel=1e-12)
+
+
+def test_docs_example_runs():
+    """The python block of docs/network.md runs and gives the numbers it shows."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "network.md").read_text("utf-8")
+    block = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    ns: dict = {}
+    exec(compile(block, "docs/network.md", "exec"), ns)  # noqa: S102
+    assert ns["cmp"].links["delta_cw_dist"].iloc[0] == pytest.approx(-999_000.0)
+    assert ns["res"].nodes["dPC"].notna().all()
+
+
+@pytest.mark.slow
+def test_example_scenarios_on_bundled_data():
+    """scripts/example_scenarios.py: a railway can only lower ECA, openings only raise it."""
+    import runpy
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "example_scenarios.py"
+    mod = runpy.run_path(str(script), run_name="example")
+    rail = mod["tavan_tolgoi"](verbose=False)
+    both = rail.links[rail.links["status"] == "both"]
+    assert (both["delta_cw_dist"] >= -1e-6).all() and both["delta_cw_dist"].max() > 0
+    assert rail.delta_eca < 0
+    assert rail.conflict["delta_conflict_score"].iloc[0] > 0
+    fence, top3 = mod["ustyurt_fence"](verbose=False)
+    assert len(top3) == 3 and list(top3["rank"]) == [1, 2, 3]
+    both = fence.links[fence.links["status"] == "both"]
+    assert (both["delta_cw_dist"] <= 1e-6).all() and both["delta_cw_dist"].min() < 0
+    assert fence.delta_eca > 0
