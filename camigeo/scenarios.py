@@ -385,7 +385,7 @@ def _compare_graph(base: ScenarioResult, new: ScenarioResult) -> pd.DataFrame:
 
 
 def _compare_conflict(base: pd.DataFrame | None, new: pd.DataFrame | None) -> pd.DataFrame | None:
-    """Base, scenario and delta of the per-PTCR conflict figures (missing PTCR = 0)."""
+    """Return base, scenario and delta of the per-PTCR conflict figures (missing PTCR = 0)."""
     if base is None or new is None:
         return None
     num = ["conflict_score", "weighted_length_km"] + sorted(

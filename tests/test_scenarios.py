@@ -11,7 +11,6 @@ raster with a wall; it is skipped while those modules are not importable.
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import math
 import sys
