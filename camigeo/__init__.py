@@ -60,6 +60,8 @@ _EXPORTS: dict[str, str] = {
     "graph_centrality": "network",
     "minimum_spanning_links": "network",
     "compare_scenarios": "scenarios",
+    "Scenario": "scenarios",
+    "evaluate_scenario": "scenarios",
     # circuit theory
     "pinch_points": "circuit",
     "link_centrality": "circuit",
