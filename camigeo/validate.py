@@ -548,8 +548,11 @@ def _check_tracks(gdf: gpd.GeoDataFrame, problems: list[str], notes: list[str]) 
                 f"dates ({_which(gdf, bad)}; e.g. {_values(text[bad].tolist()[:3])}); "
                 f"expected e.g. '2014-01-01T05:00:00Z'.")
             return
-        naive = text.notna().to_numpy() & ~text.str.contains(
-            r"(?:Z|[+-]\d{2}(?::?\d{2})?)$", regex=True, na=False).to_numpy()
+        # a zone after a time of day: "...05:00Z", "...05:00:00.000+06:00" ("2020-01-05" is
+        # a date, its "-05" no offset)
+        zoned = text.str.contains(r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}"
+                                  r"(?::?\d{2})?)$", regex=True, na=False)
+        naive = text.notna().to_numpy() & ~zoned.to_numpy(dtype=bool)
         if naive.any():
             problems.append(
                 f"column 'timestamp' has {int(naive.sum())} values without a time zone "

@@ -282,6 +282,13 @@ def test_tracks_text_without_zone():
         validate_layer(gdf, "tracks")
 
 
+def test_tracks_dates_without_time_are_not_zoned():
+    gdf = tracks(["2020-01-05", "2020-01-06T00:00:00+0600"])
+    with pytest.raises(ValidationError, match=r"1 values without a time zone \(row 0; e.g. "
+                                              r"'2020-01-05'\)"):
+        validate_layer(gdf, "tracks")
+
+
 def test_empty_individual_id():
     gdf = tracks(["2020-01-01T00:00:00Z"] * 2, ids=["a", None])
     with pytest.raises(ValidationError, match="'individual_id' is empty in 1 fixes"):
