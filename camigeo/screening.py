@@ -145,11 +145,12 @@ class ScreeningResult:
             "<style>body{font-family:sans-serif;margin:2em;max-width:72em}"
             "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;"
             "padding:3px 8px;text-align:right}th{background:#eee}td.t{text-align:left}"
-            ".neg{color:#a00}.note{color:#555;font-size:90%}</style></head><body>",
+            ".neg{color:#a00}.note{color:#555;font-size:90%}pre{white-space:pre-wrap}"
+            "</style></head><body>",
             f"<h1>{esc(str(title))}</h1>",
             f"<p class='note'>Generated {esc(self.params.get('created', ''))} by camigeo "
             f"{esc(self.params.get('version', ''))}. Buffer "
-            f"{esc(_fmt(self.params.get('buffer_m', 0) / 1000))} km; m_eff method "
+            f"{esc(format(self.params.get('buffer_m', 0) / 1000, 'g'))} km; m_eff method "
             f"{esc(str(self.params.get('mesh_method', '')))}. Values are screening estimates "
             f"(Atlas-style, see docs/conflict.md), not an impact assessment.</p>",
             "<h2>Summary</h2><pre>" + esc(self.summary()) + "</pre>",
@@ -184,15 +185,20 @@ class ScreeningResult:
         geoms = [(k, g) for k, g in geoms if g is not None and not g.is_empty]
         if not geoms:
             return ""
-        arr = np.array([g for _, g in geoms], dtype=object)
-        minx, miny, maxx, maxy = shapely.total_bounds(arr)
-        span = max(maxx - minx, maxy - miny, 1e-9)
-        sx = (width - 20) / span
+        # view: the project and the regions entered (far barriers are cut by the viewport)
+        view = np.array([g for k, g in geoms if k != "barrier"] or [g for _, g in geoms],
+                        dtype=object)
+        minx, miny, maxx, maxy = shapely.total_bounds(view)
+        padx, pady = 0.05 * (maxx - minx) + 1e-6, 0.05 * (maxy - miny) + 1e-6
+        minx, maxx, miny, maxy = minx - padx, maxx + padx, miny - pady, maxy + pady
+        sx = min(width / (maxx - minx), height / (maxy - miny))
+        width, height = int(np.ceil((maxx - minx) * sx)), int(np.ceil((maxy - miny) * sx))
         style = {"region": "fill:#cfe8cf;stroke:#2a7;stroke-width:1",
                  "project": "fill:none;stroke:#d00;stroke-width:3",
                  "barrier": "fill:none;stroke:#333;stroke-width:1.5;stroke-dasharray:4 2"}
         out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
-               f"role='img' aria-label='sketch map'>"]
+               f"style='border:1px solid #ccc;overflow:hidden' role='img' "
+               f"aria-label='sketch map'>"]
         for kind, g in geoms:
             for part in shapely.get_parts(g):
                 rings = ([part.exterior, *part.interiors] if part.geom_type == "Polygon"
@@ -200,8 +206,8 @@ class ScreeningResult:
                 d = ""
                 for ring in rings:
                     xy = np.asarray(ring.coords)[:, :2]
-                    px = 10 + (xy[:, 0] - minx) * sx
-                    py = height - 10 - (xy[:, 1] - miny) * sx
+                    px = (xy[:, 0] - minx) * sx
+                    py = height - (xy[:, 1] - miny) * sx
                     d += "M" + " L".join(f"{a:.1f},{b:.1f}" for a, b in zip(px, py,
                                                                             strict=True))
                     d += " Z " if part.geom_type == "Polygon" else " "
@@ -271,7 +277,8 @@ def _html_table(df: pd.DataFrame) -> str:
             cls = " class='t'" if isinstance(v, str) else ""
             cells.append(f"<td{cls}>{esc(_fmt(v))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+    return (f"<div style='overflow-x:auto'><table><tr>{head}</tr>{''.join(rows)}</table>"
+            f"</div>")
 
 
 # ---------------------------------------------------------------------- input handling
