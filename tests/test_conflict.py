@@ -429,3 +429,18 @@ def test_bundled_data_scores_all_13_ptcrs():
             km = sum(geod.geometry_length(g) for g in clip if not g.is_empty) / 1000
             got = summ.set_index("ptcr_id").loc[pid].get(f"length_km_{t}", 0.0)
             assert got == pytest.approx(km, rel=5e-3, abs=1e-6), (pid, t)
+
+
+def test_no_lines_after_status_filter_gives_zero_rows():
+    s = score_conflict(_ptcrs(), _ranges(), _infra(), status=("planned",))
+    assert len(s) == 0 and list(s.columns) == list(SCORE_COLUMNS)
+    assert len(summarize_conflict(s, by="species")) == 0
+
+
+def test_missing_status_column_raises():
+    with pytest.raises(SchemaError, match="infrastructure has no 'status' column"):
+        score_conflict(_ptcrs(), _ranges(), _infra().drop(columns="status"))
+    # status=None needs no such column
+    s = score_conflict(_ptcrs(), _ranges(), _infra().drop(columns="status"), status=None,
+                       effect_zones_m=False)
+    assert s["region_length_km"].max() == pytest.approx(100.0, rel=1e-4)
