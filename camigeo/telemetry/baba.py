@@ -307,7 +307,7 @@ def classify_encounters(
     np.add.at(in_event, first, 1)
     np.add.at(in_event, last + 1, -1)
     in_event = np.cumsum(in_event[:-1]) > 0
-    half_ns = w / 2 * unit_ns
+    half_ns = np.int64(round(w / 2 * unit_ns))  # integer ns: exact window edges
     min_windows = (w / interval + 1) / 4
     for k in mid:
         a = code[k]
