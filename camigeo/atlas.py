@@ -128,11 +128,11 @@ def atlas_lock(atlas_path: str | os.PathLike[str]) -> Iterator[Path]:
             if not info:  # being written right now, or empty/corrupt
                 raise AtlasLockedError(
                     f"Atlas {atlas} is locked by {lock} (unreadable lock file). If no other "
-                    f"camigeo process is writing this Atlas, delete {lock} and retry.")
+                    f"camigeo process is writing this Atlas, delete {lock} and retry.") from None
             raise AtlasLockedError(
                 f"Atlas {atlas} is being updated by another process (pid {pid} on host "
                 f"{lhost}, since {info.get('time_utc')}). Wait for it to finish; if that "
-                f"process is gone, delete the lock file {lock} and retry.")
+                f"process is gone, delete the lock file {lock} and retry.") from None
         else:
             with os.fdopen(fd, "w") as fh:
                 json.dump({"pid": os.getpid(), "host": host, "time_utc": _utc_now()}, fh)
@@ -473,7 +473,7 @@ def history(atlas_path: str | os.PathLike[str]) -> pd.DataFrame:
 
 
 def layer_versions(atlas_path: str | os.PathLike[str]) -> pd.DataFrame:
-    """The ``camigeo_layer_versions`` table: every stored version of every layer."""
+    """Return the ``camigeo_layer_versions`` table: every stored version of every layer."""
     import pyogrio
 
     p = _check_atlas(atlas_path)

@@ -109,7 +109,7 @@ def _root(
     version: Annotated[bool, typer.Option("--version", callback=_version_cb,
                                           is_eager=True, help="Show the version.")] = False,
 ) -> None:
-    """camigeo command line."""
+    """Camigeo command line."""
 
 
 # ------------------------------------------------------------------------------- run
@@ -139,8 +139,10 @@ def run(
         "--to", help="Also export the Atlas to PostGIS (postgresql://...).")] = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Main job: every analysis on the bundled (or given) data -> OUT/atlas.gpkg, map.html,
-    atlas_report.pdf, summary.md/csv; prints the ranked PTCR table."""
+    """Run the main job on the bundled (or given) data and print the ranked PTCR table.
+
+    Writes OUT/atlas.gpkg, map.html, atlas_report.pdf, summary.md/csv and the current COG.
+    """
     from .pipeline import run_all
 
     _setup_logging(quiet)
@@ -276,8 +278,11 @@ def circuit(
     out: OutDirOpt = Path("outputs"),
     quiet: QuietOpt = False,
 ) -> None:
-    """Circuit-theory current: a Circuitscape .ini (--ini), or cumulative current across
-    the PTCRs of one species on the bundled data (COG in OUT)."""
+    """Run circuit theory: a Circuitscape .ini, or current across PTCRs of one species.
+
+    With --ini the INI's outputs are written; otherwise the cumulative current of SPECIES on
+    the bundled data is written as a COG into OUT.
+    """
     _setup_logging(quiet)
     if ini is not None:
         from .circuit import run_ini
@@ -323,8 +328,10 @@ def telemetry(
     atlas: AtlasOpt = Path("outputs/atlas.gpkg"),
     quiet: QuietOpt = False,
 ) -> None:
-    """Barrier behaviour from GPS tracks (BaBA) -> barrier_events, barrier_ranking and
-    passage_hotspots layers in the Atlas."""
+    """Classify barrier behaviour in GPS tracks (BaBA) and rank barriers.
+
+    Writes barrier_events, barrier_ranking and passage_hotspots into the Atlas.
+    """
     from . import atlas as atlas_mod
     from . import datasets, io
     from .telemetry import run_telemetry
@@ -368,8 +375,11 @@ def screen(
     out: OutDirOpt = Path("outputs"),
     quiet: QuietOpt = False,
 ) -> None:
-    """Screen a planned project: PTCRs and ranges entered, km inside, Δ conflict score and
-    Δ m_eff; writes an HTML report and a GeoPackage into OUT."""
+    """Screen a planned project before approval.
+
+    Reports PTCRs and ranges entered, km inside, change of conflict score and m_eff; writes
+    an HTML report and a GeoPackage into OUT.
+    """
     from .screening import screen_file
 
     _setup_logging(quiet)
@@ -476,7 +486,7 @@ def atlas_diff(
     html: Annotated[Path | None, typer.Option("--html", help="Write an HTML report.")] = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """What changed between two Atlases: features per layer, barrier km per PTCR, scores."""
+    """Compare two Atlases: features per layer, barrier km per PTCR, conflict scores."""
     from . import atlas as atlas_mod
 
     _setup_logging(quiet)

@@ -89,7 +89,7 @@ class RunResult:
         return all(s.status != "failed" for s in self.steps)
 
     def steps_table(self) -> pd.DataFrame:
-        """Steps as a table (step, status, seconds, note)."""
+        """Return the steps as a table (step, status, seconds, note)."""
         return pd.DataFrame([s.__dict__ for s in self.steps])
 
 
@@ -259,7 +259,7 @@ def _migratory_ungulates(ctx: _Ctx) -> list[str]:
 
 
 def _grid_for(geoms: Any, cell_m: float, pad_m: float) -> Any:
-    """A template Raster (zeros) covering ``geoms`` (equal-area CRS) with square cells."""
+    """Build a template Raster (zeros) covering ``geoms`` (equal-area CRS), square cells."""
     from .crs import CENTRAL_ASIA_EQUAL_AREA
     from .raster import Raster
 

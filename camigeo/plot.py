@@ -59,8 +59,10 @@ _TYPES = ("railway", "road", "fence", "border_fence", "pipeline", "canal")
 
 @contextlib.contextmanager
 def _no_idle_draw(fig: Any) -> Iterator[None]:
-    """Suppress the full redraw geopandas triggers after every ``.plot`` call (Agg draws
-    synchronously: 13 Atlas pages took 117 s instead of 15 s)."""
+    """Suppress the full redraw geopandas triggers after every ``.plot`` call.
+
+    Agg draws synchronously: 13 Atlas pages took 117 s instead of about 20 s.
+    """
     canvas = fig.canvas
     had = "draw_idle" in vars(canvas)
     old = vars(canvas).get("draw_idle")
@@ -265,7 +267,8 @@ def _key_figures(pid: Any, region: Any, scores: pd.DataFrame | None,
         lines.append(f"Countries: {row['countries']}")
     lines.append(f"Area: {float(np.sum(equal_area_km2(region.geometry))):,.0f} km²")
     if "species" in region.columns and isinstance(row["species"], str):
-        lines.append(f"CAMI species listed: {len([s for s in row['species'].split(';') if s.strip()])}")
+        n_listed = len([s for s in row["species"].split(";") if s.strip()])
+        lines.append(f"CAMI species listed: {n_listed}")
     if scores is not None and len(scores):
         sub = scores[scores["ptcr_id"] == pid]
         if len(sub):

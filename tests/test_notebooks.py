@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, SHARED
 
 NOTEBOOKS = REPO / "notebooks"
@@ -90,9 +89,9 @@ def test_03_telemetry_on_baba_reference(kernel: str, reference_dir: Path) -> Non
     out = "\n".join(_run("03_telemetry.ipynb", kernel, env={"CAMIGEO_SHARED": str(SHARED)}))
     assert "Quick_Cross" in out and "FID_Fence0" in out
     # class counts of the published BaBA run (mule deer, d = 90, defaults)
-    import pandas as pd
-
     import re
+
+    import pandas as pd
 
     counts = pd.read_csv(reference_dir / "baba" / "expected" /
                          "muleDeer_d90_defaults_counts.csv")

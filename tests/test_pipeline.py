@@ -25,16 +25,27 @@ def subset(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def full_run(subset: Path, tmp_path_factory: pytest.TempPathFactory) -> pipeline.RunResult:
-    out = tmp_path_factory.mktemp("outputs")
-    return pipeline.run_all(out_dir=out, ptcrs=subset, species=["Gazella subgutturosa"],
-                            circuit_species="Equus hemionus", corridor_cell_km=20.0,
-                            circuit_cell_km=20.0, grid_cell_km=100.0, tiles=None)
+def small_subset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from camigeo import datasets
+
+    p = datasets.load_ptcrs()
+    path = tmp_path_factory.mktemp("in2") / "ptcr_two.gpkg"
+    p[p["ptcr_id"].isin([1, 3])].to_file(path, layer="ptcr")
+    return path
 
 
 @pytest.mark.slow
-def test_run_all_writes_every_output(full_run: pipeline.RunResult, subset: Path) -> None:
-    r = full_run
+def test_run_all_main_job(subset: Path, tmp_path: Path) -> None:
+    # one test (not a module fixture) so that pytest-xdist runs the job only once
+    r = pipeline.run_all(out_dir=tmp_path, ptcrs=subset, species=["Gazella subgutturosa"],
+                         circuit_species="Equus hemionus", corridor_cell_km=20.0,
+                         circuit_cell_km=20.0, grid_cell_km=100.0, tiles=None)
+    _check_outputs(r, subset)
+    _check_numbers(r)
+    _check_report_map_summary(r)
+
+
+def _check_outputs(r: pipeline.RunResult, subset: Path) -> None:
     status = {s.step: s.status for s in r.steps}
     assert status == {s: "ok" for s in pipeline.STEPS}, r.steps_table().to_string()
     assert r.ok
@@ -52,9 +63,7 @@ def test_run_all_writes_every_output(full_run: pipeline.RunResult, subset: Path)
     assert h["params"]["steps"]["corridors"] == "ok"
 
 
-@pytest.mark.slow
-def test_run_all_numbers(full_run: pipeline.RunResult) -> None:
-    r = full_run
+def _check_numbers(r: pipeline.RunResult) -> None:
     ranked = r.ranked
     assert ranked["rank"].tolist() == [1, 2, 3, 4]
     assert sorted(ranked["ptcr_id"]) == [1, 3, 9, 11]
@@ -84,9 +93,7 @@ def test_run_all_numbers(full_run: pipeline.RunResult) -> None:
     assert "pinch_points" in r.layers and len(r.layers["pinch_points"]) > 0
 
 
-@pytest.mark.slow
-def test_run_all_report_map_summary(full_run: pipeline.RunResult) -> None:
-    r = full_run
+def _check_report_map_summary(r: pipeline.RunResult) -> None:
     pdf = r.files["report"].read_bytes()
     assert len(re.findall(rb"/Type /Page\b", pdf)) == 1 + 4
     html = r.files["map"].read_text(encoding="utf-8")
@@ -99,7 +106,8 @@ def test_run_all_report_map_summary(full_run: pipeline.RunResult) -> None:
     assert csv[0].startswith("rank,ptcr_id,name,conflict_score") and len(csv) == 5
 
 
-def test_missing_module_is_skipped_not_failed(subset: Path, tmp_path: Path,
+@pytest.mark.slow
+def test_missing_module_is_skipped_not_failed(small_subset: Path, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     real_need = pipeline._need
 
@@ -109,7 +117,7 @@ def test_missing_module_is_skipped_not_failed(subset: Path, tmp_path: Path,
         return real_need(module, *names)
 
     monkeypatch.setattr(pipeline, "_need", fake_need)
-    r = pipeline.run_all(out_dir=tmp_path, ptcrs=subset, skip=("conflict", "corridors",
+    r = pipeline.run_all(out_dir=tmp_path, ptcrs=small_subset, skip=("conflict", "corridors",
                                                                "circuit"), tiles=None)
     st = {s.step: (s.status, s.note) for s in r.steps}
     assert st["fragmentation"] == ("skipped",
@@ -126,7 +134,8 @@ def h_steps(r: pipeline.RunResult) -> dict[str, str]:
     return atlas.history(r.files["atlas"]).iloc[-1]["params"]["steps"] | {"outputs": "ok"}
 
 
-def test_failing_step_is_recorded_and_cli_exits_1(subset: Path, tmp_path: Path,
+@pytest.mark.slow
+def test_failing_step_is_recorded_and_cli_exits_1(small_subset: Path, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(ctx):
         raise CamigeoError("barriers: synthetic failure for the test")
@@ -134,7 +143,7 @@ def test_failing_step_is_recorded_and_cli_exits_1(subset: Path, tmp_path: Path,
     monkeypatch.setattr(pipeline, "_fragmentation", boom)
     from camigeo.cli import app
 
-    res = CliRunner().invoke(app, ["run", "--out", str(tmp_path), "--ptcrs", str(subset),
+    res = CliRunner().invoke(app, ["run", "--out", str(tmp_path), "--ptcrs", str(small_subset),
                                    "--skip", "conflict", "--skip", "corridors", "--skip",
                                    "circuit", "--tiles", "none", "-q"])
     assert res.exit_code == 1, res.output
