@@ -140,9 +140,27 @@ def _read_parquet(path: Path, columns: Sequence[str] | None,
     return gdf
 
 
+def _read_ogr(path: Path, layer: str, source: str, columns: Sequence[str] | None,
+              kind: str | None, bbox: tuple[float, float, float, float] | None,
+              where: str | None) -> gpd.GeoDataFrame:
+    fields = list(pyogrio.read_info(path, layer=layer)["fields"])
+    wanted = _wanted_columns(fields, columns, kind, source)
+    try:
+        gdf = pyogrio.read_dataframe(path, layer=layer, columns=wanted, bbox=bbox, where=where)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
+            pyogrio.errors.FieldError, pyogrio.errors.FeatureError,
+            pyogrio.errors.GeometryError, ValueError) as exc:
+        raise CamigeoError(f"{source}: could not be read ({exc}).") from exc
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise SchemaError(f"{source}: the layer has no geometry column (an attribute table); "
+                          f"read_layer reads spatial layers. Read tables with "
+                          f"pyogrio.read_dataframe(path, layer=..., read_geometry=False).")
+    return gdf
+
+
 def read_layer(
     path: str | os.PathLike[str],
-    layer: str | None = None,
+    layer: str | Sequence[str] | None = None,
     *,
     kind: str | None = None,
     repair: bool = True,
@@ -163,8 +181,10 @@ def read_layer(
         GeoPackage (``.gpkg``), GeoJSON (``.geojson``/``.json``), Shapefile (``.shp``, or
         zipped as ``.zip``/``.shp.zip``), GeoParquet (``.parquet``), FlatGeobuf (``.fgb``);
         other GDAL formats are tried through pyogrio.
-    layer : str, optional
-        Layer name; needed only when the file holds more than one layer.
+    layer : str or list of str, optional
+        Layer name; needed only when the file holds more than one layer. A list of names
+        reads those layers and concatenates them before validation (e.g. the parts of an
+        IUCN download zipped together); they must share one CRS.
     kind : {"ptcr", "range", "infrastructure", "tracks"}, optional
         Schema to validate and normalize against (``docs/schema.md``); ``None`` checks
         only the CRS and the geometries.
@@ -223,22 +243,25 @@ def read_layer(
                                f"for GeoParquet; filter the result instead, e.g. "
                                f"gdf.query(...) or gdf[gdf['sci_name'] == ...].")
         gdf = _read_parquet(path, columns, bbox, kind)
-    else:
+    elif layer is None or isinstance(layer, str):
         layer = _pick_layer(path, layer)
         source = f"{path} (layer '{layer}')"
-        fields = list(pyogrio.read_info(path, layer=layer)["fields"])
-        wanted = _wanted_columns(fields, columns, kind, source)
-        try:
-            gdf = pyogrio.read_dataframe(path, layer=layer, columns=wanted, bbox=bbox,
-                                         where=where)
-        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
-                pyogrio.errors.FieldError, pyogrio.errors.FeatureError,
-                pyogrio.errors.GeometryError, ValueError) as exc:
-            raise CamigeoError(f"{source}: could not be read ({exc}).") from exc
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        raise SchemaError(f"{source}: the layer has no geometry column (an attribute table); "
-                          f"read_layer reads spatial layers. Read tables with "
-                          f"pyogrio.read_dataframe(path, layer=..., read_geometry=False).")
+        gdf = _read_ogr(path, layer, source, columns, kind, bbox, where)
+    else:
+        layers = [_pick_layer(path, name) for name in layer]
+        if not layers:
+            raise CamigeoError(f"{path}: layer= is an empty list; give a layer name or a "
+                               f"list of names.")
+        source = f"{path} (layers {', '.join(repr(n) for n in layers)})"
+        parts = [_read_ogr(path, name, f"{path} (layer '{name}')", columns, kind, bbox, where)
+                 for name in layers]
+        crs = [CRS(p.crs) if p.crs is not None else None for p in parts]
+        if any(c != crs[0] for c in crs):
+            names = ", ".join(f"'{n}' {c.name if c else 'no CRS'}" for n, c in zip(
+                layers, crs, strict=True))
+            raise CRSError(f"{source}: the layers to combine have different CRSs ({names}); "
+                           f"read them one by one and reproject with gdf.to_crs(...).")
+        gdf = pd.concat(parts, ignore_index=True)
     logger.info("read %d features from %s", len(gdf), source)
     gdf = validate_layer(gdf, kind, source=source, repair=repair, require_metric=require_metric)
     if kind == "range":

@@ -128,6 +128,44 @@ def test_zip_with_two_shapefiles_needs_layer(tmp_path):
 
 
 # --------------------------------------------------------------------------- layers
+def test_list_of_layers_concatenated(tmp_path):
+    for stem, ids in (("part1", ["a1", "a2"]), ("part2", ["b1"])):
+        gdf = lines().iloc[:len(ids)].assign(infra_id=ids)[["infra_id", "infra_type",
+                                                             "geometry"]]
+        pyogrio.write_dataframe(gdf, tmp_path / f"{stem}.shp")
+    with zipfile.ZipFile(tmp_path / "parts.zip", "w") as zf:
+        for part in sorted(tmp_path.iterdir()):
+            if part.stem.startswith("part"):
+                zf.write(part, part.name)
+    out = read_layer(tmp_path / "parts.zip", ["part1", "part2"], kind="infrastructure")
+    assert out["infra_id"].tolist() == ["a1", "a2", "b1"]
+    assert out.index.tolist() == [0, 1, 2]
+
+
+def test_list_of_layers_with_different_crs(tmp_path):
+    path = tmp_path / "atlas.gpkg"
+    write_layer(lines(), path, "wgs")
+    write_layer(lines().to_crs(32642), path, "utm")
+    with pytest.raises(CRSError, match=r"\(layers 'wgs', 'utm'\): the layers to combine have "
+                                       r"different CRSs \('wgs' WGS 84, 'utm' WGS 84 / UTM "
+                                       r"zone 42N\)"):
+        read_layer(path, ["wgs", "utm"])
+
+
+def test_list_of_layers_unknown_name(tmp_path):
+    path = tmp_path / "atlas.gpkg"
+    write_layer(lines(), path, "wgs")
+    with pytest.raises(DataNotFoundError, match="no layer 'nope'"):
+        read_layer(path, ["wgs", "nope"])
+
+
+def test_empty_list_of_layers(tmp_path):
+    path = tmp_path / "atlas.gpkg"
+    write_layer(lines(), path, "wgs")
+    with pytest.raises(CamigeoError, match="layer= is an empty list"):
+        read_layer(path, [])
+
+
 def test_multi_layer_without_layer_lists_layers(tmp_path):
     path = tmp_path / "atlas.gpkg"
     write_layer(lines(), path, "infrastructure")
