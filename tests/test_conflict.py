@@ -285,7 +285,7 @@ def test_conflict_grid_hexagonal_area_and_breaks():
 def test_quantile_classes_match_mapclassify():
     import mapclassify
 
-    from camigeo.conflict import _quantile_classes
+    from camigeo._conflict_grid import _quantile_classes
 
     rng = np.random.default_rng(2)
     for vals, k in [(rng.lognormal(0, 1, 500), 5), (np.repeat([1.0, 2.0, 3.0, 9.0], 7), 4),
