@@ -200,7 +200,9 @@ def read_layer(
     columns : sequence of str, optional
         Read only these attribute columns (schema columns of ``kind`` are always read).
     bbox : (minx, miny, maxx, maxy), optional
-        Keep features intersecting this box, in the layer's own CRS.
+        Keep features intersecting this box, in the layer's own CRS. When nothing
+        intersects, an empty layer is returned with a warning (an empty *file* is an
+        error).
     where : str, optional
         SQL ``WHERE`` clause evaluated by GDAL while reading (e.g.
         ``"binomial = 'Saiga tatarica'"`` to pull one species from a global IUCN file; use
@@ -263,7 +265,12 @@ def read_layer(
                            f"read them one by one and reproject with gdf.to_crs(...).")
         gdf = pd.concat(parts, ignore_index=True)
     logger.info("read %d features from %s", len(gdf), source)
-    gdf = validate_layer(gdf, kind, source=source, repair=repair, require_metric=require_metric)
+    filtered = bbox is not None or where is not None
+    if filtered and len(gdf) == 0:
+        warnings.warn(f"{source}: no feature matches the bbox/where filter; returning an "
+                      f"empty layer.", CamigeoWarning, stacklevel=2)
+    gdf = validate_layer(gdf, kind, source=source, repair=repair,
+                         require_metric=require_metric, allow_empty=filtered)
     if kind == "range":
         gdf = filter_ranges(gdf, preset=range_filter, presence=presence, origin=origin,
                             seasonal=seasonal)

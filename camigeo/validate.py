@@ -599,7 +599,8 @@ _CHECKS: dict[str, Callable[..., None]] = {
 # --------------------------------------------------------------------------- public
 def validate_layer(gdf: gpd.GeoDataFrame, kind: str | None = None, *,
                    source: str | None = None, repair: bool = True,
-                   require_metric: bool = False) -> gpd.GeoDataFrame:
+                   require_metric: bool = False, allow_empty: bool = False
+                   ) -> gpd.GeoDataFrame:
     """Validate a layer against its schema and return a normalized copy.
 
     Every problem is collected first; if there is any, one :class:`ValidationError`
@@ -619,6 +620,9 @@ def validate_layer(gdf: gpd.GeoDataFrame, kind: str | None = None, *,
         invalid geometries are a validation problem.
     require_metric : bool, default False
         Also require a projected CRS in metres.
+    allow_empty : bool, default False
+        Accept a layer with no features (returned with the schema columns) instead of
+        reporting it as a problem.
 
     Returns
     -------
@@ -656,7 +660,7 @@ def validate_layer(gdf: gpd.GeoDataFrame, kind: str | None = None, *,
     problems: list[str] = []
     notes: list[str] = []
     out = _normalize_names(gdf.copy(), kind)
-    if len(out) == 0:
+    if len(out) == 0 and not allow_empty:
         problems.append("the layer is empty (0 features). Check the file, the layer name, "
                         "and any bbox or filter applied while reading.")
     if kind is not None:

@@ -323,6 +323,21 @@ def test_shapefile_without_prj_has_no_crs(tmp_path):
         read_layer(path, kind="infrastructure")
 
 
+def test_bbox_with_nothing_inside_returns_empty_layer(tmp_path):
+    path = tmp_path / "i.gpkg"
+    write_layer(lines(), path, "i")
+    with pytest.warns(CamigeoWarning, match="no feature matches the bbox/where filter"):
+        out = read_layer(path, kind="infrastructure", bbox=(0, 0, 1, 1))
+    assert len(out) == 0 and {"infra_id", "fenced", "fence_class"} <= set(out.columns)
+
+
+def test_empty_file_is_an_error(tmp_path):
+    path = tmp_path / "e.gpkg"
+    write_layer(lines().iloc[:0], path, "e")
+    with pytest.raises(ValidationError, match=r"e\.gpkg \(layer 'e'\): the layer is empty"):
+        read_layer(path, kind="infrastructure")
+
+
 def test_require_metric_on_read(tmp_path):
     path = tmp_path / "i.gpkg"
     write_layer(lines(), path, "i")

@@ -111,6 +111,11 @@ def test_empty_layer():
         validate_layer(infra(0), "infrastructure")
 
 
+def test_empty_layer_allowed_when_asked():
+    out = validate_layer(infra(0), "infrastructure", allow_empty=True)
+    assert len(out) == 0 and "fence_class" in out.columns
+
+
 def test_null_geometries_named_by_id():
     gdf = ptcr([1, 2, 3])
     gdf.loc[1, "geometry"] = None
