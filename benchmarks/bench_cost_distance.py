@@ -106,6 +106,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[500, 2000, 5000])
     ap.add_argument("--timeout", type=float, default=1800.0)
+    ap.add_argument("--tools", nargs="+", default=["camigeo", "skimage"])
     args = ap.parse_args()
     grass = "found" if shutil.which("grass") else "not installed"
     print(f"cpus={os.cpu_count()} grass_r_cost={grass}")
@@ -116,7 +117,7 @@ def main() -> None:
         np.save(path, arr)
         del arr
         src = sources_rc(n)
-        res = {t: run_child(path, t, src, args.timeout) for t in ("camigeo", "skimage")}
+        res = {t: run_child(path, t, src, args.timeout) for t in args.tools}
         line = [f"n={n}x{n}"]
         for t, v in res.items():
             if "error" in v:
@@ -125,7 +126,7 @@ def main() -> None:
                 line.append(f"{t}: {v['time_s']:.2f} s wall / {v['cpu_s']:.2f} s CPU, "
                             f"peak +{v['extra_bytes'] / 2**20:.0f} MiB "
                             f"({v['extra_bytes'] / v['cells']:.1f} B/cell)")
-        if all("error" not in v for v in res.values()):
+        if len(res) == 2 and all("error" not in v for v in res.values()):
             a = np.load(path + ".camigeo.out.npy")
             b = np.load(path + ".skimage.out.npy")
             b = np.where(np.isinf(b), np.nan, b)

@@ -6,10 +6,14 @@ the centre-to-centre step length in map units; a knight move (``neighbors=16``) 
 ``(c_a + c_i1 + c_i2 + c_b) / 4 * L`` where ``i1``, ``i2`` are the two cells the straight
 knight segment crosses (the two cells touching its midpoint, as in GRASS ``r.cost -k``).
 
-Why a hand-written kernel instead of ``skimage.graph.MCP_Geometric``: skimage leaks memory
-per cell (float64 cumulative costs + int traceback + its own heap = > 40 B/cell) and
-segfaults on NaN costs. Measured with ``benchmarks/bench_cost_distance.py`` on the 2-core
-CI machine (2026-11-23, shared with other jobs): see ``docs/benchmarks.md`` for the numbers.
+Why a hand-written kernel instead of ``skimage.graph.MCP_Geometric``: skimage needs
+~69 B/cell (float64 cumulative costs, traceback, its heap with cross references) and
+segfaults on NaN costs. Measured with ``benchmarks/bench_cost_distance.py`` (fractal
+resistance 1..100 with line barriers of 1000, 3 sources, 8 neighbours, one run each in a
+fresh process) on the 2-core CI machine on 2026-11-23 while ~10 other jobs shared the CPU
+(load average 10-11): 5000² cells: 31.2 s wall / 8.9 s CPU vs skimage 109.9 s / 28.0 s
+(ratio 0.28 wall, 0.32 CPU), peak memory above the input 15-22 B/cell vs 69 B/cell;
+2000²: ratio 0.23 wall / 0.22 CPU; identical numbers (max relative difference 0).
 
 Memory layout: ``dist`` float64 (8 B/cell), plus either a ``done`` uint8 array (1 B/cell)
 and a bucket queue, or a lazy 4-ary heap (stale entries are skipped by comparing with
