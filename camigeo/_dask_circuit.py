@@ -176,6 +176,8 @@ def current_map_dask(
     solver: str = "auto",
     cumulative: bool = True,
     maximum: bool = False,
+    pair_maps: bool = False,
+    voltage_maps: bool = False,
     scheduler: Any = "threads",
     batch_size: int | None = None,
 ) -> Any:
@@ -185,8 +187,10 @@ def current_map_dask(
     ----------
     resistance, focal, is_conductance, four_neighbors, avg_resistances, polygons, mask,
     include_pairs, exclude_pairs, solver, cumulative, maximum
-        As in :func:`camigeo.circuit.current_map` (per-pair and voltage maps are not
-        offered here: they would ship one grid per pair back to the client).
+        As in :func:`camigeo.circuit.current_map`.
+    pair_maps, voltage_maps : bool, default False
+        Not offered on Dask (one grid per pair would travel back to the client); True
+        raises.
     scheduler : str or Client
         See :func:`camigeo.scale.check_scheduler`.
     batch_size : int, optional
@@ -204,6 +208,12 @@ def current_map_dask(
     from .circuit.modes import CircuitResult, _conductance, _focal, _include, _int_grid, _opts
     from .circuit.solve import _grounded
 
+    if pair_maps or voltage_maps:
+        raise CamigeoError(
+            "pair_maps/voltage_maps are not available with scheduler= (one grid per pair "
+            "would travel back to the client); run current_map(..., scheduler=None) for "
+            "them, or ask for cumulative/maximum maps only."
+        )
     sched = check_scheduler(scheduler)
     ref, g = _conductance(resistance, is_conductance=is_conductance, mask=mask)
     poly = _int_grid(polygons, ref, "polygons") if polygons is not None else None

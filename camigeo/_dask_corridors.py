@@ -151,6 +151,9 @@ def share_raster(r: Raster, workdir: str | os.PathLike[str], *, neighbors: int =
 
 @contextmanager
 def _workdir(workdir: str | os.PathLike[str] | None) -> Iterator[Path]:
+    from .scale import get_workdir
+
+    workdir = workdir if workdir is not None else get_workdir()
     if workdir is not None:
         p = Path(workdir)
         p.mkdir(parents=True, exist_ok=True)
@@ -240,6 +243,8 @@ def cost_distance_dask(
     block_corners: bool | float = False,
     max_cost: float | None = None,
     id_col: str | None = None,
+    return_traceback: bool = False,
+    return_allocation: bool = False,
     scheduler: Any = "threads",
     workdir: str | os.PathLike[str] | None = None,
 ) -> Raster:
@@ -255,16 +260,26 @@ def cost_distance_dask(
     ----------
     resistance, sources, neighbors, geodesic, block_corners, max_cost, id_col
         As in :func:`camigeo.corridors.cost_distance`.
+    return_traceback, return_allocation : bool, default False
+        Not available on Dask (back-links and nearest-source ids of separate runs would
+        need the winning run per cell); True raises.
     scheduler : str or Client
         See :func:`camigeo.scale.check_scheduler`.
     workdir : path, optional
-        Folder visible to every worker for the shared raster (default: a temporary one).
+        Folder visible to every worker for the shared raster (default:
+        :func:`camigeo.scale.get_workdir`, else a temporary one).
 
     Returns
     -------
     Raster
         Accumulated cost (float64, NaN = unreachable), equal to the single-machine result.
     """
+    if return_traceback or return_allocation:
+        raise CamigeoError(
+            "return_traceback/return_allocation are not available with scheduler=; run "
+            "cost_distance(..., scheduler=None) for them, or use corridor_links(..., "
+            "scheduler=...) for least-cost paths between cores."
+        )
     from .corridors.cost import _as_resistance, _cost_array, _source_cells, _valid_sources
 
     r = _as_resistance(resistance)

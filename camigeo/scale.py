@@ -43,6 +43,8 @@ __all__ = [
     "estimate_cost_distance_bytes",
     "estimate_circuit_bytes",
     "partition_spatially",
+    "set_workdir",
+    "get_workdir",
 ]
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,30 @@ _SCALE_HINT = (
     "scheduler=Client('tcp://<scheduler-address>:8786') (see docs/scaling.md), or reduce the "
     "problem (coarser cells, a smaller extent, fewer pairs)."
 )
+
+
+_WORKDIR: str | None = None
+
+
+def set_workdir(path: str | os.PathLike[str] | None) -> None:
+    """Folder for files shared with the workers (rasters, intermediate grids).
+
+    On a multi-machine cluster it must be on a file system every worker mounts. None
+    (default) uses the environment variable ``CAMIGEO_WORKDIR`` if set, else a temporary
+    folder of this machine (right for a ``LocalCluster``). Each run writes into its own
+    sub-folder and removes it at the end.
+
+    Parameters
+    ----------
+    path : path or None
+    """
+    global _WORKDIR
+    _WORKDIR = None if path is None else os.fspath(path)
+
+
+def get_workdir() -> str | None:
+    """Return the folder set by :func:`set_workdir` (or ``$CAMIGEO_WORKDIR``); None = temporary."""
+    return _WORKDIR or os.environ.get("CAMIGEO_WORKDIR") or None
 
 
 def _is_client(obj: Any) -> bool:

@@ -99,3 +99,9 @@ def test_unknown_option_named(grid) -> None:
     focal, res = _focal(grid)
     with pytest.raises(CamigeoError, match=r"unexpected option\(s\) \['voltage_maps'\]"):
         pairwise_resistance_dask(res, focal, voltage_maps=True, scheduler="synchronous")
+
+
+def test_pair_maps_refused_with_scheduler(grid) -> None:
+    focal, res = _focal(grid)
+    with pytest.raises(CamigeoError, match="pair_maps/voltage_maps are not available"):
+        current_map_dask(res, focal, pair_maps=True, scheduler="synchronous")

@@ -167,3 +167,30 @@ def test_bad_inputs_named(grid, cores, tmp_path: Path) -> None:
     gone = type(sr)(str(tmp_path / "missing.tif"), *list(sr.__dict__.values())[1:])
     with pytest.raises(CamigeoError, match="not visible on this worker.*workdir="):
         gone.read()
+
+
+def test_workdir_from_set_workdir_and_no_traceback(grid, tmp_path: Path) -> None:
+    from camigeo import scale
+
+    scale.set_workdir(tmp_path)
+    try:
+        assert scale.get_workdir() == str(tmp_path)
+        seen = []
+        orig = share_raster
+
+        import camigeo._dask_corridors as dc
+
+        def spy(r, wd, **kw):
+            seen.append(Path(wd).parent)
+            return orig(r, wd, **kw)
+
+        dc.share_raster = spy
+        try:
+            cost_distance_dask(grid, [(3, 3)], scheduler="synchronous")
+        finally:
+            dc.share_raster = orig
+        assert seen == [tmp_path]
+    finally:
+        scale.set_workdir(None)
+    with pytest.raises(CamigeoError, match="return_traceback/return_allocation are not"):
+        cost_distance_dask(grid, [(3, 3)], return_allocation=True, scheduler="synchronous")
