@@ -317,3 +317,17 @@ def test_least_cost_path_unreachable():
     a[:, 1] = np.nan
     with pytest.raises(CamigeoError, match="cannot be reached"):
         least_cost_path(grid(a), [(0, 0)], [(0, 2)])
+
+
+def test_least_cost_path_geodesic_length():
+    from affine import Affine
+
+    r = Raster(np.ones((2, 4)), Affine(0.5, 0, 60.0, 0, -0.5, 45.0), "EPSG:4326")
+    p = least_cost_path(r, [(0, 0)], [(0, 3)], geodesic=True)
+    lat = 45.0 - 0.25
+    _, _, d = GEOD.inv(60.25, lat, 61.75, lat)
+    # the path runs along the row through the cell centres: three equal E-W steps
+    _, _, step = GEOD.inv(60.25, lat, 60.75, lat)
+    assert p["length_km"].iloc[0] == pytest.approx(3 * step / 1000, rel=1e-12)
+    assert p["cost"].iloc[0] == pytest.approx(3 * step, rel=1e-12)
+    assert 3 * step >= d  # sum of steps along the parallel >= the geodesic chord

@@ -18,8 +18,9 @@ fresh process) on the 2-core CI machine on 2026-11-23 while ~10 other jobs share
 Memory layout: ``dist`` float64 (8 B/cell), plus either a ``done`` uint8 array (1 B/cell)
 and a bucket queue, or a lazy 4-ary heap (stale entries are skipped by comparing with
 ``dist``); the queue storage only holds the current front (grows by doubling); optional
-back-link int8 (1 B/cell) and allocation int32 (4 B/cell). The resistance array is read in place (no
-copy) whatever its float dtype; invalid cells (NaN, inf, negative, == nodata) are tested
+back-link int8 (1 B/cell) and allocation int32 (4 B/cell). A float64 resistance array is
+read in place (no copy; other dtypes are converted once by the caller, so the kernel is
+compiled for one signature only); invalid cells (NaN, inf, negative, == nodata) are tested
 on the fly, so NaN never reaches the arithmetic.
 """
 

@@ -72,10 +72,14 @@ def _as_resistance(resistance: Any, name: str = "resistance") -> Raster:
 
 
 def _cost_array(r: Raster) -> tuple[np.ndarray, float, bool]:
-    """Array the kernel reads in place (floats are not copied), nodata, use_nodata."""
+    """Float64 array for the kernel (float64 input is not copied), nodata, use_nodata.
+
+    Other dtypes (float32, integers) are converted once so that the numba kernel has a
+    single compiled signature (each extra signature costs ~10 s of JIT compilation).
+    """
     arr = r.array
     nod = r.nodata
-    if not np.issubdtype(arr.dtype, np.floating) or arr.dtype == np.float16:
+    if arr.dtype != np.float64:
         out = arr.astype(np.float64)
         if nod is not None:
             out[arr == nod] = np.nan
