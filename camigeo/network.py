@@ -854,7 +854,9 @@ def minimum_spanning_links(G: nx.Graph, *, weight: str = "cw_dist") -> gpd.GeoDa
     _check_graph(G)
     _weight_array(G, weight)
     tree = nx.minimum_spanning_tree(G, weight=weight, algorithm="kruskal")
-    _, edges = to_geodataframes(tree)
-    if tree.graph.get("crs") is None and _graph_crs(G) is not None:
-        edges = edges.set_crs(_graph_crs(G))
-    return edges.sort_values(weight, kind="stable").reset_index(drop=True)
+    _, edges = to_geodataframes(G)
+    in_tree = [tree.has_edge(u, v) for u, v in G.edges]
+    edges = edges[np.asarray(in_tree, dtype=bool)]
+    if weight in edges.columns:
+        edges = edges.sort_values(weight, kind="stable")
+    return edges.reset_index(drop=True)

@@ -466,3 +466,14 @@ def test_larger_graph_matches_naive_scipy_removal(seed):
         pc1, iic1 = nums(H)
         assert row.dPC == pytest.approx(100 * (pc0 - pc1) / pc0, rel=1e-9, abs=1e-12)
         assert row.dIIC == pytest.approx(100 * (iic0 - iic1) / iic0, rel=1e-9, abs=1e-12)
+
+
+def test_single_node_graph():
+    G = _graph({"x": 5.0}, {})
+    r = connectivity_indices(G, d0=1.0, threshold=1.0)
+    assert r.pc == 1.0 and r.iic == 1.0 and r.eca == 5.0
+    assert r.nodes.loc["x", "dPC"] == 100.0 and len(r.links) == 0
+    mst = minimum_spanning_links(G)
+    assert len(mst) == 0 and list(mst.columns) == ["core_a", "core_b", "geometry"]
+    nodes, edges = graph_centrality(G)
+    assert nodes.loc["x", "betweenness"] == 0.0 and len(edges) == 0
