@@ -28,6 +28,18 @@ def fsync_path(path: str | os.PathLike[str]) -> None:
             os.close(fd)
 
 
+def _set_final_mode(tmp: Path, dest: Path) -> None:
+    """Give the new file the destination's permissions, or the umask default (not 0600)."""
+    if not tmp.exists():
+        return
+    if dest.exists():
+        shutil.copymode(dest, tmp)
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+
+
 @contextlib.contextmanager
 def atomic_path(
     path: str | os.PathLike[str], *, copy_existing: bool = False
@@ -59,6 +71,7 @@ def atomic_path(
         tmp.unlink()
     try:
         yield tmp
+        _set_final_mode(tmp, dest)
         fsync_path(tmp)
         os.replace(tmp, dest)
         fsync_path(dest.parent)
