@@ -181,3 +181,25 @@ def test_barrier_improvement_bad_inputs():
         barrier_improvement(cores, r, form="ratio")
     with pytest.raises(CamigeoError, match="radii_m must be >= one cell"):
         barrier_improvement(cores, r, radii_m=[5])
+
+
+def test_links_geodesic_lonlat_and_progress():
+    from affine import Affine
+
+    from camigeo.crs import GEOD
+
+    a = np.random.default_rng(4).uniform(1, 4, (6, 10))
+    r = Raster(a, Affine(0.1, 0, 60.0, 0, -0.1, 45.0), "EPSG:4326")
+    cores = gpd.GeoDataFrame({"core_id": [1, 2]}, geometry=[
+        shapely.box(60.0, 44.4, 60.2, 45.0), shapely.box(60.8, 44.4, 61.0, 45.0)],
+        crs="EPSG:4326")
+    links = corridor_links(cores, r, geodesic=True, progress=True)
+    d = cost_distance(r, cores.iloc[[0]], geodesic=True).array
+    assert links.cw_dist.iloc[0] == pytest.approx(np.nanmin(d[:, 8:]), rel=1e-12)
+    # edge to edge: the 0.6 degree gap along a parallel, geodesic
+    lat = float(shapely.get_coordinates(shapely.shortest_line(
+        cores.geometry.iloc[0], cores.geometry.iloc[1]))[0][1])
+    _, _, gap = GEOD.inv(60.2, lat, 60.8, lat)
+    assert links.euc_dist_km.iloc[0] == pytest.approx(gap / 1000, rel=1e-9)
+    with pytest.raises(CRSError, match="geodesic=True"):
+        corridor_links(cores, r)

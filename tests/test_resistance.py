@@ -180,3 +180,14 @@ def test_passage_reopens_gap():
                             all_touched=False, passages=gate.drop(columns="width_m"),
                             passage_width_m=250)
     assert int(np.isfinite(wide.array[:, 4]).sum()) == 3  # rows 3, 4, 5 reopened
+
+
+def test_template_and_landcover_from_files(tmp_path):
+    tpl = Raster.from_array(np.zeros((3, 4)), cellsize=100, crs=UTM, nodata=-1)
+    tpath = tpl.to_file(tmp_path / "tpl.tif")
+    lc = Raster.from_array(np.array([[1, 1, 2, 2]] * 3, dtype=np.int16), cellsize=100,
+                           crs=UTM, nodata=0)
+    lpath = lc.to_file(tmp_path / "lc.tif")
+    r = build_resistance(str(tpath), landcover=lpath, reclass={1: 3.0, 2: 9.0})
+    assert r.shape == (3, 4) and r.crs.equals(UTM)
+    np.testing.assert_array_equal(r.array, [[3, 3, 9, 9]] * 3)
