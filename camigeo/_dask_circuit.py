@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import CamigeoError
-from .scale import check_scheduler, reduce_tasks
+from .scale import check_scheduler, check_task_memory, estimate_circuit_bytes, reduce_tasks
 
 __all__ = ["current_map_dask", "pairwise_resistance_dask", "solve_batch"]
 
@@ -285,6 +285,10 @@ def current_map_dask(
             L = graph.laplacian() if whole else _component_laplacian(graph, comp_nodes)
             ground = int(local[uniq_nodes[0]])
             Lg, _ = _grounded(L, ground)
+            check_task_memory(sched, estimate_circuit_bytes(
+                comp_nodes.size, neighbors=4 if four_neighbors else 8,
+                solver="cg+amg" if solver in ("cg+amg", "amg") else "cholmod"),
+                what=f"circuit component of {comp_nodes.size:,} nodes")
             system: dict[str, Any] = {"Lg": Lg, "ground": ground, "n": comp_nodes.size,
                                       "solver": solver, "want_cum": want_cur,
                                       "want_max": maximum}

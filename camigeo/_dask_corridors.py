@@ -42,7 +42,12 @@ import numpy as np
 
 from ._errors import CamigeoError
 from .raster import Raster
-from .scale import reduce_tasks
+from .scale import (
+    check_scheduler,
+    check_task_memory,
+    estimate_cost_distance_bytes,
+    reduce_tasks,
+)
 
 __all__ = [
     "SharedRaster",
@@ -184,6 +189,17 @@ def _window(sr: SharedRaster, flat: np.ndarray, max_cost: float | None, geodesic
             max(0, int(cols.min()) - mc), min(w, int(cols.max()) + mc + 1))
 
 
+def _guard(scheduler: Any, sr_shape: tuple[int, int], windows: list[tuple[int, int, int, int]],
+           what: str) -> Any:
+    """Resolve the scheduler and refuse tasks whose window would not fit on a worker."""
+    sched = check_scheduler(scheduler)
+    cells = max(((r1 - r0) * (c1 - c0) for r0, r1, c0, c1 in windows),
+                default=sr_shape[0] * sr_shape[1])
+    check_task_memory(sched, estimate_cost_distance_bytes(cells),
+                      what=f"{what} ({cells:,} cells per task)")
+    return sched
+
+
 def _to_window(flat: np.ndarray, width: int, win: tuple[int, int, int, int]
                ) -> tuple[np.ndarray, np.ndarray]:
     """Global flat indices -> (window flat indices, mask of those inside the window)."""
@@ -296,10 +312,12 @@ def cost_distance_dask(
 
     with _workdir(workdir) as wd:
         sr = share_raster(r, wd, neighbors=neighbors, geodesic=geodesic)
-        log.info("cost distance: %d source tasks on %s", len(items), scheduler)
-        reduce_tasks(_source_task, items, combine, scheduler=scheduler,
-                shared={"sr": sr, "neighbors": neighbors, "geodesic": geodesic,
-                        "block_corners": block_corners, "max_cost": max_cost})
+        sched = _guard(scheduler, sr.shape, [_window(sr, it[1], max_cost, geodesic)
+                                             for it in items], "cost distance")
+        log.info("cost distance: %d source tasks on %s", len(items), sched)
+        reduce_tasks(_source_task, items, combine, scheduler=sched,
+                     shared={"sr": sr, "neighbors": neighbors, "geodesic": geodesic,
+                             "block_corners": block_corners, "max_cost": max_cost})
     out[np.isinf(out)] = np.nan
     return Raster(out, r.transform, r.crs, np.nan)
 
@@ -378,11 +396,13 @@ def corridor_links_dask(
     found: list[tuple[int, int, float, np.ndarray, np.ndarray]] = []
     with _workdir(workdir) as wd:
         sr = share_raster(r, wd, neighbors=neighbors, geodesic=geodesic)
+        sched = _guard(scheduler, sr.shape, [_window(sr, it[1], max_cw_dist, geodesic)
+                                             for it in items], "corridor links")
         log.info("corridor links: %d core tasks, %d pairs on %s", len(items), len(pairs),
-                 scheduler)
-        reduce_tasks(_links_task, items, found.extend, scheduler=scheduler,
-                shared={"sr": sr, "neighbors": neighbors, "geodesic": geodesic,
-                        "block_corners": block_corners, "max_cost": max_cw_dist})
+                 sched)
+        reduce_tasks(_links_task, items, found.extend, scheduler=sched,
+                     shared={"sr": sr, "neighbors": neighbors, "geodesic": geodesic,
+                             "block_corners": block_corners, "max_cost": max_cw_dist})
     found.sort(key=lambda x: (x[0], x[1]))
     to_map = 1.0 if geodesic else _unit_factor(r.crs)
     rows = []
@@ -427,6 +447,7 @@ def _pair_cwd_files(cs: Any, pairs: list[tuple[int, int]], wd: Path, *, neighbor
     items = [(i, cs.cells[i], [(j, cs.cells[j]) for (a, j) in pairs if a == i])
              for i in need]
     sr = share_raster(cs.raster, wd, neighbors=neighbors, geodesic=geodesic)
+    sched = _guard(scheduler, sr.shape, [], "cost distance per core")
     paths: dict[int, str] = {}
     lcds: dict[tuple[int, int], float] = {}
 
@@ -436,9 +457,9 @@ def _pair_cwd_files(cs: Any, pairs: list[tuple[int, int]], wd: Path, *, neighbor
         for j, v in lcd.items():
             lcds[(i, j)] = v
 
-    reduce_tasks(_cwd_file_task, items, combine, scheduler=scheduler,
-            shared={"sr": sr, "folder": str(wd), "neighbors": neighbors, "geodesic": geodesic,
-                    "block_corners": block_corners})
+    reduce_tasks(_cwd_file_task, items, combine, scheduler=sched,
+                 shared={"sr": sr, "folder": str(wd), "neighbors": neighbors,
+                         "geodesic": geodesic, "block_corners": block_corners})
     return sr, paths, lcds
 
 
@@ -509,8 +530,9 @@ def normalized_corridors_dask(
                 (a, b), arr = res
                 out[a:b] = arr
 
-            reduce_tasks(_nlcc_band, _bands(r.height, band_rows), combine, scheduler=scheduler,
-                    shared={"paths": paths, "pairs": plist, "width": r.width})
+            reduce_tasks(_nlcc_band, _bands(r.height, band_rows), combine,
+                         scheduler=scheduler,
+                         shared={"paths": paths, "pairs": plist, "width": r.width})
     out[~np.isfinite(out)] = np.nan
     if cost_slack is not None:
         out[out > cost_slack] = np.nan
@@ -604,7 +626,8 @@ def barrier_improvement_dask(
             (a, b), arr = res
             best[a:b] = arr
 
-        reduce_tasks(_barrier_band, _bands(r.height, band_rows), combine, scheduler=scheduler,
-                shared={"paths": paths, "pairs": plist, "radii": radii,
-                        "res": (xres, yres), "form": form, "shape": r.shape})
+        reduce_tasks(_barrier_band, _bands(r.height, band_rows), combine,
+                     scheduler=scheduler,
+                     shared={"paths": paths, "pairs": plist, "radii": radii,
+                             "res": (xres, yres), "form": form, "shape": r.shape})
     return Raster(best, r.transform, r.crs, np.nan)

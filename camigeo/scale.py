@@ -40,6 +40,7 @@ __all__ = [
     "reduce_tasks",
     "available_memory_bytes",
     "check_memory",
+    "check_task_memory",
     "estimate_cost_distance_bytes",
     "estimate_circuit_bytes",
     "partition_spatially",
@@ -272,6 +273,53 @@ def check_memory(required_bytes: float, *, what: str, available_bytes: float | N
             f"{what} needs an estimated {required_bytes / 2**30:.1f} GiB of memory at peak, "
             f"but only {avail / 2**30:.1f} GiB are available ({fraction:.0%} may be used). "
             f"{_SCALE_HINT}"
+        )
+
+
+def check_task_memory(scheduler: Any, per_task_bytes: float, *, what: str,
+                      fraction: float = 0.8) -> None:
+    """Refuse a Dask run whose single task would not fit where it runs.
+
+    With a client the limit is the smallest worker ``memory_limit`` (tasks run one per
+    worker thread, so the limit is divided by the worker's threads); with a local scheduler
+    it is this machine's available memory shared by ``os.cpu_count()`` concurrent tasks
+    (one for ``"synchronous"``).
+
+    Parameters
+    ----------
+    scheduler : None, str or distributed.Client
+        As resolved by :func:`check_scheduler`.
+    per_task_bytes : float
+        Estimated peak memory of one task, bytes.
+    what : str
+        Named in the message.
+    fraction : float, default 0.8
+        Share of the limit a task may use.
+
+    Raises
+    ------
+    CamigeoError
+        With the estimate, the limit and the ``scale`` hint.
+    """
+    if _is_client(scheduler):
+        try:
+            workers = scheduler.scheduler_info().get("workers", {}).values()
+            limits = [w["memory_limit"] / max(1, w.get("nthreads", 1)) for w in workers
+                      if w.get("memory_limit")]
+        except Exception:  # pragma: no cover - scheduler without the info
+            limits = []
+        if not limits:
+            return
+        limit, where = float(min(limits)), "the smallest worker's memory_limit per thread"
+    else:
+        conc = 1 if scheduler in (None, "synchronous") else (os.cpu_count() or 1)
+        limit, where = available_memory_bytes() / conc, f"available memory / {conc} tasks"
+    if per_task_bytes > fraction * limit:
+        raise CamigeoError(
+            f"{what}: one task needs an estimated {per_task_bytes / 2**30:.1f} GiB at peak, "
+            f"but {where} is {limit / 2**30:.1f} GiB ({fraction:.0%} may be used). Give the "
+            f"workers more memory (dask worker --memory-limit) or fewer threads each, or "
+            f"reduce the task (a max_cost / max_cw_dist limits the window each task reads)."
         )
 
 

@@ -4,8 +4,7 @@ import operator
 
 import pytest
 
-from camigeo import CamigeoError
-from camigeo import scale
+from camigeo import CamigeoError, scale
 
 
 def _affine(x: float, *, a: float, b: float) -> float:
@@ -64,3 +63,38 @@ def test_partition_spatially_keeps_every_row() -> None:
 
 def test_operator_builtin_works_as_task() -> None:
     assert scale.map_tasks(operator.neg, [1, -2]) == [-1, 2]
+
+
+class Client:  # stand-in with the two methods camigeo reads (name matters: _is_client)
+    def __init__(self, limits: list[tuple[float, int]]) -> None:
+        self._w = {f"w{i}": {"memory_limit": m, "nthreads": t}
+                   for i, (m, t) in enumerate(limits)}
+
+    def submit(self) -> None: ...
+
+    def gather(self) -> None: ...
+
+    def scheduler_info(self) -> dict:
+        return {"workers": self._w}
+
+
+def test_task_memory_guard_uses_smallest_worker_limit_per_thread() -> None:
+    c = Client([(8 * 2**30, 1), (4 * 2**30, 2)])  # smallest per thread: 2 GiB
+    scale.check_task_memory(c, 1.5 * 2**30, what="ok")  # 1.5 < 0.8 * 2
+    with pytest.raises(CamigeoError, match=r"one task needs an estimated 1\.7 GiB.*"
+                                           r"memory_limit per thread is 2\.0 GiB"):
+        scale.check_task_memory(c, 1.7 * 2**30, what="cost distance")
+    with pytest.raises(CamigeoError, match=r"available memory / 1 tasks"):
+        scale.check_task_memory("synchronous", 1e15, what="huge")
+
+
+def test_workdir_setting(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("CAMIGEO_WORKDIR", str(tmp_path / "env"))
+    assert scale.get_workdir() == str(tmp_path / "env")
+    scale.set_workdir(tmp_path)
+    try:
+        assert scale.get_workdir() == str(tmp_path)
+    finally:
+        scale.set_workdir(None)
+    monkeypatch.delenv("CAMIGEO_WORKDIR")
+    assert scale.get_workdir() is None

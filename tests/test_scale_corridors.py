@@ -194,3 +194,13 @@ def test_workdir_from_set_workdir_and_no_traceback(grid, tmp_path: Path) -> None
         scale.set_workdir(None)
     with pytest.raises(CamigeoError, match="return_traceback/return_allocation are not"):
         cost_distance_dask(grid, [(3, 3)], return_allocation=True, scheduler="synchronous")
+
+
+def test_task_memory_guard_before_any_task(grid, monkeypatch) -> None:
+    from camigeo import scale
+
+    monkeypatch.setattr(scale, "available_memory_bytes", lambda: 100_000)
+    # 90 x 120 cells x 32 B = 345,600 B per task > 0.8 x 100,000 B
+    with pytest.raises(CamigeoError, match=r"cost distance \(10,800 cells per task\): one "
+                                           r"task needs an estimated"):
+        cost_distance_dask(grid, [(3, 3)], scheduler="synchronous")
