@@ -630,6 +630,7 @@ def score_conflict(
     effect_zones_m: Mapping[str | tuple[str, bool], float] | bool | None = None,
     status: Iterable[str] | None = ("existing",),
     chunk_size: int = 1_000_000,
+    scheduler: Any = None,
 ) -> pd.DataFrame:
     """Length, density, weighted length and effect zone of infrastructure per region × species.
 
@@ -654,6 +655,11 @@ def score_conflict(
         Keep lines with these ``status`` values; None keeps all.
     chunk_size : int, default 1000000
         Lines per chunk of :func:`_score_chunk` (bounds peak memory).
+    scheduler : None, "synchronous", "threads", "processes", "client" or Client, optional
+        None (default): this single-machine path. Otherwise the lines are scored partition
+        by partition on Dask (``infrastructure`` may then be a Hilbert-partitioned
+        ``dask_geopandas.GeoDataFrame``; regions and ranges are broadcast); same table,
+        sums equal up to floating-point order. See :mod:`camigeo.scale`, docs/scaling.md.
 
     Returns
     -------
@@ -681,6 +687,12 @@ def score_conflict(
     ...                                 datasets.load_infrastructure())  # doctest: +SKIP
     >>> camigeo.summarize_conflict(scores).head()  # doctest: +SKIP
     """
+    if scheduler is not None or hasattr(infrastructure, "npartitions"):  # Dask (issue 8)
+        from ._dask_conflict import score_conflict_dask
+
+        return score_conflict_dask(ptcrs, ranges, infrastructure, weights=weights,
+                                   effect_zones_m=effect_zones_m, status=status,
+                                   scheduler=scheduler, chunk_size=chunk_size)
     do_effect = effect_zones_m is not False
     zmap = effect_zones_m if isinstance(effect_zones_m, Mapping) else None
     prep = _prepare_areas(ptcrs, ranges)
