@@ -91,8 +91,10 @@ def test_scores_on_cluster_equal_in_memory(client, layers) -> None:
     plain = score_conflict(ptcrs, ranges, infra, effect_zones_m=False)
     dist = score_conflict_dask(ptcrs, ranges, infra, effect_zones_m=False, scheduler=client,
                                npartitions=5)
+    public = score_conflict(ptcrs, ranges, infra, effect_zones_m=False, scheduler=client)
     # same per-(ptcr, species, infra_type) sums; only the summation order differs
     _assert_same(plain, dist, rtol=1e-12)
+    _assert_same(plain, public, rtol=1e-12)  # the public function dispatches to Dask
     assert plain["length_km"].sum() > 100  # the test data do overlap
 
 
@@ -116,6 +118,9 @@ def test_dask_geodataframe_input_local_scheduler(layers) -> None:
     dist = score_conflict_dask(ptcrs, ranges, parts, effect_zones_m=False,
                                scheduler="threads")
     _assert_same(plain, dist, rtol=1e-12)
+    # a Dask frame given to the public function without scheduler= runs on Dask too
+    _assert_same(plain, score_conflict(ptcrs, ranges, parts, effect_zones_m=False),
+                 rtol=1e-12)
 
 
 def test_hilbert_partitions_are_spatially_compact(layers) -> None:
