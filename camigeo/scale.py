@@ -43,6 +43,8 @@ __all__ = [
     "check_task_memory",
     "estimate_cost_distance_bytes",
     "estimate_circuit_bytes",
+    "guard_cost_distance",
+    "guard_circuit",
     "partition_spatially",
     "set_workdir",
     "get_workdir",
@@ -349,6 +351,42 @@ def estimate_circuit_bytes(n_nodes: int, *, neighbors: int = 8, solver: str = "c
         fill = 40.0 * max(1.0, math.log(max(n_nodes, 2)) / math.log(1e6))
         return lap + vectors + n_nodes * fill * 12.0
     return 2.5 * lap + vectors
+
+
+def guard_cost_distance(n_cells: int, *, extra_grids: int = 0, what: str) -> None:
+    """Memory guard of a single-machine cost-distance run (raises :class:`CamigeoError`).
+
+    Parameters
+    ----------
+    n_cells : int
+        Cells of the grid.
+    extra_grids : int, default 0
+        float64 grids held at the same time besides one run (e.g. one accumulated-cost
+        grid per core kept for NLCC), 8 B per cell each.
+    what : str
+        Named in the message.
+    """
+    check_memory(estimate_cost_distance_bytes(n_cells) + 8.0 * n_cells * extra_grids,
+                 what=what)
+
+
+def guard_circuit(n_nodes: int, *, neighbors: int = 8, solver: str = "auto",
+                  what: str) -> None:
+    """Memory guard of a single-machine circuit solve (raises :class:`CamigeoError`).
+
+    ``solver="auto"`` is resolved as :func:`camigeo.circuit.factorize` does (CHOLMOD if
+    installed, else SuperLU up to 300,000 unknowns, else CG+AMG); SuperLU is estimated
+    like a Cholesky factor.
+    """
+    if solver == "auto":
+        from .circuit.solve import _AUTO_SPLU_LIMIT, _cholmod
+
+        solver = ("cholmod" if _cholmod() is not None
+                  else "splu" if n_nodes <= _AUTO_SPLU_LIMIT else "cg+amg")
+    if solver == "amg":
+        solver = "cg+amg"
+    check_memory(estimate_circuit_bytes(n_nodes, neighbors=neighbors, solver=solver),
+                 what=what)
 
 
 def partition_spatially(gdf: Any, *, npartitions: int, by: str = "hilbert") -> Any:

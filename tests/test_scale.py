@@ -98,3 +98,15 @@ def test_workdir_setting(tmp_path, monkeypatch) -> None:
         scale.set_workdir(None)
     monkeypatch.delenv("CAMIGEO_WORKDIR")
     assert scale.get_workdir() is None
+
+
+def test_guards_for_single_machine_paths(monkeypatch) -> None:
+    monkeypatch.setattr(scale, "available_memory_bytes", lambda: 10 * 2**30)
+    # 1e8 cells x 32 B = 3.2e9 B, + 30 kept grids x 8 B x 1e8 = 2.4e10 B -> 2.7e10 B
+    scale.guard_cost_distance(10**8, what="ok")
+    with pytest.raises(CamigeoError, match=r"NLCC needs an estimated 25\.3 GiB"):
+        scale.guard_cost_distance(10**8, extra_grids=30, what="NLCC")
+    # CG+AMG on 2e7 nodes: 2.5 * 2e7 * 9 * 12 + 2e7 * 64 = 6.68e9 B = 6.2 GiB < 8 GiB
+    scale.guard_circuit(2 * 10**7, solver="amg", what="ok")
+    with pytest.raises(CamigeoError, match=r"circuit needs an estimated 12\.4 GiB"):
+        scale.guard_circuit(4 * 10**7, solver="cg+amg", what="circuit")
