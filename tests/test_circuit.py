@@ -410,3 +410,18 @@ def test_run_ini_reclass_compress_and_tif(tmp_path) -> None:
     run_ini(tmp_path / "b.ini")
     r = Raster.from_file(tmp_path / "b_cum_curmap.tif")
     assert np.allclose(r.array, 1.0) and r.transform.c == 0.0
+
+
+def test_pinch_points_and_centrality_bad_input() -> None:
+    import networkx as nx
+
+    res = Raster.from_array(np.ones((1, 3)))
+    cores = np.array([[1, 0, 2]])
+    with pytest.raises(CamigeoError, match="cutoff must be a finite number"):
+        pinch_points(res, res, cores, cutoff=-1)
+    with pytest.raises(CamigeoError, match="mode='circuit'"):
+        pinch_points(res, res, cores, cutoff=1, mode="circuit")
+    G = nx.Graph()
+    G.add_edge(1, 2, length=3.0)
+    with pytest.raises(CamigeoError, match="no 'cw_dist' attribute"):
+        link_centrality(G)
