@@ -273,12 +273,25 @@ def _num_cols(df: Any, prefer: Sequence[str], limit: int = 12) -> list[str]:
     return cols
 
 
+def _add_metric_scale(m: Any) -> None:
+    """Leaflet scale bar in km only (folium's ``control_scale`` also shows miles)."""
+    from branca.element import MacroElement, Template
+
+    macro = MacroElement()
+    macro._template = Template(
+        "{% macro script(this, kwargs) %}"
+        "L.control.scale({metric: true, imperial: false, maxWidth: 150})"
+        ".addTo({{ this._parent.get_name() }});"
+        "{% endmacro %}")
+    m.add_child(macro)
+
+
 def _new_map(bounds: Sequence[float] | None, tiles: str | None, attr: str | None,
              controls: bool) -> Any:
     import folium
 
-    kw: dict[str, Any] = {"tiles": None, "control_scale": True, "prefer_canvas": False}
-    m = folium.Map(location=[45, 70], zoom_start=4, **kw)
+    m = folium.Map(location=[45, 70], zoom_start=4, tiles=None, control_scale=False)
+    _add_metric_scale(m)
     if tiles is not None:
         folium.TileLayer(tiles=tiles, attr=attr, name="Basemap", control=True).add_to(m)
     if bounds is not None and all(np.isfinite(bounds)):
@@ -493,10 +506,10 @@ def conflict_map(
     if pinch_points is not None and len(pinch_points):
         pp = _prepared(pinch_points, "pinch_points", simplify_m=None)
         _geojson_layer(m, pp, "Pinch points",
-                       style=lambda _r: {"color": "#7a0177", "weight": 2, "fillColor": "#f768a1",
+                       style=lambda _r: {"color": "#7a0177", "weight": 1, "fillColor": "#f768a1",
                                          "fillOpacity": 0.8},
                        tip=lambda row: _tip_generic(row, "Pinch point"),
-                       popup_columns=_num_cols(pp, ["current", "species"]))
+                       popup_columns=_num_cols(pp, ["current", "species"]), point_radius=3.0)
     if hotspots is not None and len(hotspots):
         hs = _prepared(hotspots, "hotspots", simplify_m=None)
         _geojson_layer(m, hs, "Passage hotspots",

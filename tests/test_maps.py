@@ -179,8 +179,10 @@ def test_map_in_chromium_offline(driver, layers: dict, tmp_path: Path) -> None:
                  "Passage hotspots"):
         assert name in labels, labels
     assert f"Range: {XSS}" in labels  # the escaped name renders as literal text
-    assert driver.execute_script("return document.querySelector('.leaflet-control-scale') "
-                                 "!== null")
+    scale = driver.execute_script(
+        "return Array.from(document.querySelectorAll('.leaflet-control-scale-line'))"
+        ".map(e => e.textContent)")
+    assert len(scale) == 1 and re.fullmatch(r"\d+ k?m", scale[0]), scale  # metric only
     assert driver.execute_script("return document.querySelector('.leaflet-control-measure') "
                                  "!== null")
     assert driver.execute_script("return document.querySelector("
