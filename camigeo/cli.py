@@ -135,6 +135,10 @@ def run(
                        "circuit); repeatable.")] = None,
     tiles: Annotated[str, typer.Option(help="Basemap of map.html ('none' for no basemap).")
                      ] = "OpenStreetMap",
+    tracks: Annotated[Path | None, typer.Option(
+        help="GPS fixes (Movebank CSV or vector file): also run the telemetry step.")] = None,
+    d_m: Annotated[float, typer.Option("--d-m", help="BaBA buffer distance for --tracks, m.")
+                   ] = 1000.0,
     to: Annotated[str | None, typer.Option(
         "--to", help="Also export the Atlas to PostGIS (postgresql://...).")] = None,
     quiet: QuietOpt = False,
@@ -149,7 +153,7 @@ def run(
     res = run_all(out_dir=out, ptcrs=ptcrs, ranges=ranges, infrastructure=infrastructure,
                   species=species or None, circuit_species=circuit_species,
                   corridor_cell_km=corridor_cell_km, circuit_cell_km=circuit_cell_km,
-                  grid_cell_km=grid_cell_km, skip=tuple(skip or ()),
+                  grid_cell_km=grid_cell_km, skip=tuple(skip or ()), tracks=tracks, d_m=d_m,
                   tiles=None if tiles.lower() == "none" else tiles, progress=not quiet)
     if to:
         from .atlas import export_postgis

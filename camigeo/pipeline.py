@@ -14,7 +14,9 @@ update with provenance), ``map.html``, ``atlas_report.pdf``, ``summary.md`` and
    least-cost links between the PTCRs it occurs in, corridor graph and PC/IIC/ECA;
 6. ``circuit`` - cumulative current across the PTCRs of one ungulate species and pinch
    points inside its least-cost corridors;
-7. ``outputs`` - Atlas update, map, PDF report, summary files.
+7. ``telemetry`` - only when GPS tracks are given: BaBA encounter classes, barrier ranking
+   and passage hotspots against the fences, border fences and railways;
+8. ``outputs`` - Atlas update, map, PDF report, summary files.
 
 A step whose module is not in this installation (analysis issues still landing) is
 *skipped* with a logged note; a step that raises is *failed* (message recorded, the other
@@ -43,7 +45,8 @@ __all__ = ["DEFAULT_CIRCUIT_SPECIES", "STEPS", "RunResult", "StepReport", "layer
 
 log = logging.getLogger(__name__)
 
-STEPS = ("load", "summary", "conflict", "fragmentation", "corridors", "circuit", "outputs")
+STEPS = ("load", "summary", "conflict", "fragmentation", "corridors", "circuit", "telemetry",
+         "outputs")
 #: Species of the circuit step by default (a migratory ungulate present in several PTCRs).
 DEFAULT_CIRCUIT_SPECIES = "Equus hemionus"
 
@@ -434,6 +437,34 @@ def _top_cells(raster: Any, *, quantile: float, species: str) -> Any:
                             geometry=gpd.points_from_xy(x, y), crs=raster.crs)
 
 
+def _telemetry(ctx: _Ctx) -> str:
+    tracks = ctx.params.get("tracks")
+    if not tracks:
+        raise _Skip("no tracks given (pass tracks=... / --tracks); synthetic tracks are never "
+                    "used")
+    tel = _need("telemetry", "run_telemetry")
+    path = Path(tracks)
+    if not path.is_file():
+        raise CamigeoError(f"tracks: file {path} does not exist.")
+    if path.suffix.lower() == ".csv":
+        from .movebank import read_movebank
+
+        fixes = read_movebank(path)
+    else:
+        from .io import read_layer
+
+        fixes = read_layer(path, kind="tracks")
+    infra = ctx.data["infrastructure"]
+    barriers = infra[infra["infra_type"].isin(["fence", "border_fence", "railway"])]
+    layers = tel.run_telemetry(fixes, barriers, d=float(ctx.params["d_m"]),
+                               barrier_id_col="infra_id")
+    ctx.layers.update(layers)
+    ctx.files["input:tracks"] = path
+    ev = layers.get("barrier_events")
+    return (f"{len(ev) if ev is not None else 0} encounter events, "
+            f"{len(layers.get('passage_hotspots', []))} passage hotspots")
+
+
 def _ranked(ctx: _Ctx) -> pd.DataFrame:
     s = ctx.layers.get("conflict_summary")
     if s is None or len(s) == 0:
@@ -546,6 +577,8 @@ def run_all(
     circuit_cell_km: float = 10.0,
     grid_cell_km: float = 25.0,
     pinch_cutoff: float = 200_000.0,
+    tracks: str | os.PathLike[str] | None = None,
+    d_m: float = 1000.0,
     tiles: str | None = "OpenStreetMap",
     skip: Sequence[str] = (),
     progress: bool = False,
@@ -569,6 +602,11 @@ def run_all(
         grid. The defaults keep the run within a few minutes on 2 cores.
     pinch_cutoff : float, default 200000
         NLCC cutoff (cost units = resistance × metres) for the pinch-point corridors.
+    tracks : path, optional
+        GPS fixes (Movebank CSV or a vector file); runs the telemetry step (BaBA against the
+        fences, border fences and railways) only when given.
+    d_m : float, default 1000
+        BaBA buffer distance (metres) for the telemetry step.
     tiles : str or None
         Basemap of ``map.html``.
     skip : sequence of str
@@ -598,12 +636,14 @@ def run_all(
                        "circuit_species": circuit_species,
                        "corridor_cell_km": corridor_cell_km, "circuit_cell_km": circuit_cell_km,
                        "grid_cell_km": grid_cell_km, "pinch_cutoff": pinch_cutoff,
+                       "tracks": str(tracks) if tracks else None, "d_m": d_m,
                        "tiles": tiles, "skip": list(skip)},
                progress=progress)
     res = RunResult(out_dir=out)
     funcs: dict[str, Callable[[_Ctx], str]] = {
         "load": _load, "summary": _summary, "conflict": _conflict,
-        "fragmentation": _fragmentation, "corridors": _corridors, "circuit": _circuit}
+        "fragmentation": _fragmentation, "corridors": _corridors, "circuit": _circuit,
+        "telemetry": _telemetry}
 
     def record(rep: StepReport) -> None:
         res.steps.append(rep)
@@ -613,7 +653,12 @@ def run_all(
         if on_step is not None:
             on_step(rep)
 
-    for step in STEPS[:-1]:
+    steps_iter: Sequence[str] = STEPS[:-1]
+    if progress:
+        from tqdm.auto import tqdm
+
+        steps_iter = tqdm(STEPS[:-1], desc="camigeo run", unit="step")
+    for step in steps_iter:
         if step in skip:
             record(StepReport(step, "skipped", 0.0, "skipped on request"))
             continue

@@ -47,7 +47,9 @@ def test_run_all_main_job(subset: Path, tmp_path: Path) -> None:
 
 def _check_outputs(r: pipeline.RunResult, subset: Path) -> None:
     status = {s.step: s.status for s in r.steps}
-    assert status == {s: "ok" for s in pipeline.STEPS}, r.steps_table().to_string()
+    assert status == {s: "ok" for s in pipeline.STEPS if s != "telemetry"} | {
+        "telemetry": "skipped"}, r.steps_table().to_string()
+    assert "no tracks given" in r.steps[-2].note
     assert r.ok
     for key in ("atlas", "map", "report", "summary_md", "summary_csv"):
         assert r.files[key].is_file(), key
@@ -127,7 +129,7 @@ def test_missing_module_is_skipped_not_failed(small_subset: Path, tmp_path: Path
     assert r.ranked.empty  # no conflict step -> no ranking, nothing invented
     assert h_steps(r) == {"load": "ok", "summary": "ok", "conflict": "skipped",
                           "fragmentation": "skipped", "corridors": "skipped",
-                          "circuit": "skipped", "outputs": "ok"}
+                          "circuit": "skipped", "telemetry": "skipped", "outputs": "ok"}
 
 
 def h_steps(r: pipeline.RunResult) -> dict[str, str]:
@@ -174,3 +176,36 @@ def test_bad_arguments(tmp_path: Path) -> None:
         pipeline.run_all(out_dir=tmp_path, skip=("load",))
     with pytest.raises(CamigeoError, match=r"must be > 0 km"):
         pipeline.run_all(out_dir=tmp_path, corridor_cell_km=0)
+
+
+@pytest.mark.slow
+def test_run_with_tracks_adds_telemetry_layers(small_subset: Path, tmp_path: Path) -> None:
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import LineString
+
+    # hourly fixes walking east across a fence at 60.055 E (see test_cli for the geometry)
+    times = pd.date_range("2024-01-01", periods=12, freq="1h", tz="UTC")
+    csv = tmp_path / "tracks.csv"
+    pd.DataFrame({"event-id": range(12), "timestamp": times.strftime("%Y-%m-%d %H:%M:%S.000"),
+                  "location-long": [60.0 + 0.01 * i for i in range(12)],
+                  "location-lat": [45.0] * 12,
+                  "individual-local-identifier": ["A1"] * 12}).to_csv(csv, index=False)
+    infra = gpd.GeoDataFrame({
+        "infra_id": ["F1"], "infra_type": ["fence"], "name": ["Test fence"],
+        "status": ["existing"], "fenced": [True], "fence_class": ["impermeable"],
+        "countries": ["KAZ"], "length_reported_km": [None], "year": [2020],
+        "source": ["test"], "accuracy_km": [0.0]},
+        geometry=[LineString([(60.055, 44.9), (60.055, 45.1)])], crs=4326)
+    inf_path = tmp_path / "infra.gpkg"
+    infra.to_file(inf_path, layer="infrastructure")
+    r = pipeline.run_all(out_dir=tmp_path / "out", ptcrs=small_subset, infrastructure=inf_path,
+                         tracks=csv, d_m=500.0, skip=("conflict", "corridors", "circuit"),
+                         tiles=None)
+    st = {s.step: s.status for s in r.steps}
+    assert st["telemetry"] == "ok", r.steps_table().to_string()
+    ev = atlas.read_atlas_layer(r.files["atlas"], "barrier_events")
+    assert ev["eventTYPE"].tolist() == ["Quick_Cross"]
+    assert "passage_hotspots" in atlas.list_atlas_layers(r.files["atlas"])
+    sha = {i["label"]: i["sha256"] for i in atlas.history(r.files["atlas"]).iloc[-1]["inputs"]}
+    assert sha["tracks"] == hashlib.sha256(csv.read_bytes()).hexdigest()
