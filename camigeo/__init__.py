@@ -80,11 +80,13 @@ _EXPORTS: dict[str, str] = {
     "explore": "maps",
     "save_map": "maps",
     "atlas_report": "plot",
+    "run_all": "pipeline",
 }
 
 _SUBMODULES = {
     "atlas", "circuit", "cli", "conflict", "corridors", "crs", "datasets", "fragmentation",
-    "io", "maps", "movebank", "network", "osm", "plot", "raster", "resistance", "scale",
+    "io", "maps", "movebank", "network", "osm", "pipeline", "plot", "raster", "resistance",
+    "scale",
     "scenarios", "screening", "species", "telemetry", "validate",
 }
 
