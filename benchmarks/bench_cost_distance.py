@@ -5,10 +5,11 @@ mapped to 1..100) with 6 burned line barriers (resistance 1000, 1 cell wide, 4-c
 30 m cells, 3 point sources, 8 neighbours. Sizes 500², 2000², 5000².
 
 Every measurement runs in a fresh subprocess that loads the raster from a .npy file, warms
-up the JIT on a tiny grid, records its RSS, runs the call once, and reports wall time and
-(peak RSS − RSS before the call) from ``resource.getrusage`` — i.e. the memory the call
-itself needs on top of the input raster. numba allocations are invisible to tracemalloc,
-so RSS is the only fair measure for both tools.
+up the JIT on a tiny grid, resets the kernel's peak-RSS counter (``/proc/self/clear_refs``
+= 5, Linux), records its RSS, runs the call once, and reports wall time and (peak RSS
+``VmHWM`` − RSS before the call) — the memory the call itself needs on top of the input
+raster. Without the reset the peak would include ``np.load``'s transient copy. numba
+allocations are invisible to tracemalloc, so RSS is the only fair measure for both tools.
 
 Usage: ``python benchmarks/bench_cost_distance.py [--sizes 500 2000 5000]``
 """
@@ -78,16 +79,29 @@ elif tool == "skimage":
     def run():
         m = MCP_Geometric(arr, fully_connected=True, sampling=(30.0, 30.0))
         return m.find_costs(src)[0]
+def hwm():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+maxrss_before = hwm()
+try:  # reset the peak-RSS counter (Linux): the call's own peak, not np.load's transient
+    with open("/proc/self/clear_refs", "w") as fh:
+        fh.write("5")
+    reset = True
+except OSError:
+    reset = False
 before = psutil.Process().memory_info().rss
 t0 = time.perf_counter()
 c0 = time.process_time()
 out = run()
 dt = time.perf_counter() - t0
 cpu = time.process_time() - c0
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+peak = hwm()
 np.save(path + "." + tool + ".out.npy", out)
 print(json.dumps({"time_s": dt, "cpu_s": cpu, "extra_bytes": max(peak - before, 0),
-                  "cells": arr.size}))
+                  "cells": arr.size, "rss_before": before, "maxrss_before": maxrss_before,
+                  "maxrss_after": peak, "peak_reset": reset}))
 '''
 
 
@@ -99,7 +113,12 @@ def run_child(path: str, tool: str, src: list[tuple[int, int]], timeout: float) 
         return {"error": f"timeout after {timeout:.0f} s"}
     if p.returncode != 0:
         return {"error": f"exit {p.returncode}: {p.stderr.strip()[-300:]}"}
-    return json.loads(p.stdout.strip().splitlines()[-1])
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    print(f"  [{tool}] rss before {out['rss_before'] / 2**20:.0f} MiB, peak before (load "
+          f"transient) {out['maxrss_before'] / 2**20:.0f} MiB, peak of the call "
+          f"{out['maxrss_after'] / 2**20:.0f} MiB (peak counter reset: {out['peak_reset']})",
+          flush=True)
+    return out
 
 
 def main() -> None:
