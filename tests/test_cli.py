@@ -229,3 +229,24 @@ def test_main_entry_point_runs_version() -> None:
                           "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.startswith("camigeo ")
 
+
+
+def test_map_command_from_atlas(tmp_path: Path) -> None:
+    from shapely.geometry import box
+
+    ptcr = gpd.GeoDataFrame({"ptcr_id": [1, 2], "name": ["North <x>", "South"]},
+                            geometry=[box(60, 45, 61, 46), box(60, 44, 61, 45)], crs=4326)
+    summary = pd.DataFrame({"ptcr_id": [1, 2], "conflict_score": [2.0, 1.0], "rank": [1, 2]})
+    ranges = gpd.GeoDataFrame({"sci_name": ["Saiga spp."]}, geometry=[box(59, 43, 62, 47)],
+                              crs=4326)
+    a = tmp_path / "atlas.gpkg"
+    atlas.update(a, {"ptcr": ptcr, "conflict_summary": summary, "infrastructure": _infra(1),
+                     "ranges": ranges})
+    out = tmp_path / "m.html"
+    res = runner.invoke(app, ["map", "--atlas", str(a), "--out", str(out), "--tiles", "none",
+                              "-q"])
+    assert res.exit_code == 0, res.output
+    text = out.read_text(encoding="utf-8")
+    assert "PTCRs by conflict_score" in text and "Range: Saiga spp." in text
+    assert "North <x>" not in text  # escaped
+    assert "Range: Uncia uncia" not in text  # the Atlas' ranges, not the bundled ones
