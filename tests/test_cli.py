@@ -250,3 +250,27 @@ def test_map_command_from_atlas(tmp_path: Path) -> None:
     assert "PTCRs by conflict_score" in text and "Range: Saiga spp." in text
     assert "North <x>" not in text  # escaped
     assert "Range: Uncia uncia" not in text  # the Atlas' ranges, not the bundled ones
+
+
+@pytest.mark.slow
+def test_score_corridors_circuit_commands_on_bundled_data(tmp_path: Path) -> None:
+    a = tmp_path / "atlas.gpkg"
+    csv = tmp_path / "ranked.csv"
+    res = runner.invoke(app, ["score", "--csv", str(csv), "--atlas", str(a), "-q"])
+    assert res.exit_code == 0, res.output
+    ranked = pd.read_csv(csv)
+    assert ranked["rank"].tolist() == list(range(1, 14))
+    assert ranked["conflict_score"].is_monotonic_decreasing
+    res = runner.invoke(app, ["corridors", "--species", "Saiga spp.", "--cell-km", "25",
+                              "--atlas", str(a), "-q"])
+    assert res.exit_code == 0, res.output
+    links = atlas.read_atlas_layer(a, "corridor_links")
+    assert set(links["species"]) == {"Saiga spp."} and (links["cw_dist"] > 0).all()
+    assert atlas.history(a)["command"].tolist() == ["camigeo score", "camigeo corridors"]
+    res = runner.invoke(app, ["circuit", "--species", "Equus hemionus", "--cell-km", "25",
+                              "--out", str(tmp_path / "c"), "-q"])
+    assert res.exit_code == 0, res.output
+    import rasterio
+
+    with rasterio.open(tmp_path / "c" / "current_equus_hemionus.tif") as src:
+        assert float(src.read(1, masked=True).max()) > 0
