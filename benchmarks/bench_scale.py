@@ -194,7 +194,10 @@ def cmd_conflict(args: argparse.Namespace) -> None:
     ptcrs, ranges = regions()
     print(f"load average at start: {os.getloadavg()[0]:.1f} (2 cores)")
     singles = {}
-    for n in args.single:
+    for n in sorted(args.single):
+        if singles and "killed" in singles[max(singles)][0]:
+            print(f"single process N={n:,}: skipped (a smaller size was already killed)")
+            continue
         out = f"/tmp/bench_scale_single_{n}.parquet"
         r = run_single(n, args.partition, args.cap, args.timeout, out)
         singles[n] = (r, out)
@@ -205,7 +208,9 @@ def cmd_conflict(args: argparse.Namespace) -> None:
             print(f"single process N={n:,}: score_conflict {r['score_s']:.1f} s (CPU "
                   f"{r['score_cpu_s']:.1f} s), generation {r['gen_s']:.1f} s, peak RSS "
                   f"{r['peak_gb']:.2f} GB")
-    sizes = sorted({*args.n, *[n for n, (r, _) in singles.items() if "killed" not in r]})
+    survived = [n for n, (r, _) in singles.items() if "killed" not in r]
+    # Dask runs: the requested sizes and the largest size the single process survived
+    sizes = sorted({*args.n, *(survived[-1:] if survived else [])})
     with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
                       memory_limit=args.memory_limit, dashboard_address=None) as cluster, \
             Client(cluster) as client:
