@@ -204,3 +204,14 @@ def test_task_memory_guard_before_any_task(grid, monkeypatch) -> None:
     with pytest.raises(CamigeoError, match=r"cost distance \(10,800 cells per task\): one "
                                            r"task needs an estimated"):
         cost_distance_dask(grid, [(3, 3)], scheduler="synchronous")
+
+
+def test_geodesic_lonlat_grid_equal() -> None:
+    a = np.random.default_rng(8).uniform(1.0, 5.0, (40, 50))
+    r = Raster.from_array(a, cellsize=0.01, origin=(60.0, 45.0), crs="EPSG:4326")
+    plain = cost_distance(r, [(2, 2), (30, 40)], geodesic=True).array
+    dist = cost_distance_dask(r, [(2, 2), (30, 40)], geodesic=True,
+                              scheduler="synchronous").array
+    assert _rel(plain, dist) <= 1e-12
+    # one 0.01-degree step east at 45 N is about 788 m: the costs are in metres
+    assert 700 < plain[2, 3] / ((a[2, 2] + a[2, 3]) / 2) < 800
