@@ -126,25 +126,26 @@ _CHILD = textwrap.dedent("""
     import geopandas as gpd
     from shapely.geometry import LineString
     from camigeo import atlas
-    path, marker = Path(sys.argv[1]), Path(sys.argv[2])
+    path, marker, stop_at = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
     big = gpd.GeoDataFrame({"infra_id": [f"n{i}" for i in range(500)],
                             "infra_type": ["fence"] * 500},
                            geometry=[LineString([(60 + i / 1000, 45), (60 + i / 1000, 46)])
                                      for i in range(500)], crs="EPSG:4326")
     def hook(stage, tmp):
-        if stage == "wrote infrastructure":   # new layer written into the copy, not committed
+        if stage == stop_at:   # the copy holds part of the new content, nothing committed
             marker.write_text(str(tmp))
             time.sleep(60)
     atlas.update(path, {"infrastructure": big, "other": big}, command="child", _hook=hook)
 """)
 
 
-def test_kill_9_mid_update_leaves_the_old_atlas_intact(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop_at", ["copied", "wrote infrastructure", "wrote other"])
+def test_kill_9_mid_update_leaves_the_old_atlas_intact(tmp_path: Path, stop_at: str) -> None:
     path = tmp_path / "atlas.gpkg"
     atlas.update(path, {"infrastructure": _infra()}, command="original")
     before = path.read_bytes()
     marker = tmp_path / "marker"
-    child = subprocess.Popen([sys.executable, "-c", _CHILD, str(path), str(marker)])
+    child = subprocess.Popen([sys.executable, "-c", _CHILD, str(path), str(marker), stop_at])
     try:
         deadline = time.monotonic() + 60
         while not marker.exists():
@@ -152,8 +153,12 @@ def test_kill_9_mid_update_leaves_the_old_atlas_intact(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, "child did not reach the kill point"
             time.sleep(0.05)
         tmp_copy = Path(marker.read_text())
-        assert tmp_copy.exists()  # the half-done copy with the new layer is on disk
-        assert len(pyogrio.read_dataframe(tmp_copy, layer="infrastructure")) == 500
+        assert tmp_copy.exists()  # the half-done copy is on disk
+        if stop_at != "copied":
+            assert len(pyogrio.read_dataframe(tmp_copy, layer="infrastructure")) == 500
+        # a concurrent writer is refused while the child holds the lock
+        with pytest.raises(AtlasLockedError, match=rf"pid {child.pid} "):
+            atlas.update(path, {"x": pd.DataFrame({"a": [1]})}, command="intruder")
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
     finally:
