@@ -499,9 +499,9 @@ class AtlasDiff:
         id_column`` (the column used to match features; empty = matched by content hash,
         so a modification shows as one removal plus one addition).
     km_added : DataFrame
-        Per PTCR and barrier type (fence, border_fence, railway) in the ``infrastructure``
-        layer: ``ptcr_id, infra_type, km_old, km_new, km_added`` (geodesic km inside the
-        PTCR polygon).
+        Per PTCR, barrier type (fence, border_fence, railway) and ``status`` in the
+        ``infrastructure`` layer: ``ptcr_id, infra_type, status, km_old, km_new, km_added``
+        (geodesic km inside the PTCR polygon; rows that changed by more than 1 mm).
     score_changes : DataFrame
         From ``conflict_summary``: ``ptcr_id, conflict_score_old, conflict_score_new,
         delta, rank_old, rank_new``.
@@ -657,7 +657,7 @@ _BARRIER_TYPES = ("fence", "border_fence", "railway")
 
 def _km_added(pair: tuple[Any, Any] | None, ptcrs: Any,
               ptcr_pair: tuple[Any, Any] | None) -> pd.DataFrame:
-    cols = ["ptcr_id", "infra_type", "km_old", "km_new", "km_added"]
+    cols = ["ptcr_id", "infra_type", "status", "km_old", "km_new", "km_added"]
     if pair is None:
         return pd.DataFrame(columns=cols)
     if ptcrs is None and ptcr_pair is not None and ptcr_pair[1] is not None:
@@ -672,11 +672,12 @@ def _km_added(pair: tuple[Any, Any] | None, ptcrs: Any,
             return pd.DataFrame(columns=cols)
     km_o = _km_in_ptcrs(pair[0], ptcrs)
     km_n = _km_in_ptcrs(pair[1], ptcrs)
-    m = km_o.merge(km_n, on=["ptcr_id", "infra_type"], how="outer", suffixes=("_old", "_new"))
-    m = m.rename(columns={"km_old": "km_old", "km_new": "km_new"}).fillna(0.0)
+    keys = ["ptcr_id", "infra_type", "status"]
+    m = km_o.merge(km_n, on=keys, how="outer", suffixes=("_old", "_new"))
+    m[["km_old", "km_new"]] = m[["km_old", "km_new"]].fillna(0.0)
     m["km_added"] = m["km_new"] - m["km_old"]
-    m = m[m["km_added"].abs() > 1e-9]
-    return m[cols].sort_values(["ptcr_id", "infra_type"]).reset_index(drop=True)
+    m = m[~np.isclose(m["km_new"], m["km_old"], rtol=1e-9, atol=1e-6)]  # 1 mm
+    return m[cols].sort_values(keys).reset_index(drop=True)
 
 
 def _km_in_ptcrs(infra: Any, ptcrs: Any) -> pd.DataFrame:
@@ -686,19 +687,22 @@ def _km_in_ptcrs(infra: Any, ptcrs: Any) -> pd.DataFrame:
 
     empty = pd.DataFrame({"ptcr_id": pd.Series([], dtype="int64"),
                           "infra_type": pd.Series([], dtype=object),
+                          "status": pd.Series([], dtype=object),
                           "km": pd.Series([], dtype=float)})
     if infra is None or len(infra) == 0 or "infra_type" not in infra.columns:
         return empty
     lines = infra[infra["infra_type"].isin(_BARRIER_TYPES)].to_crs(WGS84)
-    regions = ptcrs[["ptcr_id", ptcrs.geometry.name]].to_crs(WGS84)
     if lines.empty:
         return empty
-    inter = gpd.overlay(lines[["infra_type", lines.geometry.name]], regions,
+    lines = lines.assign(status=lines["status"].fillna("unknown").astype(str)
+                         if "status" in lines.columns else "existing")
+    regions = ptcrs[["ptcr_id", ptcrs.geometry.name]].to_crs(WGS84)
+    inter = gpd.overlay(lines[["infra_type", "status", lines.geometry.name]], regions,
                         how="intersection", keep_geom_type=True)
     if inter.empty:
         return empty
     inter["km"] = geodesic_length_km(inter.geometry)
-    return inter.groupby(["ptcr_id", "infra_type"], as_index=False)["km"].sum()
+    return inter.groupby(["ptcr_id", "infra_type", "status"], as_index=False)["km"].sum()
 
 
 def _score_changes(pair: tuple[Any, Any] | None) -> pd.DataFrame:
@@ -717,7 +721,8 @@ def _score_changes(pair: tuple[Any, Any] | None) -> pd.DataFrame:
     if "rank_old" not in m.columns:
         m["rank_old"] = np.nan
         m["rank_new"] = np.nan
-    m = m[(m["delta"].abs() > 1e-12) | m["delta"].isna()]
+    same = np.isclose(m["conflict_score_new"], m["conflict_score_old"], rtol=1e-9, atol=1e-12)
+    m = m[~same | m["delta"].isna()]
     return m[cols].sort_values("ptcr_id").reset_index(drop=True)
 
 
