@@ -425,3 +425,24 @@ def test_pinch_points_and_centrality_bad_input() -> None:
     G.add_edge(1, 2, length=3.0)
     with pytest.raises(CamigeoError, match="no 'cw_dist' attribute"):
         link_centrality(G)
+
+
+def test_run_ini_one_to_all_log_transform_and_null_nodata(tmp_path) -> None:
+    _write_asc(tmp_path / "hab.asc", np.array([[1, 1, 1, -9999]]))
+    _write_asc(tmp_path / "pts.asc", np.array([[1, 2, 3, 0]]))
+    (tmp_path / "o.ini").write_text(
+        "habitat_file = hab.asc\npoint_file = pts.asc\nconnect_four_neighbors_only = True\n"
+        "scenario = one-to-all\noutput_file = o.out\nwrite_cur_maps = True\n"
+        "write_volt_maps = True\nlog_transform_maps = True\n"
+        "set_null_voltages_to_nodata = True\n")
+    run_ini(tmp_path / "o.ini")
+    res = np.loadtxt(tmp_path / "o_resistances.out")
+    # 1 A into 1 with 2 and 3 grounded: only the 1 ohm edge to 2 carries current
+    assert res[0, 1] == pytest.approx(1.0)
+    # 1 A into 2: edges to 1 and 3 in parallel -> 0.5 ohm
+    assert res[1, 1] == pytest.approx(0.5)
+    volt = np.loadtxt(tmp_path / "o_voltmap_1.asc", skiprows=6)
+    # log10(1) = 0 at the source, grounded cells (0 V) and the nodata cell -> NODATA
+    assert volt[0] == pytest.approx(0.0) and np.all(volt[1:] == -9999)
+    cur = np.loadtxt(tmp_path / "o_curmap_2.asc", skiprows=6)
+    assert np.allclose(cur[:3], np.log10([0.5, 1.0, 0.5])) and cur[3] == -9999
