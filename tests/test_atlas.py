@@ -382,3 +382,18 @@ def test_content_hash_is_order_independent() -> None:
     g3.loc[1, "geometry"] = box(1, 1, 2, 2.001)  # geometry change alone changes the hash
     assert atlas._content_hashes(g3).iloc[1] != h.iloc[1]
     assert atlas._content_hashes(g3).iloc[0] == h.iloc[0]
+
+
+def test_diff_km_by_status_planned_to_existing(tmp_path: Path) -> None:
+    old, new = tmp_path / "o.gpkg", tmp_path / "n.gpkg"
+    a = _infra()
+    a.loc[a["infra_id"] == "r1", "status"] = "planned"
+    atlas.update(old, {"ptcr": _ptcr(), "infrastructure": a})
+    atlas.update(new, {"ptcr": _ptcr(), "infrastructure": _infra()})  # r1 now existing
+    km = atlas.diff(old, new).km_added
+    rail = km[km["infra_type"] == "railway"].set_index(["ptcr_id", "status"])["km_added"]
+    half = GEOD.line_length([60.0, 60.5], [45.0, 45.0]) / 1000  # r1 is split at 60.5 E
+    assert rail.loc[(1, "planned")] == pytest.approx(-half, rel=1e-6)
+    assert rail.loc[(1, "existing")] == pytest.approx(half, rel=1e-6)
+    assert rail.loc[(2, "existing")] == pytest.approx(half, rel=1e-6)
+    assert len(km) == 4  # the fence did not change
