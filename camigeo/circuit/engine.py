@@ -116,7 +116,7 @@ def _warn_invalid(ids: list[int], why: str) -> None:
     if ids:
         msg = (f"focal node(s) {', '.join(map(str, ids))} {why}; their resistances are "
                f"reported as -1 (as Circuitscape does).")
-        logger.warning(msg)
+        logger.debug(msg)
         warnings.warn(msg, CamigeoWarning, stacklevel=4)
 
 

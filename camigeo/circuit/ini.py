@@ -322,7 +322,7 @@ def _read_focal(p: Path, hdr: dict[str, float], shape: tuple[int, int]) -> Focal
     if outside:
         msg = (f"{p}: focal node(s) {sorted(set(outside))} lie outside the grid; they are "
                f"reported as -1.")
-        logger.warning(msg)
+        logger.debug(msg)
         warnings.warn(msg, CamigeoWarning, stacklevel=3)
     ids = sorted(cells)
     return Focal(ids, {k: (np.array(v[0], dtype=np.int64), np.array(v[1], dtype=np.int64))
@@ -608,7 +608,7 @@ def _run_raster_advanced(ctx, g, hab, hdr, polymap, opts, sink) -> dict[str, Any
                                      opts=opts)
     if not ok:
         msg = f"{ctx.ini}: no component has both a source and a ground; nothing was solved."
-        logger.warning(msg)
+        logger.debug(msg)
         warnings.warn(msg, CamigeoWarning, stacklevel=3)
     if opts.write_cur_maps:
         sink("cur", "", cgrid)
@@ -690,7 +690,7 @@ def _run_network(ctx: _Ctx) -> dict[str, Any]:
     missing = [f for f in fids if f not in pos]
     if missing:
         msg = f"focal node(s) {missing} are not in the graph; reported as -1."
-        logger.warning(msg)
+        logger.debug(msg)
         warnings.warn(msg, CamigeoWarning, stacklevel=2)
     nodes = [pos.get(f, -1) for f in fids]
     R, per = pairwise_network(graph, nodes, solver=solver, want_maps=write_cur or write_volt,

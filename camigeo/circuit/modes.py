@@ -134,7 +134,12 @@ def _rasterize_ids(gdf: Any, ref: Raster, name: str, id_column: str | None = Non
                 if 0 <= rr < ref.height and 0 <= cc < ref.width:
                     out[rr, cc] = int(fid)
                 else:
-                    logger.warning("%s: point id %s lies outside the grid", name, fid)
+                    import warnings
+
+                    from .._errors import CamigeoWarning
+                    msg = f"{name}: point id {fid} lies outside the grid; reported as -1."
+                    logger.debug(msg)
+                    warnings.warn(msg, CamigeoWarning, stacklevel=4)
         else:
             burn = rasterize([(geom, 1)], out_shape=ref.shape, transform=ref.transform,
                              fill=0, all_touched=False, dtype="uint8")
@@ -175,7 +180,7 @@ def _focal(focal: Any, ref: Raster, id_column: str | None = None) -> Focal:
 
                     from .._errors import CamigeoWarning
                     msg = f"focal point {int(fid)} at ({x}, {y}) lies outside the grid; -1."
-                    logger.warning(msg)
+                    logger.debug(msg)
                     warnings.warn(msg, CamigeoWarning, stacklevel=3)
         else:
             raise CamigeoError(
