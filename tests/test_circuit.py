@@ -446,3 +446,18 @@ def test_run_ini_one_to_all_log_transform_and_null_nodata(tmp_path) -> None:
     assert volt[0] == pytest.approx(0.0) and np.all(volt[1:] == -9999)
     cur = np.loadtxt(tmp_path / "o_curmap_2.asc", skiprows=6)
     assert np.allclose(cur[:3], np.log10([0.5, 1.0, 0.5])) and cur[3] == -9999
+
+
+def test_run_ini_set_focal_node_currents_to_zero(tmp_path) -> None:
+    _write_asc(tmp_path / "hab.asc", np.ones((1, 4)))
+    _write_asc(tmp_path / "pts.asc", np.array([[1, 0, 2, 3]]))
+    (tmp_path / "z.ini").write_text(
+        "habitat_file = hab.asc\npoint_file = pts.asc\nconnect_four_neighbors_only = True\n"
+        "output_file = z.out\nwrite_cur_maps = True\nwrite_max_cur_maps = True\n"
+        "set_focal_node_currents_to_zero = True\n")
+    run_ini(tmp_path / "z.ini")
+    # pairs (1,2), (1,3), (2,3): each pair's own focal cells are zeroed in its map
+    cum = np.loadtxt(tmp_path / "z_cum_curmap.asc", skiprows=6)
+    assert np.allclose(cum, [0 + 0 + 0, 1 + 1 + 0, 0 + 1 + 0, 0 + 0 + 0])
+    assert np.allclose(np.loadtxt(tmp_path / "z_curmap_1_3.asc", skiprows=6), [0, 1, 1, 0])
+    assert np.allclose(np.loadtxt(tmp_path / "z_max_curmap.asc", skiprows=6), [0, 1, 1, 0])

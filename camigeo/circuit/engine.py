@@ -53,6 +53,9 @@ class GridOptions:
     write_volt_maps: bool = False
     write_max: bool = False
     cum_only: bool = False
+    #: zero the current of the pair's own focal cells in pairwise maps (Circuitscape 4
+    #: ``set_focal_node_currents_to_zero``)
+    zero_focal_currents: bool = False
 
 
 @dataclass
@@ -99,10 +102,13 @@ def _component_laplacian(graph: CircuitGraph, nodes: np.ndarray):
 
 
 def _pair_maps(graph: CircuitGraph, edges, v_full: np.ndarray, opts: GridOptions,
-               label: str, sink: MapSink | None, acc: _Accum | None) -> None:
+               label: str, sink: MapSink | None, acc: _Accum | None,
+               zero_cells: list | None = None) -> None:
     i, j, w = edges
     _, node_cur = branch_and_node_currents(i, j, w, v_full)
     cur = node_to_grid(graph.nodemap, node_cur)
+    for cells in zero_cells or []:
+        cur[cells] = 0.0
     if acc is not None:
         acc.add(cur)
     if sink is not None:
@@ -215,7 +221,17 @@ def pairwise_grid(
                     if not want_maps or ca == cb:
                         continue
                     label = f"{focal.ids[a]}_{focal.ids[b]}"
-                    if cum_nodes is not None:
+                    if cum_nodes is not None and opts.zero_focal_currents:
+                        cur = pair_node_currents(ei, ej, ew, G[:, cb], G[:, ca])
+                        full = np.zeros(n_all)
+                        full[comp_nodes] = cur
+                        grid = node_to_grid(graph.nodemap, full)
+                        for f_ in (focal.ids[a], focal.ids[b]):
+                            grid[focal.cells[f_]] = 0.0
+                        acc.add(grid)
+                        if sink is not None and not opts.cum_only:
+                            sink("cur", label, grid)
+                    elif cum_nodes is not None:
                         cur = pair_node_currents(ei, ej, ew, G[:, cb], G[:, ca])
                         cum_nodes[comp_nodes] += cur
                         if max_nodes is not None:
@@ -229,7 +245,7 @@ def pairwise_grid(
                         full = np.zeros(n_all)
                         full[comp_nodes] = vloc - vloc[local[nodes[a]]]
                         sink("volt", label, node_to_grid(graph.nodemap, full))
-        if cum_nodes is not None:
+        if cum_nodes is not None and not opts.zero_focal_currents:
             return (R, node_to_grid(graph.nodemap, cum_nodes),
                     node_to_grid(graph.nodemap, max_nodes) if max_nodes is not None else None)
     cum = acc.cum if acc is not None else None
@@ -274,7 +290,9 @@ def _pairwise_regions(g, polymap, focal, include, opts, sink, acc, R) -> None:
                 v_full = np.zeros(graph.n_nodes)
                 v_full[comp_nodes] = vloc
                 label = f"{focal.ids[a]}_{focal.ids[b]}"
-                _pair_maps(graph, graph.edges(), v_full, opts, label, sink, acc)
+                zero = ([focal.cells[focal.ids[a]], focal.cells[focal.ids[b]]]
+                        if opts.zero_focal_currents else [])
+                _pair_maps(graph, graph.edges(), v_full, opts, label, sink, acc, zero)
 
 
 def _cells_to_nodes(nm: np.ndarray, grid_vals: np.ndarray, n: int, *,

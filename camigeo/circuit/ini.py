@@ -123,10 +123,10 @@ def _check_options(cfg: dict[str, str], path: Path) -> None:
                      and not k.startswith("_"))
     if unknown:
         logger.info("%s: ignoring unknown INI keys %s", path, ", ".join(unknown))
-    for key in ("set_focal_node_currents_to_zero",):
-        if _bool(cfg, key):
-            problems.append(f"{key} = True (only False is supported)")
     scen = cfg.get("scenario", "pairwise").strip().lower()
+    if _bool(cfg, "set_focal_node_currents_to_zero") and scen != "pairwise":
+        problems.append("set_focal_node_currents_to_zero = True (supported for the "
+                        "pairwise scenario only)")
     if scen not in _SCENARIOS:
         problems.append(f"scenario = {scen} (supported: {', '.join(sorted(_SCENARIOS))})")
     dt = cfg.get("data_type", "raster").strip().lower()
@@ -505,6 +505,7 @@ def _run_raster(ctx: _Ctx) -> dict[str, Any]:
         write_volt_maps=_bool(cfg, "write_volt_maps"),
         write_max=_bool(cfg, "write_max_cur_maps"),
         cum_only=_bool(cfg, "write_cum_cur_map_only"),
+        zero_focal_currents=_bool(cfg, "set_focal_node_currents_to_zero"),
     )
     null_cur = _bool(cfg, "set_null_currents_to_nodata")
     null_volt = _bool(cfg, "set_null_voltages_to_nodata")
