@@ -10,9 +10,9 @@ Why a hand-written kernel instead of ``skimage.graph.MCP_Geometric``: skimage ne
 ~69 B/cell (float64 cumulative costs, traceback, its heap with cross references) and
 segfaults on NaN costs. Measured with ``benchmarks/bench_cost_distance.py`` (fractal
 resistance 1..100 with line barriers of 1000, 3 sources, 8 neighbours, one run each in a
-fresh process) on the 2-core CI machine on 2026-11-23 while ~10 other jobs shared the CPU
-(load average 10-11): 5000² cells: 31.2 s wall / 8.9 s CPU vs skimage 109.9 s / 28.0 s
-(ratio 0.28 wall, 0.32 CPU), peak memory above the input 15-22 B/cell vs 69 B/cell;
+fresh process) on the 2-core CI machine on 2026-11-23 while other jobs shared the CPU
+(load average 4-7): 5000² cells: 17.7 s wall / 6.9 s CPU vs skimage 60.3 s / 27.3 s
+(ratio 0.29 wall, 0.25 CPU), peak memory above the input 9.1 B/cell vs 69 B/cell;
 2000²: ratio 0.23 wall / 0.22 CPU; identical numbers (max relative difference 0).
 
 Memory layout: ``dist`` float64 (8 B/cell), plus either a ``done`` uint8 array (1 B/cell)
