@@ -203,9 +203,11 @@ def pairwise_grid(
             L = graph.laplacian() if whole else _component_laplacian(graph, comp_nodes)
             ground = int(local[uniq_nodes[0]])
             inject = [int(local[u]) for u in uniq_nodes]
-            G, _ = grounded_potentials(L, ground, inject, solver=opts.solver)
+            # without maps only the focal rows of G are kept (memory k x k, not n x k)
+            G, _ = grounded_potentials(L, ground, inject, solver=opts.solver,
+                                       rows=None if want_maps else inject)
             col = {int(u): c for c, u in enumerate(uniq_nodes)}
-            Gff = G[[int(local[u]) for u in uniq_nodes]]
+            Gff = G[[int(local[u]) for u in uniq_nodes]] if want_maps else G
             Rn = pair_resistances(Gff)
             if want_maps:
                 ei, ej, ew = edges

@@ -200,6 +200,7 @@ def grounded_potentials(
     solver: str = "auto",
     factor: Factor | None = None,
     batch: int = 64,
+    rows: Sequence[int] | None = None,
 ) -> tuple[np.ndarray, Factor]:
     """Potentials ``G_a(:, y)`` for 1 A injected at each node ``y``, node ``a`` grounded.
 
@@ -217,11 +218,14 @@ def grounded_potentials(
         A factorisation of the grounded Laplacian to reuse.
     batch : int, default 64
         Right-hand sides solved at once.
+    rows : sequence of int, optional
+        Keep only these rows (e.g. the focal nodes when no maps are needed), so memory is
+        ``len(rows) x len(inject)`` instead of ``n x len(inject)``.
 
     Returns
     -------
     (numpy.ndarray, Factor)
-        Array of shape ``(n, len(inject))`` and the factorisation used.
+        Array of shape ``(n or len(rows), len(inject))`` and the factorisation used.
     """
     n = L.shape[0]
     Lg, idx = _grounded(L, ground)
@@ -229,7 +233,8 @@ def grounded_potentials(
         factor = factorize(Lg, solver=solver)
     pos = np.full(n, -1, dtype=np.int64)
     pos[idx] = np.arange(idx.size)
-    out = np.zeros((n, len(inject)), order="F")
+    keep = None if rows is None else np.asarray(rows, dtype=np.int64)
+    out = np.zeros((n if keep is None else keep.size, len(inject)), order="F")
     inject = list(inject)
     for start in range(0, len(inject), batch):
         chunk = inject[start:start + batch]
@@ -242,7 +247,12 @@ def grounded_potentials(
         x = factor(b)
         x = x.reshape(idx.size, len(cols))
         for c, k in enumerate(cols):
-            out[idx, start + k] = x[:, c]
+            if keep is None:
+                out[idx, start + k] = x[:, c]
+            else:
+                full = np.zeros(n)
+                full[idx] = x[:, c]
+                out[:, start + k] = full[keep]
     return out, factor
 
 
