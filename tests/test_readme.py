@@ -27,3 +27,24 @@ def test_ci_runs_the_readme_test_command() -> None:
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     ci_lines = [ln.strip() for ln in ci.splitlines() if not ln.strip().startswith("#")]
     assert _quickstart_commands()[1] in ci_lines
+
+
+def test_python_example_runs(tmp_path, monkeypatch) -> None:
+    """The README's Python block runs as written (planned railway made up here)."""
+    import geopandas as gpd
+    import shapely
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    code = re.search(r"## Use from Python\n\n```python\n(.*?)```", text, re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    planned = gpd.GeoDataFrame(
+        {"name": ["synthetic planned railway"], "infra_type": ["railway"], "status": ["planned"]},
+        geometry=[shapely.LineString([(104.0, 43.2), (106.5, 43.8), (108.5, 44.3)])],
+        crs=4326)
+    planned.to_file(tmp_path / "planned_railway.gpkg")
+    ns: dict = {}
+    exec(compile(code, "README.md", "exec"), ns)
+    assert len(ns["summary"]) == 13
+    assert (tmp_path / "map.html").stat().st_size > 10_000
+    html = (tmp_path / "screening.html").read_text(encoding="utf-8")
+    assert "synthetic planned railway" in html
