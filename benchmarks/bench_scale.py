@@ -212,7 +212,7 @@ def cmd_conflict(args: argparse.Namespace) -> None:
     # Dask runs: the requested sizes and the largest size the single process survived
     sizes = sorted({*args.n, *(survived[-1:] if survived else [])})
     with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                      memory_limit=args.memory_limit, dashboard_address=None) as cluster, \
+                      memory_limit=args.memory_limit, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
         client.run(lambda: __import__("camigeo.conflict"))  # warm imports on the workers
         for n in sizes:
@@ -297,7 +297,7 @@ def cmd_corridors(args: argparse.Namespace) -> None:
               f"{mem.peak_gb:.2f} GB, {len(plain)} links")
     for w in args.workers:
         with LocalCluster(n_workers=w, threads_per_worker=1, processes=True,
-                          memory_limit=args.memory_limit, dashboard_address=None) as cluster, \
+                          memory_limit=args.memory_limit, dashboard_address=":0") as cluster, \
                 Client(cluster) as client:
             corridor_links_dask(small_cores, small, scheduler=client)  # JIT warm-up
             with TreeRSS() as mem:

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.dask
 @pytest.fixture(scope="module")
 def client() -> Iterator[object]:
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as c:
         yield c
 

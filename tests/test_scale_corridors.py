@@ -40,7 +40,7 @@ BOXES = [(5, 5, 12, 14), (8, 70, 16, 78), (60, 20, 70, 28), (70, 95, 80, 110),
 @pytest.fixture(scope="module")
 def client() -> Iterator[object]:
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as c:
         yield c
 
