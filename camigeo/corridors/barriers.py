@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -47,6 +48,7 @@ def barrier_improvement(
     neighbors: int = 8,
     block_corners: bool | float = False,
     progress: bool = False,
+    scheduler: Any = None,
 ) -> Raster:
     """Barrier Mapper improvement score, maximum over links and radii.
 
@@ -64,6 +66,11 @@ def barrier_improvement(
         ΔLCD / (2R), 100 × ΔLCD / LCD, or ΔLCD (cost units).
     id_col, neighbors, block_corners, progress
         As in :func:`corridor_links`.
+    scheduler : None, "synchronous", "threads", "processes", "client" or Client, optional
+        None (default): this single-machine path. Otherwise one Dask task per core writes
+        its cost distance to the work folder (:func:`camigeo.scale.get_workdir`), then one
+        task per band of rows (with a halo of the window radius) scores the links;
+        identical values. See docs/scaling.md.
 
     Returns
     -------
@@ -81,6 +88,12 @@ def barrier_improvement(
     >>> float(barrier_improvement(cores, r, radii_m=[10]).array[1, 3])
     50.0
     """
+    if scheduler is not None:  # Dask: per-core tasks, then per-band tasks (issue 8)
+        from .._dask_corridors import barrier_improvement_dask
+
+        return barrier_improvement_dask(cores, resistance, links, radii_m=radii_m, form=form,
+                                        id_col=id_col, neighbors=neighbors,
+                                        block_corners=block_corners, scheduler=scheduler)
     if form not in _FORMS:
         raise CamigeoError(f"form must be one of {_FORMS}; got {form!r}.")
     cs = _prepare_cores(cores, resistance, id_col)
@@ -94,6 +107,11 @@ def barrier_improvement(
         raise CamigeoError(f"radii_m must be >= one cell ({min(xres, yres)} m); got "
                            f"{radii}.")
     pairs = link_pairs(cs, links)
+    from ..scale import guard_cost_distance
+
+    guard_cost_distance(r.array.size, extra_grids=2 * len({i for p in pairs for i in p}),
+                        what=f"barrier_improvement ({r.height} x {r.width} cells, a cost grid "
+                        f"and its moving minimum kept per core)")
     best = np.full(r.shape, np.nan)
     if not pairs:
         return Raster(best, r.transform, r.crs, np.nan)

@@ -341,6 +341,7 @@ def cost_distance(
     id_col: str | None = None,
     return_traceback: bool = False,
     return_allocation: bool = False,
+    scheduler: Any = None,
 ) -> Raster | CostDistanceResult:
     """Accumulated least cost from the nearest source to every cell.
 
@@ -368,6 +369,12 @@ def cost_distance(
         (default: 0-based row position).
     return_traceback, return_allocation : bool, default False
         Also return the back-link raster and/or the nearest-source raster.
+    scheduler : None, "synchronous", "threads", "processes", "client" or Client, optional
+        None (default): this single-machine path. Otherwise one Dask task per source
+        (label), each reading only the window it can reach within ``max_cost`` from the
+        resistance shared as a tiled GeoTIFF (:func:`camigeo.scale.get_workdir`); the
+        minimum of the per-source runs equals the multi-source run. Traceback and
+        allocation are not available then. See :mod:`camigeo.scale`, docs/scaling.md.
 
     Returns
     -------
@@ -390,7 +397,17 @@ def cost_distance(
     >>> cost_distance(r, [(0, 0)]).array.tolist()
     [[0.0, 45.0]]
     """
+    if scheduler is not None:  # Dask, one task per source (issue 8)
+        from .._dask_corridors import cost_distance_dask
+
+        return cost_distance_dask(resistance, sources, neighbors=neighbors, geodesic=geodesic,
+                                  block_corners=block_corners, max_cost=max_cost,
+                                  id_col=id_col, return_traceback=return_traceback,
+                                  return_allocation=return_allocation, scheduler=scheduler)
     r = _as_resistance(resistance)
+    from ..scale import guard_cost_distance
+
+    guard_cost_distance(r.array.size, what=f"cost_distance on {r.height} x {r.width} cells")
     flat, lab = _source_cells(sources, r, id_col=id_col)
     dist, back, alloc = _run(r, flat, lab, neighbors=neighbors, geodesic=geodesic,
                              block_corners=block_corners, max_cost=max_cost,

@@ -249,6 +249,7 @@ def corridor_links(
     geodesic: bool = False,
     block_corners: bool | float = False,
     progress: bool = False,
+    scheduler: Any = None,
 ) -> gpd.GeoDataFrame:
     """Least-cost links between every pair of cores (Linkage Mapper link table).
 
@@ -272,6 +273,11 @@ def corridor_links(
         As in :func:`camigeo.corridors.cost_distance`.
     progress : bool, default False
         Show a tqdm bar over the per-core cost-distance runs.
+    scheduler : None, "synchronous", "threads", "processes", "client" or Client, optional
+        None (default): this single-machine path. Otherwise one Dask task per core (its
+        cost distance and its links; with ``max_cw_dist`` only the window the core can
+        reach is read from the resistance shared as a tiled GeoTIFF); same link table.
+        See :mod:`camigeo.scale`, docs/scaling.md.
 
     Returns
     -------
@@ -296,7 +302,19 @@ def corridor_links(
     >>> float(links["euc_dist_km"].iloc[0]), float(links["cwd_to_euc"].iloc[0])
     (5.0, 1.2)
     """
+    if scheduler is not None:  # Dask, one task per core (issue 8)
+        from .._dask_corridors import corridor_links_dask
+
+        return corridor_links_dask(
+            cores, resistance, id_col=id_col, max_cw_dist=max_cw_dist,
+            max_euc_dist_km=max_euc_dist_km, min_euc_dist_km=min_euc_dist_km,
+            drop_through_cores=drop_through_cores, neighbors=neighbors, geodesic=geodesic,
+            block_corners=block_corners, scheduler=scheduler)
     cs = _prepare_cores(cores, resistance, id_col)
+    from ..scale import guard_cost_distance
+
+    guard_cost_distance(cs.raster.array.size, what=f"corridor_links on {cs.raster.height} x "
+                        f"{cs.raster.width} cells")
     if geodesic and (cs.raster.crs is None or not cs.raster.crs.is_geographic):
         raise CRSError("geodesic=True needs a lon/lat resistance raster.")
     euc = _euc_m(cs, geodesic)

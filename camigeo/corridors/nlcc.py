@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -56,6 +57,7 @@ def normalized_corridors(
     geodesic: bool = False,
     block_corners: bool | float = False,
     progress: bool = False,
+    scheduler: Any = None,
 ) -> Raster:
     """Compute normalized least-cost corridors mosaicked over links (Linkage Mapper).
 
@@ -78,6 +80,10 @@ def normalized_corridors(
         to nodata. Cost units (resistance × map units).
     neighbors, geodesic, block_corners, progress
         As in :func:`corridor_links`.
+    scheduler : None, "synchronous", "threads", "processes", "client" or Client, optional
+        None (default): this single-machine path. Otherwise one Dask task per core writes
+        its cost distance to the work folder (:func:`camigeo.scale.get_workdir`), then one
+        task per band of rows builds the mosaic; identical values. See docs/scaling.md.
 
     Returns
     -------
@@ -96,8 +102,20 @@ def normalized_corridors(
     """
     if cost_slack is not None and cost_slack < 0:
         raise CamigeoError(f"cost_slack must be >= 0 (cost units); got {cost_slack}.")
+    if scheduler is not None:  # Dask: per-core tasks, then per-band tasks (issue 8)
+        from .._dask_corridors import normalized_corridors_dask
+
+        return normalized_corridors_dask(cores, resistance, links, id_col=id_col,
+                                         cost_slack=cost_slack, neighbors=neighbors,
+                                         geodesic=geodesic, block_corners=block_corners,
+                                         scheduler=scheduler)
     cs = _prepare_cores(cores, resistance, id_col)
     pairs = link_pairs(cs, links)
+    from ..scale import guard_cost_distance
+
+    guard_cost_distance(cs.raster.array.size, extra_grids=len({i for p in pairs for i in p}),
+                        what=f"normalized_corridors ({cs.raster.height} x {cs.raster.width} "
+                        f"cells, one cost grid kept per core)")
     out = np.full(cs.raster.shape, np.inf)
     if pairs:
         cwd = _pair_cwds(cs, pairs, neighbors=neighbors, geodesic=geodesic,
