@@ -215,3 +215,38 @@ def test_geodesic_lonlat_grid_equal() -> None:
     assert _rel(plain, dist) <= 1e-12
     # one 0.01-degree step east at 45 N is about 788 m: the costs are in metres
     assert 700 < plain[2, 3] / ((a[2, 2] + a[2, 3]) / 2) < 800
+
+
+def test_public_functions_dispatch_on_scheduler(client, grid, cores) -> None:
+    src = [(3, 3), (85, 110)]
+    assert _rel(cost_distance(grid, src).array,
+                cost_distance(grid, src, scheduler=client).array) <= 1e-12
+    plain = corridor_links(cores, grid)
+    dist = corridor_links(cores, grid, scheduler="client")
+    np.testing.assert_allclose(dist["cw_dist"], plain["cw_dist"], rtol=1e-12)
+    np.testing.assert_array_equal(
+        normalized_corridors(cores, grid, plain, scheduler=client).array,
+        normalized_corridors(cores, grid, plain).array)
+    np.testing.assert_array_equal(
+        barrier_improvement(cores, grid, radii_m=[200.0], scheduler=client).array,
+        barrier_improvement(cores, grid, radii_m=[200.0]).array)
+
+
+def test_single_machine_memory_guard(grid, cores, monkeypatch) -> None:
+    from camigeo import scale
+
+    monkeypatch.setattr(scale, "available_memory_bytes", lambda: 300_000)
+    # 10,800 cells x 32 B = 345,600 B > 0.8 x 300,000 B
+    with pytest.raises(CamigeoError, match=r"cost_distance on 90 x 120 cells needs an "
+                                           r"estimated .* GiB.*scheduler=Client"):
+        cost_distance(grid, [(3, 3)])
+    with pytest.raises(CamigeoError, match=r"corridor_links on 90 x 120 cells"):
+        corridor_links(cores, grid)
+    monkeypatch.setattr(scale, "available_memory_bytes", lambda: 900_000)
+    cost_distance(grid, [(3, 3)])  # one run fits: 345,600 B < 0.8 x 900,000 = 720,000 B
+    # NLCC keeps one 8-B grid per core: 345,600 + 5 x 86,400 = 777,600 B > 720,000 B
+    with pytest.raises(CamigeoError, match=r"normalized_corridors \(90 x 120 cells, one "
+                                           r"cost grid kept per core\)"):
+        normalized_corridors(cores, grid)
+    with pytest.raises(CamigeoError, match=r"barrier_improvement \(90 x 120 cells"):
+        barrier_improvement(cores, grid)
