@@ -248,6 +248,7 @@ def pairwise_resistance(
     include_pairs: list[tuple[int, int]] | None = None,
     exclude_pairs: list[tuple[int, int]] | None = None,
     solver: str = "auto",
+    scheduler: Any = None,
 ) -> pd.DataFrame:
     """Effective resistance between every pair of focal nodes (Circuitscape pairwise).
 
@@ -269,6 +270,10 @@ def pairwise_resistance(
         Cells where the mask is not > 0 are removed.
     include_pairs, exclude_pairs : list of (id, id), optional
     solver : {"auto", "cholmod", "splu", "cg+amg"}
+    scheduler : None, "synchronous", "threads", "processes", "client" or Client, optional
+        None (default): this single-machine path. Otherwise the pairs are solved in
+        batches on Dask, each worker factorising the Laplacian once (see
+        :mod:`camigeo.scale`, docs/scaling.md); resistances agree to 1e-9.
 
     Returns
     -------
@@ -279,8 +284,8 @@ def pairwise_resistance(
     return current_map(resistance, focal, is_conductance=is_conductance,
                        four_neighbors=four_neighbors, avg_resistances=avg_resistances,
                        polygons=polygons, mask=mask, include_pairs=include_pairs,
-                       exclude_pairs=exclude_pairs, solver=solver, cumulative=False
-                       ).resistances
+                       exclude_pairs=exclude_pairs, solver=solver, cumulative=False,
+                       scheduler=scheduler).resistances
 
 
 def current_map(
@@ -299,6 +304,7 @@ def current_map(
     maximum: bool = False,
     pair_maps: bool = False,
     voltage_maps: bool = False,
+    scheduler: Any = None,
 ) -> CircuitResult:
     """Pairwise run with current (and voltage) maps.
 
@@ -313,13 +319,31 @@ def current_map(
     maximum : bool, default False
         Cell-wise maximum over pairs.
     pair_maps, voltage_maps : bool, default False
-        Keep every pair's current / voltage map (memory: one grid per pair).
+        Keep every pair's current / voltage map (memory: one grid per pair); not
+        available with ``scheduler``.
+    scheduler : None, "synchronous", "threads", "processes", "client" or Client, optional
+        None (default): this single-machine path. Otherwise the pairs are solved in
+        batches on Dask, each worker factorising the Laplacian once (see
+        :mod:`camigeo.scale`, docs/scaling.md); resistances agree to 1e-9.
 
     Returns
     -------
     CircuitResult
     """
+    if scheduler is not None:  # Dask: pair batches, one factorisation per worker (issue 8)
+        from .._dask_circuit import current_map_dask
+
+        return current_map_dask(
+            resistance, focal, is_conductance=is_conductance, four_neighbors=four_neighbors,
+            avg_resistances=avg_resistances, polygons=polygons, mask=mask,
+            include_pairs=include_pairs, exclude_pairs=exclude_pairs, solver=solver,
+            cumulative=cumulative, maximum=maximum, pair_maps=pair_maps,
+            voltage_maps=voltage_maps, scheduler=scheduler)
     ref, g = _conductance(resistance, is_conductance=is_conductance, mask=mask)
+    from ..scale import guard_circuit
+
+    guard_circuit(int(np.count_nonzero(g > 0)), neighbors=4 if four_neighbors else 8,
+                  solver=solver, what=f"current_map on {ref.height} x {ref.width} cells")
     poly = _int_grid(polygons, ref, "polygons") if polygons is not None else None
     f = _focal(focal, ref)
     inc = _include(f.ids, include_pairs, exclude_pairs)
