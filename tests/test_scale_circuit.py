@@ -105,3 +105,29 @@ def test_pair_maps_refused_with_scheduler(grid) -> None:
     focal, res = _focal(grid)
     with pytest.raises(CamigeoError, match="pair_maps/voltage_maps are not available"):
         current_map_dask(res, focal, pair_maps=True, scheduler="synchronous")
+
+
+def test_public_functions_dispatch_on_scheduler(client, grid) -> None:
+    focal, res = _focal(grid)
+    plain = pairwise_resistance(res, focal, solver="splu")
+    np.testing.assert_allclose(
+        pairwise_resistance(res, focal, solver="splu", scheduler=client).to_numpy(),
+        plain.to_numpy(), rtol=1e-9)
+    cm = current_map(res, focal, solver="splu", scheduler="client")
+    np.testing.assert_allclose(cm.cumulative.array,
+                               current_map(res, focal, solver="splu").cumulative.array,
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_single_machine_memory_guard(grid, monkeypatch) -> None:
+    from camigeo import scale
+
+    focal, res = _focal(grid)
+    monkeypatch.setattr(scale, "available_memory_bytes", lambda: 100_000)
+    n = int(np.count_nonzero(res.valid))  # about 2,860 nodes here
+    # CG+AMG: 2.5 x n x 9 x 12 B + n x 64 B = 334 B per node -> ~0.97 MB > 80 kB
+    with pytest.raises(CamigeoError, match=r"current_map on 50 x 60 cells needs an estimated"):
+        pairwise_resistance(res, focal, solver="cg+amg")
+    assert 2500 < n < 3000
+    monkeypatch.setattr(scale, "available_memory_bytes", lambda: 334 * n / 0.8 + 1)
+    pairwise_resistance(res, focal, solver="cg+amg")  # just fits
