@@ -33,7 +33,7 @@ import pandas as pd
 from ._errors import CamigeoError
 from .scale import check_scheduler, check_task_memory, estimate_circuit_bytes, reduce_tasks
 
-__all__ = ["current_map_dask", "pairwise_resistance_dask", "solve_batch"]
+__all__ = ["current_map_dask", "pairwise_grid_dask", "pairwise_resistance_dask", "solve_batch"]
 
 log = logging.getLogger(__name__)
 
@@ -203,10 +203,7 @@ def current_map_dask(
         ``resistances`` (square DataFrame, -1 = not solved), ``cumulative`` and
         ``maximum`` current rasters when asked for.
     """
-    from .circuit.engine import _component_laplacian, _warn_invalid
-    from .circuit.graph import build_graph, node_map
     from .circuit.modes import CircuitResult, _conductance, _focal, _include, _int_grid, _opts
-    from .circuit.solve import _grounded
 
     if pair_maps or voltage_maps:
         raise CamigeoError(
@@ -222,18 +219,72 @@ def current_map_dask(
     want_cur = cumulative or maximum
     opts = _opts(four_neighbors, avg_resistances, solver, write_cur_maps=want_cur,
                  write_max=maximum)
+    R, cum_grid, mx_grid = pairwise_grid_dask(g, poly, f, include=inc, opts=opts,
+                                              scheduler=sched, batch_size=batch_size)
+    store = CircuitResult()
+    store.resistances = pd.DataFrame(R, index=pd.Index(f.ids, name="id"),
+                                     columns=pd.Index(f.ids, name="id"))
+    if cum_grid is not None and cumulative:
+        store.cumulative = ref.with_array(cum_grid, nodata=None)
+    if mx_grid is not None and maximum:
+        store.maximum = ref.with_array(mx_grid, nodata=None)
+    return store
+
+
+def pairwise_grid_dask(
+    g: np.ndarray,
+    polymap: np.ndarray | None,
+    focal: Any,
+    *,
+    include: np.ndarray | None = None,
+    opts: Any = None,
+    scheduler: Any = "threads",
+    batch_size: int | None = None,
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """:func:`camigeo.circuit.engine.pairwise_grid` on Dask (arrays in, arrays out).
+
+    Parameters
+    ----------
+    g : numpy.ndarray
+        Cell conductances.
+    polymap : numpy.ndarray or None
+        Short-circuit region ids.
+    focal : camigeo.circuit.Focal
+    include : numpy.ndarray of bool, optional
+        ``k x k`` pairs to solve (others report -1).
+    opts : camigeo.circuit.GridOptions
+        ``write_cur_maps`` / ``write_max`` ask for the cumulative / maximum maps
+        (per-pair and voltage maps are not produced).
+    scheduler, batch_size
+        See :func:`current_map_dask`.
+
+    Returns
+    -------
+    (R, cum, max)
+        Resistance matrix (-1 = not solved), cumulative and maximum current grids (None
+        when not asked for).
+    """
+    from .circuit.engine import GridOptions, _component_laplacian, _warn_invalid
+    from .circuit.graph import build_graph, node_map
+    from .circuit.solve import _grounded
+
+    opts = opts or GridOptions()
+    sched = check_scheduler(scheduler)
+    want_cur = bool(opts.write_cur_maps)
+    maximum = bool(opts.write_cur_maps and opts.write_max)
+    f, poly = focal, polymap
     k = len(f.ids)
     R = -np.ones((k, k))
     np.fill_diagonal(R, 0.0)
-    if inc is None:
-        inc = np.ones((k, k), dtype=bool)
+    if include is None:
+        include = np.ones((k, k), dtype=bool)
     workers = _n_threads(sched)
     cum_grid = mx_grid = None
     if f.has_regions:
         empty = [f.ids[a] for a in range(k) if len(f.cells[f.ids[a]][0]) == 0]
         _warn_invalid(empty, "lie outside the grid")
         pairs = [(a, b) for a in range(k) for b in range(a + 1, k)
-                 if (inc[a, b] or inc[b, a]) and len(f.cells[f.ids[a]][0])
+                 if (include[a, b] or include[b, a]) and len(f.cells[f.ids[a]][0])
                  and len(f.cells[f.ids[b]][0])]
         if want_cur:
             cum_grid = np.zeros(g.shape)
@@ -251,8 +302,8 @@ def current_map_dask(
                      shared={"g": g, "polymap": poly, "cells": f.cells, "ids": f.ids,
                              "opts": opts})
     else:
-        graph = build_graph(g, node_map(g, poly), four_neighbors=four_neighbors,
-                            avg_resistances=avg_resistances)
+        graph = build_graph(g, node_map(g, poly), four_neighbors=opts.four_neighbors,
+                            avg_resistances=opts.avg_resistances)
         nodes = np.full(k, -1, dtype=np.int64)
         for a, fid in enumerate(f.ids):
             rr, cc = f.cells[fid]
@@ -268,14 +319,14 @@ def current_map_dask(
         labels = graph.labels[nodes[valid]] if valid.size else np.zeros(0, dtype=np.int64)
         for comp in np.unique(labels):
             members = valid[labels == comp]
-            sub = inc[np.ix_(members, members)]
+            sub = include[np.ix_(members, members)]
             if not np.any(np.triu(sub, 1)):
                 continue
             uniq_nodes = np.unique(nodes[members])
             if uniq_nodes.size == 1:
                 for a in members:
                     for b in members:
-                        if a != b and inc[a, b]:
+                        if a != b and include[a, b]:
                             R[a, b] = 0.0
                 continue
             whole = graph.labels.max() == 0
@@ -286,11 +337,11 @@ def current_map_dask(
             ground = int(local[uniq_nodes[0]])
             Lg, _ = _grounded(L, ground)
             check_task_memory(sched, estimate_circuit_bytes(
-                comp_nodes.size, neighbors=4 if four_neighbors else 8,
-                solver="cg+amg" if solver in ("cg+amg", "amg") else "cholmod"),
+                comp_nodes.size, neighbors=4 if opts.four_neighbors else 8,
+                solver="cg+amg" if opts.solver in ("cg+amg", "amg") else "cholmod"),
                 what=f"circuit component of {comp_nodes.size:,} nodes")
             system: dict[str, Any] = {"Lg": Lg, "ground": ground, "n": comp_nodes.size,
-                                      "solver": solver, "want_cum": want_cur,
+                                      "solver": opts.solver, "want_cum": want_cur,
                                       "want_max": maximum}
             if want_cur:
                 ei, ej, ew = edges
@@ -301,7 +352,7 @@ def current_map_dask(
             todo: list[tuple[int, int]] = []  # focal positions
             for ia, a in enumerate(members):
                 for b in members[ia + 1:]:
-                    if inc[a, b] or inc[b, a]:
+                    if include[a, b] or include[b, a]:
                         todo.append((int(a), int(b)))
             loc = [(int(local[nodes[a]]), int(local[nodes[b]])) for a, b in todo]
             size = batch_size or max(8, math.ceil(len(loc) / (4 * workers)))
@@ -342,14 +393,7 @@ def current_map_dask(
             cum_grid = node_to_grid(graph.nodemap, cum_nodes)
             mx_grid = node_to_grid(graph.nodemap, max_nodes) if max_nodes is not None \
                 else None
-    store = CircuitResult()
-    store.resistances = pd.DataFrame(R, index=pd.Index(f.ids, name="id"),
-                                     columns=pd.Index(f.ids, name="id"))
-    if cum_grid is not None and cumulative:
-        store.cumulative = ref.with_array(cum_grid, nodata=None)
-    if mx_grid is not None and maximum:
-        store.maximum = ref.with_array(mx_grid, nodata=None)
-    return store
+    return R, cum_grid, mx_grid
 
 
 def _batch_task(item: tuple[list[int], list[tuple[int, int]]], *, token: str,

@@ -131,3 +131,26 @@ def test_single_machine_memory_guard(grid, monkeypatch) -> None:
     assert 2500 < n < 3000
     monkeypatch.setattr(scale, "available_memory_bytes", lambda: 334 * n / 0.8 + 1)
     pairwise_resistance(res, focal, solver="cg+amg")  # just fits
+
+
+def test_pinch_points_one_task_per_core_pair(client) -> None:
+    gpd = pytest.importorskip("geopandas")
+    shapely = pytest.importorskip("shapely")
+    from camigeo.circuit import pinch_points
+    from camigeo.corridors import normalized_corridors
+
+    a = np.random.default_rng(4).uniform(1.0, 10.0, (40, 50))
+    res = Raster.from_array(a, cellsize=100.0, crs="EPSG:32642")
+    cores = gpd.GeoDataFrame({"core_id": [1, 2, 3]}, geometry=[
+        shapely.box(200, 3000, 600, 3600), shapely.box(4200, 3200, 4600, 3700),
+        shapely.box(2200, 300, 2700, 700)], crs="EPSG:32642")
+    nlcc = normalized_corridors(cores, res)
+    plain = pinch_points(nlcc, res, cores, cutoff=3000.0, solver="splu")
+    dist = pinch_points(nlcc, res, cores, cutoff=3000.0, solver="splu", scheduler=client)
+    assert len(plain.resistances) == 3 and (plain.resistances["eff_resistance"] > 0).all()
+    np.testing.assert_allclose(dist.resistances["eff_resistance"],
+                               plain.resistances["eff_resistance"], rtol=1e-9)
+    np.testing.assert_allclose(dist.current.array, plain.current.array, rtol=1e-9,
+                               atol=1e-12)
+    np.testing.assert_allclose(dist.cumulative.array, plain.cumulative.array, rtol=1e-9,
+                               atol=1e-12)
