@@ -65,6 +65,7 @@ def pinch_points(
     four_neighbors: bool = False,
     avg_resistances: bool = True,
     solver: str = "auto",
+    scheduler: Any = None,
 ) -> PinchPointResult:
     """Pinch points: circuit current inside least-cost corridors (Linkage Mapper).
 
@@ -88,6 +89,10 @@ def pinch_points(
     avg_resistances : bool, default True
         Linkage Mapper calls Circuitscape with average resistances (its default).
     solver : str
+    scheduler : None, "synchronous", "threads", "processes", "client" or Client, optional
+        None (default): single machine. Otherwise, in pairwise mode, each core pair (its
+        own graph with both cores short-circuited) is one Dask task; same resistances
+        (1e-9) and maps up to summation order. See docs/scaling.md.
 
     Returns
     -------
@@ -118,7 +123,13 @@ def pinch_points(
                        solver=solver, write_cur_maps=True, write_max=mode == "pairwise")
     if mode == "pairwise":
         inc = _include(focal.ids, pairs, None) if pairs is not None else None
-        R, cum, mx = pairwise_grid(g, None, focal, include=inc, opts=opts)
+        if scheduler is None:
+            R, cum, mx = pairwise_grid(g, None, focal, include=inc, opts=opts)
+        else:  # Dask: one task per core pair (issue 8)
+            from .._dask_circuit import pairwise_grid_dask
+
+            R, cum, mx = pairwise_grid_dask(g, None, focal, include=inc, opts=opts,
+                                            scheduler=scheduler)
         rows = [(focal.ids[a], focal.ids[b], R[a, b]) for a in range(len(focal.ids))
                 for b in range(a + 1, len(focal.ids))
                 if inc is None or inc[a, b]]
