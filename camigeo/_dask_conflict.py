@@ -36,7 +36,7 @@ from ._errors import SchemaError
 from .crs import CENTRAL_ASIA_EQUAL_AREA, local_metric_crs
 from .scale import check_scheduler, partition_spatially, scatter_once
 
-__all__ = ["score_conflict_dask", "partition_scores"]
+__all__ = ["score_conflict_dask", "partition_scores", "zone_sums_dask"]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ def partition_scores(
     effect_zones_m: Mapping[Any, float] | None,
     effect_ctx: list[tuple[str, Any, Any]] | None,
     chunk_size: int = 200_000,
+    crs: Any = None,
 ) -> tuple[pd.DataFrame, dict[tuple[int, int], Any], pd.Series]:
     """Score one partition of infrastructure (pure, runs on a worker).
 
@@ -71,6 +72,8 @@ def partition_scores(
         One entry per region; None skips the effect zones.
     chunk_size : int
         Lines per ``_score_chunk`` call.
+    crs : CRS-like, optional
+        Working CRS of the lines and ``zones`` (default: the partition's own CRS).
 
     Returns
     -------
@@ -80,7 +83,7 @@ def partition_scores(
     """
     C = _conflict()
     lines, crs = C._prepare_lines(part, status=status, weights=weights,
-                                  effect_zones_m=effect_zones_m)
+                                  effect_zones_m=effect_zones_m, crs=crs)
     geoms = lines["geometry"].to_numpy()
     km = lines["length_km"].to_numpy()
     tc = lines["type_code"].to_numpy()
@@ -298,3 +301,55 @@ def _assemble(prep: Any, results: Iterable[tuple[pd.DataFrame, dict, pd.Series]]
     if pd.api.types.is_object_dtype(df["ptcr_id"]):
         df["ptcr_id"] = df["ptcr_id"].infer_objects()
     return df.sort_values(["ptcr_id", "sci_name", "infra_type"], ignore_index=True)
+
+
+def zone_sums_dask(
+    infrastructure: Any,
+    zones: np.ndarray,
+    *,
+    status: Iterable[str] | None = ("existing",),
+    weights: Mapping[Any, float] | None = None,
+    crs: Any = None,
+    scheduler: Any = None,
+    npartitions: int | None = None,
+) -> pd.DataFrame:
+    """Per-(zone, type) sums of line length over partitions (e.g. the hotspot grid cells).
+
+    Parameters
+    ----------
+    infrastructure : GeoDataFrame or dask_geopandas.GeoDataFrame
+    zones : ndarray of shapely polygons
+        In ``crs``.
+    status, weights
+        As for :func:`camigeo.score_conflict`.
+    crs : CRS-like, optional
+        Working CRS (default: the lines' own).
+    scheduler, npartitions
+        As for :func:`score_conflict_dask`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``zone``, ``type_code``, ``length_km``, ``weighted_length_km``,
+        ``n_features`` (non-zero rows), as ``camigeo.conflict._score_chunk``.
+    """
+    import dask
+
+    C = _conflict()
+    sched = check_scheduler(scheduler)
+    status_t = None if status is None else tuple(status)
+    _check_meta(infrastructure, status=status_t, weights=weights, effect_zones_m=None)
+    if not hasattr(infrastructure, "npartitions"):
+        npart = npartitions or max(2, -(-len(infrastructure) // 100_000))
+        infrastructure = partition_spatially(infrastructure, npartitions=npart)
+    z_d: Any = dask.delayed(zones, pure=True)
+    if sched is not None and not isinstance(sched, str):
+        z_d = scatter_once(sched, zones)
+    task = dask.delayed(partition_scores, pure=True)
+    tasks = [task(p, zones=z_d, status=status_t, weights=weights, effect_zones_m=None,
+                  effect_ctx=None, crs=crs) for p in infrastructure.to_delayed()]
+    kw = {} if sched is None else ({"scheduler": sched} if isinstance(sched, str)
+                                   else {"scheduler": sched.get})
+    results = dask.compute(*tasks, **kw)
+    parts = [r[0] for r in results]
+    return C._sum_chunks(parts)

@@ -153,3 +153,17 @@ def test_no_overlap_gives_empty_table(layers) -> None:
     out = score_conflict_dask(ptcrs, ranges.set_geometry(far), infra, scheduler="synchronous",
                               npartitions=2)
     assert len(out) == 0 and list(out.columns) == list(SCORE_COLUMNS)
+
+
+def test_conflict_grid_on_cluster(client, layers) -> None:
+    from camigeo import conflict_grid
+
+    ptcrs, ranges, infra = layers
+    plain = conflict_grid(ptcrs, ranges, infra, cell_km=60.0)
+    dist = conflict_grid(ptcrs, ranges, infra, cell_km=60.0, scheduler=client)
+    assert len(plain) == len(dist) > 20
+    for col in ("length_km", "weighted_length_km", "score"):
+        np.testing.assert_allclose(dist[col], plain[col], rtol=1e-12, atol=0, err_msg=col)
+    assert (plain["length_km"] > 0).sum() > 10
+    np.testing.assert_array_equal(dist["species_richness"], plain["species_richness"])
+    np.testing.assert_array_equal(dist["class"], plain["class"])
