@@ -703,7 +703,6 @@ def score_conflict(
 
 def _assemble(prep: _Prepared, lines: pd.DataFrame, crs: CRS, *, do_effect: bool,
               chunk_size: int = 1_000_000) -> pd.DataFrame:
-    n_reg = len(prep.region_geoms)
     zones = _zones_to(np.concatenate([prep.region_geoms, prep.zone_geoms]), crs)
     types_present = sorted(set(lines["type_code"].tolist()))
     if len(prep.zone_geoms) == 0 or not types_present:
@@ -718,6 +717,17 @@ def _assemble(prep: _Prepared, lines: pd.DataFrame, crs: CRS, *, do_effect: bool
     sums = _sum_chunks(parts).set_index(["zone", "type_code"])
     effect = _effect_areas(prep, lines, crs) if do_effect else {}
     zmax = lines.groupby("type_code")["effect_zone_m"].max()
+    return _score_table(prep, sums, effect, zmax, types_present, do_effect=do_effect)
+
+
+def _score_table(prep: _Prepared, sums: pd.DataFrame, effect: dict[tuple[int, int], np.ndarray],
+                 zmax: pd.Series, types_present: list[int], *, do_effect: bool
+                 ) -> pd.DataFrame:
+    """Score table from per-(zone, type_code) sums (index), effect areas and zone widths.
+
+    Shared by the in-memory path and the Dask engine (:mod:`camigeo._dask_conflict`).
+    """
+    n_reg = len(prep.region_geoms)
     nz = len(prep.zone_geoms)
     zone_col = np.repeat(np.arange(nz), len(types_present))
     type_col = np.tile(np.asarray(types_present), nz)
