@@ -239,7 +239,7 @@ def score_conflict_dask(
 
 def _assemble(prep: Any, results: Iterable[tuple[pd.DataFrame, dict, pd.Series]], *,
               do_effect: bool, polys: list[Any] | None) -> pd.DataFrame:
-    """Score table from the partition results (mirrors ``conflict._assemble``)."""
+    """Score table from the partition results (``conflict._score_table`` builds it)."""
     C = _conflict()
     results = list(results)
     sums = pd.concat([r[0] for r in results], ignore_index=True)
@@ -250,57 +250,13 @@ def _assemble(prep: Any, results: Iterable[tuple[pd.DataFrame, dict, pd.Series]]
         return C._empty_scores()
     zmax = zmax_all.groupby(level=0).max()
     sums = sums.set_index(["zone", "type_code"])
-    n_reg = len(prep.region_geoms)
-    nz = len(prep.zone_geoms)
     effect: dict[tuple[int, int], np.ndarray] = {}
     if do_effect and polys is not None:
         keys = sorted({k for r in results for k in r[1]})
         for key in keys:
             buf = shapely.union_all([r[1][key] for r in results if key in r[1]])
             effect[key] = shapely.area(shapely.intersection(polys[key[0]], buf)) / 1e6
-    zone_col = np.repeat(np.arange(nz), len(types_present))
-    type_col = np.tile(np.asarray(types_present), nz)
-    reg = prep.zone_region[zone_col]
-
-    def pick(z: np.ndarray, col: str) -> np.ndarray:
-        idx = pd.MultiIndex.from_arrays([z, type_col])
-        return sums[col].reindex(idx).fillna(0).to_numpy()
-
-    length = pick(zone_col + n_reg, "length_km")
-    wlen = pick(zone_col + n_reg, "weighted_length_km")
-    nfeat = pick(zone_col + n_reg, "n_features").astype(np.int64)
-    area = prep.zone_area_km2[zone_col]
-    pos_in_region = np.zeros(nz, dtype=np.int64)
-    for r in range(n_reg):
-        members = np.flatnonzero(prep.zone_region == r)
-        pos_in_region[members] = np.arange(1, len(members) + 1)
-    if do_effect:
-        ez = np.asarray([effect[(int(r), int(t))][pos_in_region[z]]
-                         if (int(r), int(t)) in effect else 0.0
-                         for z, r, t in zip(zone_col, reg, type_col, strict=True)], dtype=float)
-    else:
-        ez = np.full(len(zone_col), np.nan)
-    df = pd.DataFrame({
-        "ptcr_id": prep.region_ids[reg],
-        "ptcr_name": prep.region_names[reg].astype(str),
-        "sci_name": prep.species_ids[prep.zone_species[zone_col]].astype(str),
-        "infra_type": np.asarray(C.INFRA_TYPES, dtype=object)[type_col].astype(str),
-        "area_km2": area,
-        "length_km": length,
-        "weighted_length_km": wlen,
-        "density_km_per_1000km2": 1000.0 * length / area,
-        "weighted_density_km_per_1000km2": 1000.0 * wlen / area,
-        "effect_zone_m": zmax.reindex(type_col).to_numpy(dtype=float),
-        "effect_zone_km2": ez,
-        "effect_zone_share": np.clip(ez / area, 0.0, 1.0),
-        "n_features": nfeat,
-        "region_area_km2": prep.region_area_km2[reg],
-        "region_length_km": pick(reg, "length_km"),
-        "region_weighted_length_km": pick(reg, "weighted_length_km"),
-    })
-    if pd.api.types.is_object_dtype(df["ptcr_id"]):
-        df["ptcr_id"] = df["ptcr_id"].infer_objects()
-    return df.sort_values(["ptcr_id", "sci_name", "infra_type"], ignore_index=True)
+    return C._score_table(prep, sums, effect, zmax, types_present, do_effect=do_effect)
 
 
 def zone_sums_dask(
