@@ -92,10 +92,15 @@ def _print_table(df: Any, *, max_rows: int = 60) -> None:
     if df is None or len(df) == 0:
         typer.echo("(no rows)")
         return
+    df = pd.DataFrame(df)
+    # geometry columns (WKT of whole fence lines) make the console table unreadable
+    geom = [c for c in df.columns if c == "geometry" or str(df[c].dtype) == "geometry"]
+    if geom:
+        df = df.drop(columns=geom)
     with pd.option_context("display.max_columns", 30, "display.width", 160,
                            "display.max_colwidth", 40, "display.float_format",
                            lambda v: f"{v:,.2f}"):
-        typer.echo(pd.DataFrame(df).head(max_rows).to_string(index=False))
+        typer.echo(df.head(max_rows).to_string(index=False))
 
 
 def _version_cb(value: bool) -> None:
@@ -329,6 +334,23 @@ def telemetry(
     p_time: Annotated[float, typer.Option(help="BaBA p_time (units).")] = 36.0,
     w: Annotated[float, typer.Option(help="BaBA moving window w (units).")] = 168.0,
     units: Annotated[str, typer.Option(help="Time units: hours, mins, days.")] = "hours",
+    tolerance: Annotated[float, typer.Option(
+        help="BaBA tolerance (units): longest extra gap over which two encounter fixes "
+             "are joined into one event.")
+    ] = 0.0,
+    max_cross: Annotated[int, typer.Option(
+        help="BaBA max_cross: most crossings a Trace or Back_n_forth event may contain.")
+    ] = 0,
+    sd_multiplier: Annotated[float, typer.Option(
+        help="BaBA sd_multiplier: width of the average-movement band, in SDs.")
+    ] = 1.0,
+    exclude_buffer: Annotated[bool, typer.Option(
+        "--exclude-buffer/--include-buffer",
+        help="BaBA exclude_buffer: leave the encounter fixes out of the moving-window "
+             "straightness.")] = False,
+    barrier_id_col: Annotated[str | None, typer.Option(
+        help="Barrier id column (default: infra_id when present, else the row number).")
+    ] = None,
     atlas: AtlasOpt = Path("outputs/atlas.gpkg"),
     quiet: QuietOpt = False,
 ) -> None:
@@ -356,7 +378,9 @@ def telemetry(
         bar = datasets.load_infrastructure(infra_type=["fence", "border_fence", "railway"])
         inputs = {"tracks": tracks, "barriers": datasets.get_path("infrastructure")}
     layers = run_telemetry(fixes, bar, d=d_m, interval=interval, b_time=b_time, p_time=p_time,
-                           w=w, units=units)
+                           w=w, units=units, tolerance=tolerance, max_cross=max_cross,
+                           sd_multiplier=sd_multiplier, exclude_buffer=exclude_buffer,
+                           barrier_id_col=barrier_id_col)
     ev = layers.get("barrier_events")
     if ev is not None and len(ev) and "eventTYPE" in ev.columns:
         typer.echo("Encounter classes:")
@@ -365,7 +389,11 @@ def telemetry(
     _print_table(layers.get("barrier_ranking"), max_rows=20)
     atlas_mod.update(atlas, layers, command="camigeo telemetry",
                      params={"d_m": d_m, "interval": interval, "b_time": b_time,
-                             "p_time": p_time, "w": w, "units": units}, inputs=inputs)
+                             "p_time": p_time, "w": w, "units": units,
+                             "tolerance": tolerance, "max_cross": max_cross,
+                             "sd_multiplier": sd_multiplier,
+                             "exclude_buffer": exclude_buffer,
+                             "barrier_id_col": barrier_id_col}, inputs=inputs)
     typer.echo(f"Atlas updated: {atlas}")
 
 

@@ -142,6 +142,78 @@ def test_telemetry_command_quick_cross(tmp_path: Path) -> None:
     assert atlas.history(a)["command"].tolist() == ["camigeo telemetry"]
 
 
+def _write_fixes(path: Path, lons: list[float]) -> None:
+    times = pd.date_range("2024-01-01", periods=len(lons), freq="1h", tz="UTC")
+    pd.DataFrame({
+        "event-id": range(len(lons)),
+        "timestamp": times.strftime("%Y-%m-%d %H:%M:%S.000"),
+        "location-long": lons,
+        "location-lat": [45.0] * len(lons),
+        "individual-local-identifier": ["A1"] * len(lons),
+    }).to_csv(path, index=False)
+
+
+def _fence_file(tmp_path: Path) -> Path:
+    fence = gpd.GeoDataFrame({"infra_id": ["F"], "infra_type": ["fence"],
+                              "name": ["Fence <one>"]},
+                             geometry=[LineString([(60.055, 44.9), (60.055, 45.1)])], crs=4326)
+    path = tmp_path / "fence.gpkg"
+    fence.to_file(path)
+    return path
+
+
+def test_telemetry_tolerance_joins_events_and_table_has_no_geometry(tmp_path: Path) -> None:
+    # hourly fixes; only 60.05 E (~394 m from the fence at 60.055 E) is inside d = 500 m,
+    # 60.04 E is ~1.18 km away. The animal comes to the fence twice, 2 h apart, never
+    # crossing. tolerance 0: two one-fix events, each a Bounce (the line from the fix before
+    # to the fix after, 60.04 -> 60.05 -> 60.04, does not cross). tolerance 1 h: the gap of
+    # 2 h exceeds one interval by 1 h <= tolerance, so both fixes form ONE event of 2 h
+    # (<= b_time 4 h, no crossing) -> one Bounce.
+    csv = tmp_path / "tracks.csv"
+    _write_fixes(csv, [60.02, 60.03, 60.04, 60.05, 60.04, 60.05, 60.04, 60.03, 60.02])
+    fence = _fence_file(tmp_path)
+    counts = {}
+    for tol in ("0", "1"):
+        a = tmp_path / f"atlas_{tol}.gpkg"
+        res = runner.invoke(app, ["telemetry", str(csv), "--barriers", str(fence), "--d-m",
+                                  "500", "--interval", "1", "--tolerance", tol, "--atlas",
+                                  str(a), "-q"])
+        assert res.exit_code == 0, res.output
+        ev = atlas.read_atlas_layer(a, "barrier_events")
+        counts[tol] = ev["eventTYPE"].tolist()
+        assert "LINESTRING" not in res.output and "geometry" not in res.output
+        assert atlas.history(a)["params"].iloc[0]["tolerance"] == float(tol)
+    assert counts == {"0": ["Bounce", "Bounce"], "1": ["Bounce"]}
+
+
+def test_telemetry_passes_every_baba_option(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import camigeo.telemetry as tel
+
+    seen: dict = {}
+    real = tel.run_telemetry
+
+    def spy(*args, **kwargs):
+        seen.update(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tel, "run_telemetry", spy)
+    csv = tmp_path / "tracks.csv"
+    _write_fixes(csv, [60.0 + 0.01 * i for i in range(12)])
+    res = runner.invoke(app, ["telemetry", str(csv), "--barriers", str(_fence_file(tmp_path)),
+                              "--d-m", "500", "--interval", "1", "--max-cross", "2",
+                              "--sd-multiplier", "1.5", "--exclude-buffer", "--tolerance",
+                              "2", "--barrier-id-col", "name", "--atlas",
+                              str(tmp_path / "a.gpkg"), "-q"])
+    assert res.exit_code == 0, res.output
+    assert {k: seen[k] for k in ("d", "max_cross", "sd_multiplier", "exclude_buffer",
+                                 "tolerance", "barrier_id_col")} == {
+        "d": 500.0, "max_cross": 2, "sd_multiplier": 1.5, "exclude_buffer": True,
+        "tolerance": 2.0, "barrier_id_col": "name"}
+    rank = atlas.read_atlas_layer(tmp_path / "a.gpkg", "barrier_ranking")
+    assert rank["barrier_id"].tolist() == ["Fence <one>"]
+
+
 def test_telemetry_missing_file(tmp_path: Path) -> None:
     res = runner.invoke(app, ["telemetry", str(tmp_path / "none.csv")])
     assert res.exit_code == 1
