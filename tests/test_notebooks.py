@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -88,9 +89,12 @@ def test_03_telemetry_stops_gracefully_without_data(kernel: str, tmp_path: Path)
 def test_03_telemetry_on_baba_reference(kernel: str, reference_dir: Path) -> None:
     out = "\n".join(_run("03_telemetry.ipynb", kernel, env={"CAMIGEO_SHARED": str(SHARED)}))
     assert "Quick_Cross" in out and "FID_Fence0" in out
+    # the hotspot message counts only segments that were reached (n_encounters > 0)
+    m = re.search(r"^(\d+) fence segments of <= 1 km; (\d+) segments with encounters; "
+                  r"(\d+) recommended", out, re.M)
+    assert m and 0 < int(m.group(2)) < int(m.group(1)) and int(m.group(3)) <= 5, out
+    assert "fence_class" in out and "ci_low" in out
     # class counts of the published BaBA run (mule deer, d = 90, defaults)
-    import re
-
     import pandas as pd
 
     counts = pd.read_csv(reference_dir / "baba" / "expected" /
