@@ -755,6 +755,12 @@ def export_postgis(
     -------
     list of str
         Tables written.
+
+    Notes
+    -----
+    Layers whose CRS has no EPSG code (the Central-Asia equal-area grids and corridor
+    layers) are reprojected to EPSG:4326 for PostGIS, which stores an SRID per column;
+    layers with an EPSG code keep their CRS.
     """
     import geopandas as gpd
 
@@ -779,6 +785,11 @@ def export_postgis(
         for name in [*names, VERSIONS_TABLE, PROVENANCE_TABLE]:
             df = read_atlas_layer(p, name)
             if isinstance(df, gpd.GeoDataFrame):
+                if df.crs is not None and df.crs.to_epsg() is None:
+                    # PostGIS needs an SRID; a custom CRS (e.g. the Central-Asia Albers of
+                    # the grids) has none, and geopandas would insert SRID 0 (no CRS)
+                    log.info("%s: CRS without an EPSG code, exported as EPSG:4326", name)
+                    df = df.to_crs(4326)
                 df.to_postgis(name, engine, schema=schema, if_exists=if_exists, index=False)
             else:
                 pd.DataFrame(df).to_sql(name, engine, schema=schema, if_exists=if_exists,

@@ -397,3 +397,71 @@ def test_diff_km_by_status_planned_to_existing(tmp_path: Path) -> None:
     assert rail.loc[(1, "existing")] == pytest.approx(half, rel=1e-6)
     assert rail.loc[(2, "existing")] == pytest.approx(half, rel=1e-6)
     assert len(km) == 4  # the fence did not change
+
+
+@pytest.mark.postgis
+@pytest.mark.slow
+def test_cli_to_postgis_run_update_and_export(tmp_path: Path, postgis_url: str) -> None:
+    """The CLI paths `run --to`, `atlas update --to` and `atlas export --to --schema`."""
+    import sqlalchemy
+    from typer.testing import CliRunner
+
+    from camigeo import datasets
+    from camigeo.cli import app
+
+    runner = CliRunner()
+    # 1. camigeo run --to, on one bundled PTCR (keeps the report to two pages)
+    one = datasets.load_ptcrs()
+    one = one[one["ptcr_id"] == 1]
+    ptcr_file = tmp_path / "ptcr1.gpkg"
+    one.to_file(ptcr_file)
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["run", "--out", str(out), "--ptcrs", str(ptcr_file), "--skip",
+                              "corridors", "--skip", "circuit", "--skip", "fragmentation",
+                              "--tiles", "none", "--to", postgis_url, "-q"])
+    assert res.exit_code == 0, res.output
+    eng = sqlalchemy.create_engine(postgis_url)
+    try:
+        summ = pd.read_sql("SELECT ptcr_id, conflict_score FROM conflict_summary", eng)
+        prov = pd.read_sql(f"SELECT command FROM {atlas.PROVENANCE_TABLE}", eng)
+        # the hexagon grid is in a CRS without EPSG code: exported as EPSG:4326, not SRID 0
+        srid = pd.read_sql("SELECT Find_SRID('public', 'conflict_grid', 'geometry') AS s",
+                           eng)["s"].iloc[0]
+        n_grid = pd.read_sql("SELECT count(*) AS n FROM conflict_grid", eng)["n"].iloc[0]
+        pg_km = pd.read_sql("SELECT infra_id, ST_Length(geometry::geography) / 1000 AS km "
+                            "FROM infrastructure ORDER BY infra_id", eng)
+        # 2. camigeo atlas update --to replaces the tables with the updated Atlas
+        f = tmp_path / "infra.gpkg"
+        _infra().to_file(f, layer="infrastructure")
+        a = tmp_path / "a.gpkg"
+        res = runner.invoke(app, ["atlas", "update", str(a), f"{f}::infrastructure", "--to",
+                                  postgis_url, "-q"])
+        assert res.exit_code == 0, res.output
+        assert "exported 3 tables to PostGIS" in res.output
+        ids = pd.read_sql("SELECT infra_id FROM infrastructure ORDER BY infra_id",
+                          eng)["infra_id"].tolist()
+        # 3. camigeo atlas export --to --schema
+        with eng.begin() as con:
+            con.execute(sqlalchemy.text("CREATE SCHEMA atlas2"))
+        res = runner.invoke(app, ["atlas", "export", str(a), "--to", postgis_url,
+                                  "--schema", "atlas2", "-q"])
+        assert res.exit_code == 0, res.output
+        n2 = pd.read_sql("SELECT count(*) AS n FROM atlas2.infrastructure", eng)["n"].iloc[0]
+    finally:
+        eng.dispose()
+    # the ranked PTCR table reached PostGIS: one PTCR, its score as in the GeoPackage
+    gp = atlas.read_atlas_layer(out / "atlas.gpkg", "conflict_summary")
+    assert summ["ptcr_id"].tolist() == [1]
+    assert summ["conflict_score"].iloc[0] == pytest.approx(float(gp["conflict_score"].iloc[0]))
+    assert prov["command"].tolist() == ["camigeo run"]
+    assert srid == 4326
+    assert n_grid == len(atlas.read_atlas_layer(out / "atlas.gpkg", "conflict_grid")) > 0
+    # PostGIS' geodesic km of the bundled lines agree with pyproj.Geod (camigeo.crs)
+    from camigeo.crs import geodesic_length_km
+
+    infra = datasets.load_infrastructure().sort_values("infra_id")
+    assert pg_km["infra_id"].tolist() == infra["infra_id"].tolist()
+    assert pg_km["km"].to_numpy() == pytest.approx(
+        geodesic_length_km(infra.geometry.to_crs(4326)), rel=1e-6)
+    assert ids == ["f1", "r1"]
+    assert n2 == 2
