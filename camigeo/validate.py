@@ -452,6 +452,10 @@ def _check_ptcr(gdf: gpd.GeoDataFrame, problems: list[str]) -> None:
         return
     _codes(gdf, "ptcr_id", None, problems)  # type: ignore[arg-type]
     _unique_ids(gdf, "ptcr_id", problems)
+    null = _col_text(gdf["name"]).fillna("").eq("").to_numpy(dtype=bool)
+    if null.any():
+        problems.append(f"column 'name' is empty in {int(null.sum())} features "
+                        f"({_which(gdf, null, 'ptcr_id')}); every PTCR needs a name.")
     for col in ("countries",):
         _iso3_lists(gdf, col, problems, "ptcr_id")
     _floats(gdf, "accuracy_km", problems, "ptcr_id")

@@ -300,6 +300,35 @@ def test_empty_individual_id():
         validate_layer(gdf, "tracks")
 
 
+def test_empty_timestamp():
+    gdf = tracks(["2020-01-01T00:00:00Z", None])
+    with pytest.raises(ValidationError, match=r"column 'timestamp' is empty in 1 fixes \(row 1\)"):
+        validate_layer(gdf, "tracks")
+
+
+def test_empty_infra_id():
+    gdf = infra(2, infra_id=["a", None])
+    with pytest.raises(ValidationError, match=r"column 'infra_id' is empty in 1 features "
+                                              r"\(row 1\); every line needs a unique id"):
+        validate_layer(gdf, "infrastructure")
+
+
+def test_empty_infra_type():
+    gdf = infra(2, infra_id=["a", "b"])
+    gdf.loc[1, "infra_type"] = None
+    with pytest.raises(ValidationError, match=r"column 'infra_type' is empty in 1 features "
+                                              r"\(infra_id b\); allowed values: railway, road"):
+        validate_layer(gdf, "infrastructure")
+
+
+def test_empty_ptcr_name():
+    gdf = ptcr([1, 2, 3])
+    gdf["name"] = ["Gobi", None, "  "]
+    with pytest.raises(ValidationError, match=r"column 'name' is empty in 2 features "
+                                              r"\(ptcr_id 2, 3\); every PTCR needs a name"):
+        validate_layer(gdf, "ptcr")
+
+
 def test_every_problem_is_gathered_into_one_error():
     gdf = gpd.GeoDataFrame(
         {"infra_type": ["rail", "road", "road"], "infra_id": [1, 1, 2],
