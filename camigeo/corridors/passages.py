@@ -85,6 +85,50 @@ def _eca(cores: gpd.GeoDataFrame, links: pd.DataFrame, id_col: str, d0: float,
     return float(connectivity_indices(G, distance="cw_dist", d0=d0, p0=p0).eca)
 
 
+def _open_zone(g: Any, r: Raster, bmask: np.ndarray, arr0: np.ndarray, half: float,
+               cell: float, passage_resistance: float | None) -> tuple[np.ndarray, float]:
+    """Flat indices of the barrier cells a candidate opens, and their new resistance."""
+    from rasterio.features import rasterize
+
+    zone = rasterize([(g.buffer(half), 1)], out_shape=r.shape, transform=r.transform,
+                     fill=0, all_touched=True, dtype="uint8").astype(bool)
+    opened = np.flatnonzero(zone & bmask)
+    if not len(opened):
+        return opened, np.nan
+    if passage_resistance is not None:
+        return opened, float(passage_resistance)
+    ring = rasterize([(g.buffer(half + 2 * cell), 1)], out_shape=r.shape,
+                     transform=r.transform, fill=0, all_touched=True,
+                     dtype="uint8").astype(bool) & ~bmask
+    vals = arr0[ring]
+    vals = vals[np.isfinite(vals)]
+    return opened, float(np.median(vals)) if len(vals) else 1.0
+
+
+def _links_cw(arr: np.ndarray, cs: Any, pairs: list[tuple[int, int]], cw_now: np.ndarray,
+              neighbors: int) -> np.ndarray:
+    """cw_dist of every link on ``arr`` (never above ``cw_now``: openings only lower it)."""
+    r = cs.raster
+    new_cw = cw_now.copy()
+    for i in sorted({a for a, _ in pairs}):
+        mask = np.zeros(r.shape, bool)
+        mask.ravel()[cs.cells[i]] = True
+        limit = max((cw_now[k] for k, p in enumerate(pairs) if p[0] == i), default=None)
+        cwd, _ = _core_cwd(arr, r.transform, mask, crs=r.crs, neighbors=neighbors,
+                           max_cost=limit if limit is not None and np.isfinite(limit)
+                           else None, want_back=False)
+        for k, (a, b) in enumerate(pairs):
+            if a == i:
+                new_cw[k] = min(cw_now[k], float(np.min(cwd.ravel()[cs.cells[b]])))
+    return new_cw
+
+
+def _xy_m(candidates: gpd.GeoDataFrame, unit: float) -> np.ndarray:
+    """Candidate positions (representative points) in metres of the projected CRS."""
+    pts = shapely.point_on_surface(np.asarray(candidates.geometry.values))
+    return shapely.get_coordinates(pts) * unit
+
+
 def rank_passages(
     candidates: gpd.GeoDataFrame | None,
     *,
@@ -99,6 +143,8 @@ def rank_passages(
     d0: float | None = None,
     p0: float = 0.5,
     neighbors: int = 8,
+    min_spacing_km: float | None = None,
+    select: int | None = None,
     progress: bool = False,
 ) -> gpd.GeoDataFrame:
     """Rank candidate openings in barriers by the gain in least-cost distance (and ECA).
@@ -109,6 +155,12 @@ def rank_passages(
     non-barrier cells within ``width_m / 2 + 2`` cells [assumption: the land around the
     fence]. Then the cost-weighted distance of every link is recomputed (min of CWD_A over
     B's cells; links are not re-checked for passing through other cores).
+
+    Candidates are scored independently (each opening alone), so two neighbouring
+    candidates that serve the same link get nearly the same score. ``min_spacing_km``
+    thins the ranking (non-maximum suppression), and ``select`` picks openings one after
+    another, each by its *marginal* gain with the earlier picks already open (greedy
+    sequential selection).
 
     Parameters
     ----------
@@ -135,6 +187,17 @@ def rank_passages(
         given and :mod:`camigeo.network` is available, ``eca_before``, ``eca_after`` and
         ``delta_eca`` are added and rank by ``delta_eca``.
     neighbors : int, default 8
+    min_spacing_km : float, optional
+        Minimum distance (km, between candidate points) of two ranked or selected
+        openings. Without ``select``: walking down the independent ranking, a candidate
+        closer than this to a better-ranked kept one gets no rank (``<NA>``) and
+        ``suppressed_by`` names that candidate's index label. With ``select``: candidates
+        this close to an earlier pick are not eligible.
+    select : int, optional
+        Greedy sequential selection of this many openings: pick the best candidate, open
+        it, re-score every remaining candidate with the picks open, pick the best marginal
+        gain, and so on. Stops early (with a log message) when no remaining candidate
+        gains anything. Costs ``select`` times the independent scoring.
     progress : bool, default False
 
     Returns
@@ -142,7 +205,10 @@ def rank_passages(
     GeoDataFrame
         The candidates (input columns kept) with ``n_cells_opened``, ``n_links_improved``,
         ``delta_cw_dist_sum`` and ``delta_cw_dist_max`` (cost units, >= 0), ``best_link``
-        (``"a-b"``), optional ECA columns, and ``rank`` (1 = best), sorted by rank.
+        (``"a-b"``), optional ECA columns, and ``rank`` (1 = best; nullable Int64 when
+        ``min_spacing_km`` is given, plus ``suppressed_by``), sorted by rank. With
+        ``select``: ``pick`` (Int64, 1 = first pick, ``<NA>`` = not picked) and
+        ``pick_gain`` (marginal gain when picked: Δ Σ cw_dist, or Δ ECA with ``d0``).
 
     Examples
     --------
@@ -160,8 +226,6 @@ def rank_passages(
     ...     ["name", "rank"]].values.tolist()
     [['north', 1], ['south', 2]]
     """
-    from rasterio.features import rasterize
-
     cs = _prepare_cores(cores, resistance, id_col)
     r = cs.raster
     _check_crs(barriers, r, "barriers")
@@ -176,6 +240,12 @@ def rank_passages(
     _check_crs(candidates, r, "candidates")
     if width_m <= 0:
         raise CamigeoError(f"width_m must be > 0 metres; got {width_m}.")
+    if min_spacing_km is not None and not min_spacing_km > 0:
+        raise CamigeoError(f"min_spacing_km must be > 0 km (or None); got {min_spacing_km!r}.")
+    if select is not None and (isinstance(select, bool) or not isinstance(select, int | np.integer)
+                               or select < 1):
+        raise CamigeoError(f"select must be a positive integer (number of openings to pick "
+                           f"one after another) or None; got {select!r}.")
     if links is None:
         links = corridor_links(cores, r, id_col=id_col, neighbors=neighbors)
     pairs = link_pairs(cs, links)
@@ -185,82 +255,132 @@ def rank_passages(
     half = width_m / 2.0 / unit
     cell = min(r.res)
     arr0 = r.masked_float()
-    firsts = sorted({i for i, _ in pairs})
-    out_rows = []
-    it: Any = list(candidates.geometry)
-    if progress:
-        from tqdm.auto import tqdm
+    geoms = list(candidates.geometry)
+    zones = [_open_zone(g, r, bmask, arr0, half, cell, passage_resistance) for g in geoms]
 
-        it = tqdm(it, desc="passages")
-    for g in it:
-        zone = rasterize([(g.buffer(half), 1)], out_shape=r.shape, transform=r.transform,
-                         fill=0, all_touched=True, dtype="uint8").astype(bool)
-        opened = zone & bmask
-        arr = arr0.copy()
-        if opened.any():
-            if passage_resistance is not None:
-                val = float(passage_resistance)
-            else:
-                ring = rasterize([(g.buffer(half + 2 * cell), 1)], out_shape=r.shape,
-                                 transform=r.transform, fill=0, all_touched=True,
-                                 dtype="uint8").astype(bool) & ~bmask
-                vals = arr0[ring]
-                vals = vals[np.isfinite(vals)]
-                val = float(np.median(vals)) if len(vals) else 1.0
-            arr[opened] = val
-        new_cw = base_cw.copy()
-        if opened.any():
-            for i in firsts:
-                mask = np.zeros(r.shape, bool)
-                mask.ravel()[cs.cells[i]] = True
-                limit = max((base_cw[k] for k, p in enumerate(pairs) if p[0] == i),
-                            default=None)
-                cwd, _ = _core_cwd(arr, r.transform, mask, crs=r.crs, neighbors=neighbors,
-                                   max_cost=limit if limit is not None and np.isfinite(limit)
-                                   else None, want_back=False)
-                for k, (a, b) in enumerate(pairs):
-                    if a == i:
-                        new_cw[k] = min(base_cw[k], float(np.min(cwd.ravel()[cs.cells[b]])))
-        delta = base_cw - new_cw
+    def score(arr_now: np.ndarray, cw_now: np.ndarray, which: list[int],
+              desc: str) -> dict[int, np.ndarray]:
+        it: Any = which
+        if progress:
+            from tqdm.auto import tqdm
+
+            it = tqdm(which, desc=desc)
+        out: dict[int, np.ndarray] = {}
+        for c in it:
+            opened, val = zones[c]
+            if not len(opened):
+                out[c] = cw_now.copy()
+                continue
+            arr = arr_now.copy()
+            arr.ravel()[opened] = val
+            out[c] = _links_cw(arr, cs, pairs, cw_now, neighbors)
+        return out
+
+    all_c = list(range(len(geoms)))
+    new_cws = score(arr0, base_cw, all_c, "passages")
+    out_rows = []
+    for c in all_c:
+        delta = base_cw - new_cws[c]
         k_best = int(np.argmax(delta)) if len(delta) else -1
-        row: dict[str, Any] = {
-            "n_cells_opened": int(opened.sum()),
+        out_rows.append({
+            "n_cells_opened": len(zones[c][0]),
             "n_links_improved": int((delta > 1e-9 * np.maximum(base_cw, 1)).sum()),
             "delta_cw_dist_sum": float(delta.sum()),
             "delta_cw_dist_max": float(delta.max()) if len(delta) else 0.0,
             "best_link": (f"{cs.ids[pairs[k_best][0]]}-{cs.ids[pairs[k_best][1]]}"
                           if k_best >= 0 and delta[k_best] > 0 else None),
-            "_new_cw": new_cw,
-        }
-        out_rows.append(row)
+        })
     res = candidates.copy()
     stats = pd.DataFrame(out_rows, index=candidates.index)
-    new_cws = stats.pop("_new_cw") if len(stats) else pd.Series([], dtype=object)
-    for c in stats.columns:
-        res[c] = stats[c]
+    for col in stats.columns:
+        res[col] = stats[col]
+    eca_of = _eca_function(cores, links, id_col or "core_id", d0, p0)
     sort_col = "delta_cw_dist_sum"
-    if d0 is not None:
-        sort_col = _add_eca(res, new_cws, cores, links, id_col or "core_id", d0, p0) or sort_col
-    else:
-        log.info("rank_passages: no d0 given, ECA columns skipped (pass d0 in cost units)")
-    res["rank"] = res[sort_col].rank(ascending=False, method="first").astype(int) \
+    if eca_of is not None:
+        before = eca_of(base_cw)
+        res["eca_before"] = before
+        res["eca_after"] = [eca_of(new_cws[c]) for c in all_c]
+        res["delta_eca"] = res["eca_after"] - before
+        sort_col = "delta_eca"
+    ranks = res[sort_col].rank(ascending=False, method="first").astype(int) \
         if len(res) else pd.Series([], dtype=int)
-    return res.sort_values("rank")
+    xy = _xy_m(candidates, unit) if min_spacing_km is not None or select is not None else None
+    if min_spacing_km is not None:
+        assert xy is not None
+        kept: list[int] = []
+        thinned = pd.Series(pd.NA, index=res.index, dtype="Int64")
+        by = pd.Series(None, index=res.index, dtype=object)
+        for c in np.argsort(ranks.to_numpy(), kind="stable"):
+            close = [k for k in kept
+                     if np.hypot(*(xy[c] - xy[k])) < min_spacing_km * 1000.0]
+            if close:
+                by.iloc[c] = res.index[close[0]]
+            else:
+                kept.append(int(c))
+                thinned.iloc[c] = len(kept)
+        res["rank"] = thinned
+        res["suppressed_by"] = by
+    else:
+        res["rank"] = ranks
+    if select is not None:
+        assert xy is not None
+        _greedy(res, select, zones, arr0, base_cw, new_cws, score, ranks.to_numpy(), xy,
+                min_spacing_km, eca_of)
+    return res.sort_values("rank", na_position="last")
 
 
-def _add_eca(res: gpd.GeoDataFrame, new_cws: pd.Series, cores: gpd.GeoDataFrame,
-             links: gpd.GeoDataFrame, id_col: str, d0: float, p0: float) -> str | None:
+def _greedy(res: gpd.GeoDataFrame, select: int, zones: list[tuple[np.ndarray, float]],
+            arr0: np.ndarray, base_cw: np.ndarray, first: dict[int, np.ndarray],
+            score: Any, ranks: np.ndarray, xy: np.ndarray, min_spacing_km: float | None,
+            eca_of: Any) -> None:
+    """Greedy sequential selection (columns ``pick`` and ``pick_gain`` added in place)."""
+
+    def gain(cw_now: np.ndarray, cw_new: np.ndarray) -> float:
+        if eca_of is not None:
+            return float(eca_of(cw_new) - eca_of(cw_now))
+        return float(np.sum(cw_now - cw_new))
+
+    pick = pd.Series(pd.NA, index=res.index, dtype="Int64")
+    pick_gain = pd.Series(np.nan, index=res.index, dtype=float)
+    arr_now, cw_now = arr0.copy(), base_cw.copy()
+    picked: list[int] = []
+    for step in range(1, select + 1):
+        cand = [c for c in range(len(zones)) if c not in picked and len(zones[c][0])
+                and not (min_spacing_km is not None and any(
+                    np.hypot(*(xy[c] - xy[k])) < min_spacing_km * 1000.0 for k in picked))]
+        cws = first if step == 1 else score(arr_now, cw_now, cand, f"pick {step}")
+        gains = {c: gain(cw_now, cws[c]) for c in cand}
+        if not gains or max(gains.values()) <= 1e-12 * max(1.0, abs(float(np.sum(cw_now)))):
+            log.info("rank_passages: no remaining candidate improves the links; stopped "
+                     "after %d pick(s)", len(picked))
+            break
+        best = max(gains.values())
+        # ties: the better independent rank
+        c = min((k for k, v in gains.items() if v == best), key=lambda k: ranks[k])
+        picked.append(c)
+        pick.iloc[c] = step
+        pick_gain.iloc[c] = gains[c]
+        opened, val = zones[c]
+        arr_now.ravel()[opened] = val
+        cw_now = cws[c]
+    res["pick"] = pick
+    res["pick_gain"] = pick_gain
+
+
+def _eca_function(cores: gpd.GeoDataFrame, links: gpd.GeoDataFrame, id_col: str,
+                  d0: float | None, p0: float) -> Any:
+    """Return a function cw_dist array -> ECA of the corridor graph (None: no d0/network)."""
+    if d0 is None:
+        log.info("rank_passages: no d0 given, ECA columns skipped (pass d0 in cost units)")
+        return None
     try:
         import camigeo.network  # noqa: F401
     except ImportError:
         log.info("rank_passages: camigeo.network is not available; ECA columns skipped")
         return None
     plain = pd.DataFrame(links.drop(columns="geometry", errors="ignore"))
-    before = _eca(cores, plain, id_col, d0, p0)
-    after = []
-    for cw in new_cws:
-        after.append(_eca(cores, plain.assign(cw_dist=cw), id_col, d0, p0))
-    res["eca_before"] = before
-    res["eca_after"] = after
-    res["delta_eca"] = res["eca_after"] - before
-    return "delta_eca"
+
+    def eca_of(cw: np.ndarray) -> float:
+        return _eca(cores, plain.assign(cw_dist=cw), id_col, d0, p0)
+
+    return eca_of
