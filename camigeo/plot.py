@@ -257,6 +257,11 @@ def km_by_type_chart(scores: pd.DataFrame, ptcr_id: Any, *, ax: Any = None) -> A
     return ax
 
 
+#: fragmentation columns shown in the key figures: column, label, unit, number format
+_FRAG_FIGURES = (("m_eff_km2", "Effective mesh size", "km²", ",.0f"),
+                 ("s_eff_per_1000km2", "Splitting density", "meshes per 1,000 km²", ",.3g"))
+
+
 def _key_figures(pid: Any, region: Any, scores: pd.DataFrame | None,
                  summary: pd.DataFrame | None) -> list[str]:
     from .crs import equal_area_km2
@@ -286,9 +291,9 @@ def _key_figures(pid: Any, region: Any, scores: pd.DataFrame | None,
                 lines.append(f"Conflict score: {float(s['conflict_score']):,.2f}"
                              + (f" (rank {int(s['rank'])})" if "rank" in s and
                                 pd.notna(s["rank"]) else ""))
-            for col in ("m_eff_km2", "s_eff_per_1000km2"):
+            for col, label, unit, fmt in _FRAG_FIGURES:
                 if col in s and pd.notna(s[col]):
-                    lines.append(f"{col}: {float(s[col]):,.1f}")
+                    lines.append(f"{label}: {format(float(s[col]), fmt)} {unit}")
     return lines
 
 
@@ -406,6 +411,10 @@ def _draw_page(fig: Any, ptcr_id: Any, region: Any, view: Any, countries: Any, r
                                            if acc is not None and pd.notna(acc) else "")
         fig.text(0.01, 0.005, textwrap.shorten(note, width=400, placeholder=" …"),
                  fontsize=5.5, color="#555555", wrap=True)
+        engine = fig.get_layout_engine()
+        if engine is not None and hasattr(engine, "set"):
+            # keep the axes (and the map's x label) clear of the two-line source note
+            engine.set(rect=(0.0, 0.035, 1.0, 0.965))
 
 
 def _savefig(fig: Any, path: Path, dpi: int) -> None:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import matplotlib
-import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import LineString, box
@@ -117,6 +116,15 @@ def test_key_figures_text(synth: dict) -> None:
     area = float(equal_area_km2(synth["ptcrs"].iloc[[0]].geometry).sum())
     assert f"Area: {area:,.0f} km²" in text
     plt.close(fig)
+    # fragmentation figures with labels and units (s_eff = 1000 / m_eff)
+    summary = synth["summary"].assign(m_eff_km2=[62_499.3, 1.0, 1.0],
+                                      s_eff_per_1000km2=[1000 / 62_499.3, 1000.0, 1000.0])
+    fig = plot.ptcr_page(1, **{**synth, "summary": summary})
+    text = "\n".join(t.get_text() for ax in fig.axes for t in ax.texts)
+    assert "Effective mesh size: 62,499 km²" in text
+    assert "Splitting density: 0.016 meshes per 1,000 km²" in text
+    assert "m_eff_km2" not in text
+    plt.close(fig)
 
 
 def test_atlas_report_pages_and_exports(synth: dict, tmp_path: Path) -> None:
@@ -156,4 +164,3 @@ def test_bad_inputs(synth: dict, tmp_path: Path) -> None:
     with pytest.raises(CamigeoError, match=r"fig: expected a matplotlib Figure or Axes, got int"):
         plot.save_figure(3, tmp_path / "x.png")
     plt.close("all")
-    assert np.isfinite(1.0)
