@@ -36,6 +36,7 @@ _EXPORTS: dict[str, str] = {
     "read_layer": "io",
     "write_layer": "io",
     "list_layers": "io",
+    "validate_layer": "validate",
     "read_movebank": "movebank",
     "read_osm": "osm",
     "resolve_species": "species",
