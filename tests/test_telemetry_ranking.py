@@ -78,6 +78,11 @@ def test_rank_rejects_crossings_table():
                            geometry=gpd.points_from_xy([0], [0]), crs=CRS)
     with pytest.raises(SchemaError, match="classify_encounters.*no non-crossing"):
         rank_barriers(bad, fences(), d=100)
+    # decided: permeability = crossed encounters / encounters needs the encounters that did
+    # NOT cross, which a crossings table cannot supply
+    with pytest.raises(SchemaError, match=r"got columns \['crossing_time', 'geometry'\]\. "
+                                          r"A crossings table .*denominator of a permeability"):
+        barrier_permeability(bad, fences(), d=100)
     with pytest.raises(ValidationError, match="d must be a positive number"):
         rank_barriers(events(ROWS), fences(), d=0)
 

@@ -39,7 +39,9 @@ def _events_table(events: Any) -> gpd.GeoDataFrame:
             "table with 'eventTYPE'); got "
             + (f"columns {list(events.columns)}" if isinstance(events, pd.DataFrame)
                else type(events).__name__)
-            + ". A crossings table has no non-crossing encounters, so it cannot be ranked.")
+            + ". A crossings table (find_crossings) has no non-crossing encounters, so it "
+              "gives neither a ranking nor the denominator of a permeability: run "
+              "classify_encounters(tracks, barriers, d=...) and pass its result.")
     if not isinstance(events, gpd.GeoDataFrame):
         events = gpd.GeoDataFrame(events, geometry=gpd.points_from_xy(
             events["easting"], events["northing"]), crs=None)
