@@ -39,6 +39,8 @@ import geopandas as gpd
 import pandas as pd
 
 from ._errors import CamigeoError, DataNotFoundError
+from .validate import INFRA_STATUS as _INFRA_STATUS
+from .validate import INFRA_TYPES as _INFRA_TYPES
 
 __all__ = [
     "DATA_ENV_VAR",
@@ -60,8 +62,9 @@ logger = logging.getLogger(__name__)
 
 #: Environment variable that points camigeo to another data folder (same layout).
 DATA_ENV_VAR = "CAMIGEO_DATA_DIR"
-INFRA_TYPES = ("railway", "road", "fence", "border_fence", "pipeline", "canal")
-INFRA_STATUSES = ("existing", "under_construction", "planned")
+#: Accepted ``infra_type`` / ``status`` filter values (the schema's, from camigeo.validate).
+INFRA_TYPES = _INFRA_TYPES
+INFRA_STATUSES = _INFRA_STATUS
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,9 @@ FOLDERS = ["borders", "ptcr", "species_ranges", "infrastructure"]
 #: with the reason and the bounds the deficit must stay within (so that a worse geometry,
 #: or a fixed one that should leave this list, still fails the test).
 KNOWN_SHORT = {
-    # 891 km schematic vs 1,115 km reported (-20 %): the stations between Züünkharaa and
-    # Ulaanbaatar (where the line detours) could not be placed from documented sources.
+    # 891 km schematic vs 1,115 km reported (-20 %): straight segments between 11 stations;
+    # where the track curves is not in the sources, so no honest waypoint closes the gap
+    # (docs/data.md). Reviewed for issue 2: kept as a known exception.
     "MNG-RW-TRANSMONGOLIAN": (-0.25, -0.15),
 }
 
