@@ -331,3 +331,81 @@ def test_least_cost_path_geodesic_length():
     assert p["length_km"].iloc[0] == pytest.approx(3 * step / 1000, rel=1e-12)
     assert p["cost"].iloc[0] == pytest.approx(3 * step, rel=1e-12)
     assert 3 * step >= d  # sum of steps along the parallel >= the geodesic chord
+
+
+# ------------------------------------------------------------------ GRASS r.cost (peer)
+_GRASS_SCRIPT = """set -e
+for f in start8 rand; do r.in.gdal -o input=$f.tif output=$f --q; done
+g.region raster=start8
+r.cost input=start8 output=s8 start_coordinates=5,45 --q
+r.cost -k input=start8 output=s8k start_coordinates=5,45 --q
+for m in s8 s8k; do r.out.gdal -c input=$m output=$m.tif type=Float64 --q -f; done
+g.region raster=rand
+r.cost input=rand output=r8 start_coordinates={starts} --q
+r.cost -k input=rand output=r16 start_coordinates={starts} --q
+for m in r8 r16; do r.out.gdal -c input=$m output=$m.tif type=Float64 --q -f; done
+"""
+
+
+@pytest.mark.skipif(__import__("shutil").which("grass") is None,
+                    reason="GRASS GIS (grass-core) not installed")
+def test_equals_grass_r_cost_including_knight_moves(tmp_path):
+    """Run GRASS r.cost itself (8 and 16 neighbours) on the 5x5 hand grid and a random
+    raster with nodata (r.out.gdal exports the current region, hence the two
+    exports). GRASS measures steps in cells of the E-W resolution, so its output
+    is ours / cellsize. A knight-move layout other than (c_a + c_i1 + c_i2 + c_b)/4 with
+    the two cells the segment crosses changes >1000 cells of the random raster by up to
+    20 %, so this pins the layout (checked by swapping camigeo's INTERMEDIATES)."""
+    import subprocess
+
+    import rasterio
+    from rasterio.transform import from_origin
+
+    def write(name, a, cell):
+        with rasterio.open(tmp_path / name, "w", driver="GTiff", height=a.shape[0],
+                           width=a.shape[1], count=1, dtype="float64", crs=UTM,
+                           transform=from_origin(0, a.shape[0] * cell, cell, cell),
+                           nodata=-9999.0) as dst:
+            dst.write(a, 1)
+
+    a = np.ones((5, 5))
+    a[0, 0] = 8.0
+    write("start8.tif", a, 10.0)
+    rng = np.random.default_rng(0)
+    b = rng.uniform(0.5, 20.0, (37, 43))
+    b[rng.random(b.shape) < 0.1] = -9999.0
+    srcs = [(0, 0), (20, 30), (36, 5)]
+    for s in srcs:
+        b[s] = 1.0
+    write("rand.tif", b, 25.0)
+    starts = ",".join(f"{c * 25 + 12.5},{(37 - r) * 25 - 12.5}" for r, c in srcs)
+    (tmp_path / "run.sh").write_text(_GRASS_SCRIPT.format(starts=starts))
+    subprocess.run(["grass", "--tmp-location", UTM, "--exec", "bash", "run.sh"],
+                   cwd=tmp_path, check=True, capture_output=True, timeout=300)
+
+    def grass(name):
+        with rasterio.open(tmp_path / f"{name}.tif") as src:
+            return src.read(1, masked=True).filled(np.nan)
+
+    s8 = grass("s8")
+    assert s8[0, 1] * 10 == pytest.approx(45.0) and s8[1, 2] * 10 == pytest.approx(59.1421,
+                                                                                   abs=1e-4)
+    for name, nbr in [("s8", 8), ("s8k", 16)]:
+        ours = cost_distance(start8(), [(0, 0)], neighbors=nbr).array
+        np.testing.assert_allclose(ours / 10.0, grass(name), rtol=1e-12)
+    r = Raster.from_array(b, cellsize=25.0, crs=UTM, nodata=-9999.0)
+    for name, nbr in [("r8", 8), ("r16", 16)]:
+        ours = cost_distance(r, srcs, neighbors=nbr).array / 25.0
+        ref = grass(name)
+        np.testing.assert_array_equal(np.isnan(ours), np.isnan(ref))
+        ok = ~np.isnan(ref)
+        np.testing.assert_allclose(ours[ok], ref[ok], rtol=1e-12)
+
+
+def test_far_corner_of_a_2x3_grid():
+    # the issue's "far corner 59.1421": 2 x 3 grid of 10 m cells, start cost 8 at (0, 0)
+    a = np.ones((2, 3))
+    a[0, 0] = 8.0
+    d = cost_distance(grid(a), [(0, 0)]).array
+    assert d[0, 1] == pytest.approx(45.0)
+    assert d[1, 2] == pytest.approx(59.1421, abs=1e-4)  # 45 + 10*sqrt(2)
