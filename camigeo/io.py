@@ -402,15 +402,6 @@ def _write_shapefile(gdf: gpd.GeoDataFrame, path: Path) -> None:
         shutil.rmtree(tmpdir, ignore_errors=True)
 
 
-def _file_mode(path: Path) -> int:
-    """Permission bits for the output: the old file's, else the umask default."""
-    with contextlib.suppress(FileNotFoundError):
-        return path.stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
 def _zip_shapefile(gdf: gpd.GeoDataFrame, dest: Path, layer: str) -> None:
     """Write ``layer.shp`` and its sidecars into the zip archive ``dest``."""
     import zipfile
@@ -507,7 +498,6 @@ def write_layer(
                 _zip_shapefile(gdf, tmp, layer)
         else:
             keep_others = driver == "GPKG"
-            mode_bits = _file_mode(path)
             with atomic_path(path, copy_existing=keep_others) as tmp:
                 if driver == "parquet":
                     gdf.to_parquet(tmp)
@@ -517,7 +507,6 @@ def write_layer(
                     opts = {"SPATIAL_INDEX": "NO"} if driver == "FlatGeobuf" else {}
                     pyogrio.write_dataframe(gdf, tmp, layer=layer, driver=driver,
                                             append=append, layer_options=opts or None)
-                os.chmod(tmp, mode_bits)  # mkstemp made the copy private (0600)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
             pyogrio.errors.FieldError, pyogrio.errors.FeatureError,
             pyogrio.errors.GeometryError, OSError) as exc:

@@ -538,6 +538,9 @@ def test_shapefile_rewrite_removes_stale_parts(tmp_path):
 def test_write_keeps_file_permissions(tmp_path):
     path = tmp_path / "atlas.gpkg"
     write_layer(lines(), path, "a")
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's private 0600
     os.chmod(path, 0o640)
     write_layer(lines(), path, "b")
     assert path.stat().st_mode & 0o777 == 0o640
