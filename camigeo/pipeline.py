@@ -647,7 +647,11 @@ def run_all(
 
     def record(rep: StepReport) -> None:
         res.steps.append(rep)
-        level = logging.WARNING if rep.status != "ok" else logging.INFO
+        # a step left out on request or without tracks is normal (quiet under --quiet); a
+        # failed step, or one whose module is missing, is worth a warning
+        expected = rep.status == "ok" or (rep.status == "skipped" and (
+            rep.note == "skipped on request" or rep.note.startswith("no tracks given")))
+        level = logging.INFO if expected else logging.WARNING
         log.log(level, "step %-13s %-7s %6.1f s  %s", rep.step, rep.status, rep.seconds,
                 rep.note)
         if on_step is not None:

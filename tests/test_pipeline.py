@@ -119,8 +119,26 @@ def test_missing_module_is_skipped_not_failed(small_subset: Path, tmp_path: Path
         return real_need(module, *names)
 
     monkeypatch.setattr(pipeline, "_need", fake_need)
-    r = pipeline.run_all(out_dir=tmp_path, ptcrs=small_subset, skip=("conflict", "corridors",
-                                                               "circuit"), tiles=None)
+    import logging
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.DEBUG)
+    handler.emit = records.append  # type: ignore[method-assign]
+    plog = logging.getLogger("camigeo.pipeline")
+    old_level = plog.level
+    plog.addHandler(handler)
+    plog.setLevel(logging.DEBUG)
+    try:
+        r = pipeline.run_all(out_dir=tmp_path, ptcrs=small_subset,
+                             skip=("conflict", "corridors", "circuit"), tiles=None)
+    finally:
+        plog.removeHandler(handler)
+        plog.setLevel(old_level)
+    # a missing module warns; steps skipped on request or for lack of tracks do not
+    levels = {rec.args[0]: rec.levelname for rec in records
+              if rec.msg.startswith("step ") and rec.args}
+    assert levels["fragmentation"] == "WARNING"
+    assert {levels[k] for k in ("conflict", "corridors", "circuit", "telemetry")} == {"INFO"}
     st = {s.step: (s.status, s.note) for s in r.steps}
     assert st["fragmentation"] == ("skipped",
                                    "camigeo.fragmentation is not available in this installation")
