@@ -313,7 +313,11 @@ def test_example_scenarios_on_bundled_data():
     assert rail.delta_eca < 0
     assert rail.conflict["delta_conflict_score"].iloc[0] > 0
     fence, top3 = mod["ustyurt_fence"](verbose=False)
-    assert len(top3) == 3 and list(top3["rank"]) == [1, 2, 3]
+    assert len(top3) == 3 and list(top3["pick"]) == [1, 2, 3]
+    assert top3["rank"].iloc[0] == 1  # the first greedy pick is the independent best
+    # the marginal ΔECA of the picks add up to the ΔECA that
+    # compare_scenarios finds by rebuilding the resistance with the three passages
+    assert top3["pick_gain"].sum() == pytest.approx(fence.delta_eca, rel=1e-9)
     both = fence.links[fence.links["status"] == "both"]
     assert (both["delta_cw_dist"] <= 1e-6).all() and both["delta_cw_dist"].min() < 0
     assert fence.delta_eca > 0
