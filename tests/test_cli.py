@@ -346,3 +346,32 @@ def test_score_corridors_circuit_commands_on_bundled_data(tmp_path: Path) -> Non
 
     with rasterio.open(tmp_path / "c" / "current_equus_hemionus.tif") as src:
         assert float(src.read(1, masked=True).max()) > 0
+
+
+@pytest.mark.slow
+def test_run_command_prints_ranked_table_and_writes_outputs(tmp_path: Path) -> None:
+    from camigeo import datasets
+
+    p = datasets.load_ptcrs()
+    sub = tmp_path / "two.gpkg"
+    p[p["ptcr_id"].isin([1, 3])].to_file(sub)
+    out = tmp_path / "fresh" / "outputs"  # the folder does not exist yet
+    res = runner.invoke(app, ["run", "--out", str(out), "--ptcrs", str(sub), "--skip",
+                              "corridors", "--skip", "circuit", "--grid-cell-km", "200",
+                              "--tiles", "none", "-q"])
+    assert res.exit_code == 0, res.output
+    for name in ("atlas.gpkg", "map.html", "atlas_report.pdf", "summary.csv"):
+        assert (out / name).is_file(), name
+    assert "PTCRs ranked by barrier conflict score (camigeo run):" in res.output
+    lines = res.output.split("PTCRs ranked by barrier conflict score (camigeo run):\n")[1]
+    header, first, second = lines.splitlines()[:3]
+    assert header.split()[:4] == ["rank", "ptcr_id", "name", "conflict_score"]
+    assert "geometry" not in header
+    summ = atlas.read_atlas_layer(out / "atlas.gpkg", "conflict_summary").sort_values("rank")
+    names = dict(zip(p["ptcr_id"], p["name"], strict=True))
+    for line, (_, row) in zip((first, second), summ.iterrows(), strict=True):
+        assert line.split()[:2] == [str(int(row["rank"])), str(int(row["ptcr_id"]))]
+        assert names[int(row["ptcr_id"])] in line
+        assert f"{float(row['conflict_score']):,.2f}" in line
+    # -q: nothing but the tables (no INFO log lines, no warning for the skipped steps)
+    assert "WARNING" not in res.output and "INFO" not in res.output
