@@ -11,7 +11,12 @@ up the JIT on a tiny grid, resets the kernel's peak-RSS counter (``/proc/self/cl
 raster. Without the reset the peak would include ``np.load``'s transient copy. numba
 allocations are invisible to tracemalloc, so RSS is the only fair measure for both tools.
 
-Usage: ``python benchmarks/bench_cost_distance.py [--sizes 500 2000 5000]``
+GRASS ``r.cost`` (``--tools ... grass``) runs in a temporary location with ``memory=8000``
+MB (all in RAM, its fastest setting); its time and peak RSS are those of the ``r.cost``
+process alone (``os.wait4``), import/export excluded.
+
+Usage: ``python benchmarks/bench_cost_distance.py [--sizes 500 2000 5000]
+[--tools camigeo skimage grass]``
 """
 
 from __future__ import annotations
@@ -121,11 +126,67 @@ def run_child(path: str, tool: str, src: list[tuple[int, int]], timeout: float) 
     return out
 
 
+GRASS_SCRIPT = r'''
+import json, os, subprocess, sys, time
+starts, memory = sys.argv[1], sys.argv[2]
+def call(*args):
+    subprocess.run(list(args), check=True, capture_output=True)
+call("r.in.gdal", "-o", "input=res.tif", "output=res", "--q")
+call("g.region", "raster=res")
+t0 = time.perf_counter()
+p = subprocess.Popen(["r.cost", "input=res", "output=cost", f"start_coordinates={starts}",
+                      f"memory={memory}", "--q"])
+_, status, ru = os.wait4(p.pid, 0)
+dt = time.perf_counter() - t0
+assert status == 0, status
+call("r.out.gdal", "-c", "input=cost", "output=cost.tif", "type=Float64", "--q", "-f")
+print(json.dumps({"time_s": dt, "cpu_s": ru.ru_utime + ru.ru_stime,
+                  "extra_bytes": ru.ru_maxrss * 1024}))
+'''
+
+
+def run_grass(path: str, src: list[tuple[int, int]], timeout: float,
+              memory_mb: int = 8000) -> dict:
+    """GRASS r.cost (8 neighbours) on the same raster: wall/CPU time and peak RSS of the
+    r.cost process alone (import/export excluded); output saved for the comparison
+    (GRASS costs are per cell of the E-W resolution: multiplied by CELL here)."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    arr = np.load(path)
+    n = arr.shape[0]
+    work = Path(tempfile.mkdtemp(prefix="bench_grass_"))
+    with rasterio.open(work / "res.tif", "w", driver="GTiff", height=n, width=n, count=1,
+                       dtype="float64", crs="EPSG:32642",
+                       transform=from_origin(0, n * CELL, CELL, CELL)) as dst:
+        dst.write(arr, 1)
+    starts = ",".join(f"{c * CELL + CELL / 2},{(n - r) * CELL - CELL / 2}" for r, c in src)
+    (work / "run.py").write_text(GRASS_SCRIPT)
+    try:
+        p = subprocess.run(["grass", "--tmp-location", "EPSG:32642", "--exec", "python3",
+                            "run.py", starts, str(memory_mb)], cwd=work, capture_output=True,
+                           text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        shutil.rmtree(work, ignore_errors=True)
+        return {"error": f"timeout after {timeout:.0f} s"}
+    lines = [x for x in p.stdout.splitlines() if x.startswith("{")]
+    if p.returncode != 0 or not lines:
+        shutil.rmtree(work, ignore_errors=True)
+        return {"error": f"exit {p.returncode}: {p.stderr.strip()[-300:]}"}
+    out = json.loads(lines[-1])
+    out["cells"] = arr.size
+    with rasterio.open(work / "cost.tif") as ds:
+        np.save(path + ".grass.out.npy", ds.read(1, masked=True).filled(np.nan) * CELL)
+    shutil.rmtree(work, ignore_errors=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", type=int, nargs="+", default=[500, 2000, 5000])
     ap.add_argument("--timeout", type=float, default=1800.0)
-    ap.add_argument("--tools", nargs="+", default=["camigeo", "skimage"])
+    ap.add_argument("--tools", nargs="+", default=["camigeo", "skimage"],
+                    help="camigeo, skimage and/or grass (GRASS r.cost, needs `grass` on PATH)")
     args = ap.parse_args()
     grass = "found" if shutil.which("grass") else "not installed"
     print(f"cpus={os.cpu_count()} grass_r_cost={grass}")
@@ -136,7 +197,8 @@ def main() -> None:
         np.save(path, arr)
         del arr
         src = sources_rc(n)
-        res = {t: run_child(path, t, src, args.timeout) for t in args.tools}
+        res = {t: (run_grass(path, src, args.timeout) if t == "grass" else
+                   run_child(path, t, src, args.timeout)) for t in args.tools}
         line = [f"n={n}x{n}"]
         for t, v in res.items():
             if "error" in v:
@@ -145,15 +207,18 @@ def main() -> None:
                 line.append(f"{t}: {v['time_s']:.2f} s wall / {v['cpu_s']:.2f} s CPU, "
                             f"peak +{v['extra_bytes'] / 2**20:.0f} MiB "
                             f"({v['extra_bytes'] / v['cells']:.1f} B/cell)")
-        if len(res) == 2 and all("error" not in v for v in res.values()):
+        for peer in ("skimage", "grass"):
+            if peer not in res or "camigeo" not in res or \
+                    any("error" in res[t] for t in ("camigeo", peer)):
+                continue
             a = np.load(path + ".camigeo.out.npy")
-            b = np.load(path + ".skimage.out.npy")
+            b = np.load(path + f".{peer}.out.npy")
             b = np.where(np.isinf(b), np.nan, b)
             ok = ~np.isnan(b)
             rel = float(np.nanmax(np.abs(a[ok] - b[ok]) / np.maximum(b[ok], 1e-300)))
-            line.append(f"time ratio camigeo/skimage = "
-                        f"{res['camigeo']['time_s'] / res['skimage']['time_s']:.3f} wall, "
-                        f"{res['camigeo']['cpu_s'] / res['skimage']['cpu_s']:.3f} CPU; "
+            line.append(f"time ratio camigeo/{peer} = "
+                        f"{res['camigeo']['time_s'] / res[peer]['time_s']:.3f} wall, "
+                        f"{res['camigeo']['cpu_s'] / res[peer]['cpu_s']:.3f} CPU; "
                         f"max rel diff = {rel:.1e}")
         print(" | ".join(line), flush=True)
         for f in tmp.glob(f"res_{n}*"):
