@@ -409,3 +409,11 @@ def test_far_corner_of_a_2x3_grid():
     d = cost_distance(grid(a), [(0, 0)]).array
     assert d[0, 1] == pytest.approx(45.0)
     assert d[1, 2] == pytest.approx(59.1421, abs=1e-4)  # 45 + 10*sqrt(2)
+
+
+def test_bad_max_cost():
+    r = grid(np.ones((3, 3)))
+    with pytest.raises(CamigeoError, match="max_cost must be a number >= 0"):
+        cost_distance(r, [(0, 0)], max_cost=-5)
+    with pytest.raises(CamigeoError, match="max_cost must be a number >= 0"):
+        cost_distance(r, [(0, 0)], max_cost=float("nan"))

@@ -203,3 +203,19 @@ def test_links_geodesic_lonlat_and_progress():
     assert links.euc_dist_km.iloc[0] == pytest.approx(gap / 1000, rel=1e-9)
     with pytest.raises(CRSError, match="geodesic=True"):
         corridor_links(cores, r)
+
+
+def test_links_bad_filters_and_bad_links_table():
+    cores, r = three_cores(), grid(np.ones((5, 11)))
+    with pytest.raises(CamigeoError, match="max_cw_dist must be a number >= 0"):
+        corridor_links(cores, r, max_cw_dist=-1)
+    with pytest.raises(CamigeoError, match="max_euc_dist_km must be a number >= 0"):
+        corridor_links(cores, r, max_euc_dist_km=float("nan"))
+    with pytest.raises(CamigeoError, match="min_euc_dist_km must be a number >= 0"):
+        corridor_links(cores, r, min_euc_dist_km="5")
+    with pytest.raises(CamigeoError, match=r"min_euc_dist_km \(2\) is larger than"):
+        corridor_links(cores, r, min_euc_dist_km=2, max_euc_dist_km=1)
+    with pytest.raises(CamigeoError, match="links must be the link table"):
+        normalized_corridors(cores, r, links=5)
+    with pytest.raises(CamigeoError, match="links must be the link table"):
+        barrier_improvement(cores, r, links=[(1, 3)], radii_m=[10])

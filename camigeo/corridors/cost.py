@@ -397,6 +397,10 @@ def cost_distance(
     >>> cost_distance(r, [(0, 0)]).array.tolist()
     [[0.0, 45.0]]
     """
+    if max_cost is not None and not (isinstance(max_cost, int | float | np.number)
+                                     and max_cost >= 0):
+        raise CamigeoError(f"max_cost must be a number >= 0 (accumulated cost units) or "
+                           f"None for no limit; got {max_cost!r}.")
     if scheduler is not None:  # Dask, one task per source (issue 8)
         from .._dask_corridors import cost_distance_dask
 

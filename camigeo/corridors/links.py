@@ -236,6 +236,20 @@ def _candidate_pairs(n: int, euc_m: np.ndarray, max_euc_dist_km: float | None,
     return pairs
 
 
+def _check_limits(max_cw_dist: float | None, max_euc_dist_km: float | None,
+                  min_euc_dist_km: float | None) -> None:
+    """Reject negative or crossed link filters (they would silently drop every link)."""
+    for name, v in (("max_cw_dist", max_cw_dist), ("max_euc_dist_km", max_euc_dist_km),
+                    ("min_euc_dist_km", min_euc_dist_km)):
+        if v is not None and not (isinstance(v, int | float | np.number) and v >= 0):
+            raise CamigeoError(f"{name} must be a number >= 0 (or None for no limit); got "
+                               f"{v!r}.")
+    if (max_euc_dist_km is not None and min_euc_dist_km is not None
+            and min_euc_dist_km > max_euc_dist_km):
+        raise CamigeoError(f"min_euc_dist_km ({min_euc_dist_km}) is larger than "
+                           f"max_euc_dist_km ({max_euc_dist_km}): no pair could be linked.")
+
+
 def corridor_links(
     cores: gpd.GeoDataFrame,
     resistance: Raster | str | os.PathLike[str],
@@ -302,6 +316,7 @@ def corridor_links(
     >>> float(links["euc_dist_km"].iloc[0]), float(links["cwd_to_euc"].iloc[0])
     (5.0, 1.2)
     """
+    _check_limits(max_cw_dist, max_euc_dist_km, min_euc_dist_km)
     if scheduler is not None:  # Dask, one task per core (issue 8)
         from .._dask_corridors import corridor_links_dask
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from .._errors import CamigeoError, SchemaError
 from ..raster import Raster
@@ -23,6 +24,10 @@ def link_pairs(cs: _Cores, links: gpd.GeoDataFrame | None) -> list[tuple[int, in
     n = len(cs.ids)
     if links is None:
         return [(i, j) for i in range(n) for j in range(i + 1, n)]
+    if not isinstance(links, pd.DataFrame):
+        raise CamigeoError(f"links must be the link table (GeoDataFrame) returned by "
+                           f"corridor_links(), or None for every pair of cores; got "
+                           f"{type(links).__name__}.")
     missing = [c for c in ("core_a", "core_b") if c not in links.columns]
     if missing:
         raise SchemaError(f"links lacks columns {missing}; pass the output of "
