@@ -252,6 +252,8 @@ def km_by_type_chart(scores: pd.DataFrame, ptcr_id: Any, *, ax: Any = None) -> A
             left += vals
         ax.set_yticks(y, [str(s) for s in tab.index], fontstyle="italic")
         ax.set_xlabel("km inside range ∩ PTCR (geodesic)")
+        # room right of the longest bar, so the legend never hides a bar
+        ax.set_xlim(0.0, float(left.max()) * 1.35)
         ax.legend(loc="lower right", frameon=False)
         ax.set_title("Infrastructure by type per species")
     return ax
@@ -259,7 +261,7 @@ def km_by_type_chart(scores: pd.DataFrame, ptcr_id: Any, *, ax: Any = None) -> A
 
 #: fragmentation columns shown in the key figures: column, label, unit, number format
 _FRAG_FIGURES = (("m_eff_km2", "Effective mesh size", "km²", ",.0f"),
-                 ("s_eff_per_1000km2", "Splitting density", "meshes per 1,000 km²", ",.3g"))
+                 ("s_eff_per_1000km2", "Splitting density", "per 1,000 km²", ",.3g"))
 
 
 def _key_figures(pid: Any, region: Any, scores: pd.DataFrame | None,

@@ -103,6 +103,16 @@ def test_km_by_type_chart_bar_lengths(synth: dict) -> None:
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["railway", "fence",
                                                                    "border fence"]
     plt.close(ax.figure)
+    # equal totals (as border fences crossing every range of a PTCR): the bottom bar is as
+    # long as the longest; the legend must still sit right of it, covering no bar
+    eq = pd.DataFrame({"ptcr_id": 1, "sci_name": ["A a", "B b", "C c"],
+                       "infra_type": "border_fence", "length_km": 500.0,
+                       "region_length_km": 500.0})
+    ax = plot.km_by_type_chart(eq, 1)
+    ax.figure.canvas.draw()
+    leg = ax.get_legend().get_window_extent()
+    assert all(not p.get_window_extent().overlaps(leg) for p in ax.patches)
+    plt.close(ax.figure)
 
 
 def test_key_figures_text(synth: dict) -> None:
@@ -122,7 +132,7 @@ def test_key_figures_text(synth: dict) -> None:
     fig = plot.ptcr_page(1, **{**synth, "summary": summary})
     text = "\n".join(t.get_text() for ax in fig.axes for t in ax.texts)
     assert "Effective mesh size: 62,499 km²" in text
-    assert "Splitting density: 0.016 meshes per 1,000 km²" in text
+    assert "Splitting density: 0.016 per 1,000 km²" in text
     assert "m_eff_km2" not in text
     plt.close(fig)
 
