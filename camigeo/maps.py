@@ -394,6 +394,7 @@ def conflict_map(
     bounds = ([b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()] if len(b) else None)
     m = _new_map(bounds, tiles, attr, controls)
     legends: list[str] = []
+    range_legend = ""
 
     # ranges first (bottom), hidden by default
     if ranges is not None and len(ranges):
@@ -416,7 +417,8 @@ def conflict_map(
                                if c in grp.columns],
                 show=False)
             entries.append(("box", color, str(sp)))
-        legends.append(_legend_html("Species ranges (toggle in layer list)", entries))
+        # listed last in the legend: the layers start hidden, the score classes matter first
+        range_legend = _legend_html("Species ranges (toggle in layer list)", entries)
 
     # PTCRs coloured by score
     has_score = score_column in p.columns and p[score_column].notna().any()
@@ -519,7 +521,7 @@ def conflict_map(
                        popup_columns=_num_cols(hs, ["barrier_id", "name", "rank"]))
     import folium
 
-    _add_legend(m, legends)
+    _add_legend(m, [*legends, range_legend] if range_legend else legends)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
 

@@ -82,6 +82,9 @@ def test_conflict_map_layers_and_escaping(layers: dict, tmp_path: Path) -> None:
         assert name in text, name
     # legend has the 3 quantile classes of [0.5, 1, 2] and the fence classes
     assert "camigeo-legend" in text and "impermeable" in text
+    # score classes first, the (initially hidden) species ranges last
+    assert (text.index("PTCR conflict score (") < text.index("Infrastructure</div>")
+            < text.index("Species ranges (toggle in layer list)"))
 
 
 def test_bad_inputs(layers: dict, tmp_path: Path) -> None:
