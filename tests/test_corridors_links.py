@@ -181,6 +181,8 @@ def test_barrier_improvement_bad_inputs():
         barrier_improvement(cores, r, form="ratio")
     with pytest.raises(CamigeoError, match="radii_m must be >= one cell"):
         barrier_improvement(cores, r, radii_m=[5])
+    with pytest.raises(CamigeoError, match="radii_m must be a list of window radii"):
+        barrier_improvement(cores, r, radii_m="10")
 
 
 def test_links_geodesic_lonlat_and_progress():

@@ -162,3 +162,12 @@ def test_rank_passages_bad_spacing_and_select():
         rank_passages(cand, select=0, **kw)
     with pytest.raises(CamigeoError, match="select must be a positive integer"):
         rank_passages(cand, select=2.5, **kw)
+
+
+def test_barriers_must_be_a_geodataframe():
+    r, fence, cores = fence_case()
+    with pytest.raises(CamigeoError, match="barriers must be a GeoDataFrame"):
+        candidates_along([fence.geometry.iloc[0]], 0.02)
+    with pytest.raises(CamigeoError, match="barriers must be a GeoDataFrame"):
+        rank_passages(None, barriers=[fence.geometry.iloc[0]], resistance=r, cores=cores,
+                      spacing_km=0.02)

@@ -102,7 +102,14 @@ def barrier_improvement(
         raise CRSError("barrier_improvement needs a projected resistance raster (windows "
                        "are circles in metres); reproject it first.")
     xres, yres = r.res
-    radii = list(radii_m) if radii_m is not None else [min(xres, yres) * k for k in (1, 2, 4)]
+    try:
+        if isinstance(radii_m, str | bytes):
+            raise TypeError
+        radii = ([float(v) for v in radii_m] if radii_m is not None
+                 else [min(xres, yres) * k for k in (1, 2, 4)])
+    except (TypeError, ValueError):
+        raise CamigeoError(f"radii_m must be a list of window radii in metres, e.g. "
+                           f"[1000, 2000]; got {radii_m!r}.") from None
     if not radii or min(radii) < min(xres, yres):
         raise CamigeoError(f"radii_m must be >= one cell ({min(xres, yres)} m); got "
                            f"{radii}.")

@@ -23,6 +23,12 @@ __all__ = ["rank_passages", "candidates_along"]
 log = logging.getLogger(__name__)
 
 
+def _check_barriers(barriers: Any) -> None:
+    if not isinstance(barriers, gpd.GeoDataFrame | gpd.GeoSeries):
+        raise CamigeoError(f"barriers must be a GeoDataFrame of fence lines (the lines the "
+                           f"openings cut, in the raster CRS); got {type(barriers).__name__}.")
+
+
 def candidates_along(barriers: gpd.GeoDataFrame, spacing_km: float) -> gpd.GeoDataFrame:
     """Candidate passage points every ``spacing_km`` along each barrier line.
 
@@ -42,6 +48,7 @@ def candidates_along(barriers: gpd.GeoDataFrame, spacing_km: float) -> gpd.GeoDa
     GeoDataFrame
         ``barrier_index`` (index label of the source line), ``along_km``, Point geometry.
     """
+    _check_barriers(barriers)
     if spacing_km is None or spacing_km <= 0:
         raise CamigeoError(f"spacing_km must be > 0; got {spacing_km}.")
     if barriers.crs is not None and not barriers.crs.is_projected:
@@ -228,6 +235,7 @@ def rank_passages(
     """
     cs = _prepare_cores(cores, resistance, id_col)
     r = cs.raster
+    _check_barriers(barriers)
     _check_crs(barriers, r, "barriers")
     if candidates is None:
         if spacing_km is None:
