@@ -351,6 +351,11 @@ def telemetry(
     barrier_id_col: Annotated[str | None, typer.Option(
         help="Barrier id column (default: infra_id when present, else the row number).")
     ] = None,
+    min_total_enc: Annotated[int, typer.Option(
+        help="Ranking: features with fewer encounters get no index.")] = 0,
+    bin_km: Annotated[float, typer.Option(help="Hotspot segment length along barriers, km.")
+                      ] = 1.0,
+    top_k: Annotated[int, typer.Option(help="Number of recommended passage segments.")] = 10,
     atlas: AtlasOpt = Path("outputs/atlas.gpkg"),
     quiet: QuietOpt = False,
 ) -> None:
@@ -380,7 +385,8 @@ def telemetry(
     layers = run_telemetry(fixes, bar, d=d_m, interval=interval, b_time=b_time, p_time=p_time,
                            w=w, units=units, tolerance=tolerance, max_cross=max_cross,
                            sd_multiplier=sd_multiplier, exclude_buffer=exclude_buffer,
-                           barrier_id_col=barrier_id_col)
+                           barrier_id_col=barrier_id_col, min_total_enc=min_total_enc,
+                           bin_km=bin_km, top_k=top_k)
     ev = layers.get("barrier_events")
     if ev is not None and len(ev) and "eventTYPE" in ev.columns:
         typer.echo("Encounter classes:")
@@ -393,7 +399,9 @@ def telemetry(
                              "tolerance": tolerance, "max_cross": max_cross,
                              "sd_multiplier": sd_multiplier,
                              "exclude_buffer": exclude_buffer,
-                             "barrier_id_col": barrier_id_col}, inputs=inputs)
+                             "barrier_id_col": barrier_id_col,
+                             "min_total_enc": min_total_enc, "bin_km": bin_km,
+                             "top_k": top_k}, inputs=inputs)
     typer.echo(f"Atlas updated: {atlas}")
 
 

@@ -203,13 +203,16 @@ def test_telemetry_passes_every_baba_option(tmp_path: Path,
     res = runner.invoke(app, ["telemetry", str(csv), "--barriers", str(_fence_file(tmp_path)),
                               "--d-m", "500", "--interval", "1", "--max-cross", "2",
                               "--sd-multiplier", "1.5", "--exclude-buffer", "--tolerance",
-                              "2", "--barrier-id-col", "name", "--atlas",
+                              "2", "--barrier-id-col", "name", "--min-total-enc", "3",
+                              "--bin-km", "0.5", "--top-k", "4", "--atlas",
                               str(tmp_path / "a.gpkg"), "-q"])
     assert res.exit_code == 0, res.output
     assert {k: seen[k] for k in ("d", "max_cross", "sd_multiplier", "exclude_buffer",
-                                 "tolerance", "barrier_id_col")} == {
+                                 "tolerance", "barrier_id_col", "min_total_enc", "bin_km",
+                                 "top_k")} == {
         "d": 500.0, "max_cross": 2, "sd_multiplier": 1.5, "exclude_buffer": True,
-        "tolerance": 2.0, "barrier_id_col": "name"}
+        "tolerance": 2.0, "barrier_id_col": "name", "min_total_enc": 3, "bin_km": 0.5,
+        "top_k": 4}
     rank = atlas.read_atlas_layer(tmp_path / "a.gpkg", "barrier_ranking")
     assert rank["barrier_id"].tolist() == ["Fence <one>"]
 
