@@ -97,10 +97,40 @@ def _print_table(df: Any, *, max_rows: int = 60) -> None:
     geom = [c for c in df.columns if c == "geometry" or str(df[c].dtype) == "geometry"]
     if geom:
         df = df.drop(columns=geom)
+    # whole-number id columns stored as float (e.g. FID_Fence0 from a GeoPackage) print as ids
+    for c in df.columns:
+        if "id" in str(c).lower() and pd.api.types.is_float_dtype(df[c]):
+            v = df[c].dropna()
+            if len(v) and bool((v == v.round()).all()):
+                df[c] = df[c].astype("Int64")
     with pd.option_context("display.max_columns", 30, "display.width", 160,
                            "display.max_colwidth", 40, "display.float_format",
                            lambda v: f"{v:,.2f}"):
         typer.echo(df.head(max_rows).to_string(index=False))
+
+
+def _split_spec(spec: str | Path, param: str) -> tuple[Path, str | None]:
+    """``PATH`` or ``PATH::LAYER`` -> (existing path, layer or None)."""
+    path_s, _, lyr = str(spec).partition("::")
+    path = Path(path_s)
+    if not path.is_file():
+        raise CamigeoError(f"{param}: file {path} does not exist.")
+    return path, lyr or None
+
+
+def _read_spec(spec: str | Path, param: str, kind: str | None = None) -> tuple[Any, Path]:
+    """Read ``PATH`` or ``PATH::LAYER``; a multi-layer file without a layer gets a CLI hint."""
+    from . import io
+
+    path, lyr = _split_spec(spec, param)
+    if lyr is None and path.suffix.lower() == ".gpkg":
+        import pyogrio
+
+        names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+        if len(names) > 1:
+            raise CamigeoError(f"{param}: {path} holds {len(names)} layers ({', '.join(names)})"
+                               f"; choose one as {path}::LAYER, e.g. {path}::{names[0]}.")
+    return io.read_layer(path, lyr, kind=kind), path
 
 
 def _version_cb(value: bool) -> None:
@@ -324,9 +354,11 @@ def circuit(
 @app.command()
 @_errors
 def telemetry(
-    tracks: Annotated[Path, typer.Argument(help="GPS fixes: Movebank CSV or a vector file.")],
-    barriers: Annotated[Path | None, typer.Option(
-        help="Barrier lines (default: bundled fences, border fences and railways).")] = None,
+    tracks: Annotated[str, typer.Argument(
+        help="GPS fixes: Movebank CSV, or a vector file (PATH or PATH::LAYER).")],
+    barriers: Annotated[str | None, typer.Option(
+        help="Barrier lines, PATH or PATH::LAYER (default: bundled fences, border fences "
+             "and railways).")] = None,
     d_m: Annotated[float, typer.Option("--d-m", "--d",
                                        help="BaBA buffer distance d, metres.")] = 1000.0,
     interval: Annotated[float | None, typer.Option(help="Fix interval (units).")] = None,
@@ -364,24 +396,23 @@ def telemetry(
     Writes barrier_events, barrier_ranking and passage_hotspots into the Atlas.
     """
     from . import atlas as atlas_mod
-    from . import datasets, io
+    from . import datasets
     from .telemetry import run_telemetry
 
     _setup_logging(quiet)
-    if not tracks.is_file():
-        raise CamigeoError(f"tracks: file {tracks} does not exist.")
-    if tracks.suffix.lower() == ".csv":
+    track_path, _lyr = _split_spec(tracks, "tracks")
+    if track_path.suffix.lower() == ".csv":
         from .movebank import read_movebank
 
-        fixes = read_movebank(tracks)
+        fixes = read_movebank(track_path)
     else:
-        fixes = io.read_layer(tracks, kind="tracks")
+        fixes, track_path = _read_spec(tracks, "tracks", kind="tracks")
     if barriers is not None:
-        bar = io.read_layer(barriers)
-        inputs = {"tracks": tracks, "barriers": barriers}
+        bar, bar_path = _read_spec(barriers, "barriers")
+        inputs = {"tracks": track_path, "barriers": bar_path}
     else:
         bar = datasets.load_infrastructure(infra_type=["fence", "border_fence", "railway"])
-        inputs = {"tracks": tracks, "barriers": datasets.get_path("infrastructure")}
+        inputs = {"tracks": track_path, "barriers": datasets.get_path("infrastructure")}
     layers = run_telemetry(fixes, bar, d=d_m, interval=interval, b_time=b_time, p_time=p_time,
                            w=w, units=units, tolerance=tolerance, max_cross=max_cross,
                            sd_multiplier=sd_multiplier, exclude_buffer=exclude_buffer,
@@ -391,8 +422,14 @@ def telemetry(
     if ev is not None and len(ev) and "eventTYPE" in ev.columns:
         typer.echo("Encounter classes:")
         _print_table(ev["eventTYPE"].value_counts().rename_axis("class").reset_index())
-    typer.echo("Barrier ranking:")
-    _print_table(layers.get("barrier_ranking"), max_rows=20)
+    typer.echo("Barrier ranking (top 20; all columns are in the Atlas layer):")
+    rank = layers.get("barrier_ranking")
+    if rank is not None:
+        fc = "fence_class_telemetry" if "fence_class_telemetry" in rank.columns else "fence_class"
+        keep = ["rank", "barrier_id", "infra_type", "name", "total_enc", "unique_ind", "index",
+                "n_encounters", "n_crossed", "permeability", "ci_low", "ci_high", fc]
+        rank = rank[[c for c in keep if c in rank.columns]]
+    _print_table(rank, max_rows=20)
     atlas_mod.update(atlas, layers, command="camigeo telemetry",
                      params={"d_m": d_m, "interval": interval, "b_time": b_time,
                              "p_time": p_time, "w": w, "units": units,
@@ -501,11 +538,8 @@ def atlas_update(
     layers: dict[str, Any] = {}
     files: dict[str, Path] = {}
     for spec in inputs:
-        path_s, _, lyr = spec.partition("::")
-        path = Path(path_s)
-        if not path.is_file():
-            raise CamigeoError(f"inputs: file {path} does not exist.")
-        gdf = io.read_layer(path, lyr or None, kind=kind)
+        path, lyr = _split_spec(spec, "inputs")
+        gdf = io.read_layer(path, lyr, kind=kind)
         lname = name or lyr or path.stem
         layers[lname] = gdf
         files[lname] = path

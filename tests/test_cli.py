@@ -217,6 +217,29 @@ def test_telemetry_passes_every_baba_option(tmp_path: Path,
     assert rank["barrier_id"].tolist() == ["Fence <one>"]
 
 
+def test_telemetry_barriers_layer_spec_and_multi_layer_hint(tmp_path: Path) -> None:
+    csv = tmp_path / "tracks.csv"
+    _write_fixes(csv, [60.0 + 0.01 * i for i in range(12)])
+    gpkg = tmp_path / "many.gpkg"
+    fence = gpd.read_file(_fence_file(tmp_path))
+    fence.to_file(gpkg, layer="fences")
+    fence.assign(infra_id="G").to_file(gpkg, layer="other")
+    res = runner.invoke(app, ["telemetry", str(csv), "--barriers", str(gpkg), "--atlas",
+                              str(tmp_path / "a.gpkg"), "-q"])
+    assert res.exit_code == 1
+    assert f"barriers: {gpkg} holds 2 layers (fences, other); choose one as {gpkg}::LAYER" \
+        in res.output
+    res = runner.invoke(app, ["telemetry", str(csv), "--barriers", f"{gpkg}::other",
+                              "--d-m", "500", "--interval", "1", "--atlas",
+                              str(tmp_path / "a.gpkg"), "-q"])
+    assert res.exit_code == 0, res.output
+    rank = atlas.read_atlas_layer(tmp_path / "a.gpkg", "barrier_ranking")
+    assert rank["barrier_id"].tolist() == ["G"]  # the chosen layer's feature
+    # the console ranking is the short table: no geometry, no raw count columns
+    assert "Quick_Cross  Bounce" not in res.output and "LINESTRING" not in res.output
+    assert "permeability" in res.output
+
+
 def test_telemetry_missing_file(tmp_path: Path) -> None:
     res = runner.invoke(app, ["telemetry", str(tmp_path / "none.csv")])
     assert res.exit_code == 1
