@@ -66,11 +66,18 @@ class TreeRSS:
         for p in [self.proc, *self.proc.children(recursive=True)]:
             try:
                 total += p.memory_info().rss
+                t = p.cpu_times()
+                self.cpu.setdefault(p.pid, [t.user + t.system, 0.0])[1] = t.user + t.system
             except psutil.Error:
                 pass
         return total
 
+    def cpu_s(self) -> dict[int, float]:
+        """CPU seconds used during the block, per process (this one and descendants)."""
+        return {pid: b - a for pid, (a, b) in self.cpu.items() if b - a > 0.05}
+
     def __enter__(self) -> TreeRSS:
+        self.cpu: dict[int, list[float]] = {}
         self.start = self.peak = self._sample()
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._run, daemon=True)
@@ -294,7 +301,8 @@ def cmd_corridors(args: argparse.Namespace) -> None:
             dt, cpu = time.perf_counter() - t, time.process_time() - c
         times["single"] = dt
         print(f"single process corridor_links: {dt:.1f} s (CPU {cpu:.1f} s), peak RSS "
-              f"{mem.peak_gb:.2f} GB, {len(plain)} links")
+              f"{mem.peak_gb:.2f} GB, {len(plain)} links; load average "
+              f"{os.getloadavg()[0]:.1f}")
     for w in args.workers:
         with LocalCluster(n_workers=w, threads_per_worker=1, processes=True,
                           memory_limit=args.memory_limit, dashboard_address=":0") as cluster, \
@@ -309,8 +317,11 @@ def cmd_corridors(args: argparse.Namespace) -> None:
             if not args.skip_single:
                 same = (f", same links as single process: "
                         f"{links[['core_a', 'core_b']].values.tolist() == plain[['core_a', 'core_b']].values.tolist() and np.allclose(links['cw_dist'], plain['cw_dist'], rtol=1e-12)}")  # noqa: E501
+            cpu = sorted(mem.cpu_s().values(), reverse=True)
             print(f"Dask {w} worker(s) x 1 thread: {dt:.1f} s, peak RSS (client + workers) "
-                  f"{mem.peak_gb:.2f} GB, {len(links)} links{same}")
+                  f"{mem.peak_gb:.2f} GB, {len(links)} links{same}; CPU s per process "
+                  f"(workers, client, scheduler): {', '.join(f'{c:.1f}' for c in cpu)}; "
+                  f"load average {os.getloadavg()[0]:.1f}")
     if 1 in times and 2 in times:
         print(f"speedup 1 -> 2 workers: {times[1] / times[2]:.2f}x (ceiling 2x on 2 cores)")
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
