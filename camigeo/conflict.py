@@ -21,7 +21,9 @@ so a Dask scheduler can map it over chunks of infrastructure.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -589,7 +591,11 @@ def _sum_chunks(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 def _effect_areas(prep: _Prepared, lines: pd.DataFrame,
                   crs: CRS) -> dict[tuple[int, int], np.ndarray]:
-    """Effect-zone area (km²) per (region, type) -> array [region area, zone areas...]."""
+    """Effect-zone area (km²) per (region, type) -> array [region area, zone areas...].
+
+    Regions run in a thread pool (:func:`_effect_threads` threads): the GEOS merges
+    release the GIL, so two cores halve the wall time (2026-11-23 benchmark).
+    """
     out: dict[tuple[int, int], np.ndarray] = {}
     zl = lines[lines["effect_zone_m"] > 0]
     if zl.empty:
@@ -600,23 +606,111 @@ def _effect_areas(prep: _Prepared, lines: pd.DataFrame,
     tree = shapely.STRtree(geoms)
     # query margin: Albers scale is within 0.98-1.02 over 30-55 N, so 1.1 x the widest zone
     margin = 1.1 * float(dist.max())
+    jobs = []
     for r, rgeom in enumerate(prep.region_geoms):
         near = _zones_to(np.asarray([shapely.buffer(rgeom, margin, quad_segs=2)]), crs)[0]
         idx = tree.query(near, predicate="intersects")
-        if len(idx) == 0:
-            continue
+        if len(idx):
+            jobs.append((r, idx))
+
+    def region(job: tuple[int, np.ndarray]) -> dict[tuple[int, int], np.ndarray]:
+        r, idx = job
+        rgeom = prep.region_geoms[r]
         zone_idx = np.flatnonzero(prep.zone_region == r)
         # Buffer in an azimuthal equidistant CRS centred on the region: widths are true
         # metres (Albers would make E-W lines' zones up to 1.5 % too narrow at 45 N).
         local = local_metric_crs(gpd.GeoSeries([rgeom], crs=CENTRAL_ASIA_EQUAL_AREA))
         polys = gpd.GeoSeries(np.concatenate([[rgeom], prep.zone_geoms[zone_idx]]),
                               crs=CENTRAL_ASIA_EQUAL_AREA).to_crs(local).to_numpy()
-        sel_lines = gpd.GeoSeries(geoms[idx], crs=crs).to_crs(local)
-        sel_lines = sel_lines.to_numpy()
+        sel_lines = gpd.GeoSeries(geoms[idx], crs=crs).to_crs(local).to_numpy()
+        res = {}
         for t in np.unique(codes[idx]):
             m = codes[idx] == t
-            buf = shapely.union_all(shapely.buffer(sel_lines[m], dist[idx][m], quad_segs=4))
-            out[(r, int(t))] = shapely.area(shapely.intersection(polys, buf)) / 1e6
+            bufs = shapely.buffer(sel_lines[m], dist[idx][m], quad_segs=4)
+            res[(r, int(t))] = _union_area_tiled(bufs, polys) / 1e6
+        return res
+
+    jobs.sort(key=lambda j: -len(j[1]))  # largest first: better balance across threads
+    workers = min(len(jobs), _effect_threads())
+    if workers <= 1:
+        results = [region(j) for j in jobs]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as ex:
+            results = list(ex.map(region, jobs))
+    for res in results:
+        out.update(res)
+    return out
+
+
+def _effect_threads() -> int:
+    """Threads for the effect-zone merges: the CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+#: Side (m) of the tiles over which the effect-zone buffers are merged.
+_EFFECT_TILE_M = 50_000.0
+
+
+def _union_area_tiled(bufs: np.ndarray, polys: np.ndarray,
+                      tile_m: float | None = None) -> np.ndarray:
+    """Area (m²) of ``polys[j] ∩ union(bufs)`` for every j, merged tile by tile (exact).
+
+    The bounding box of ``polys`` is cut into square tiles; per tile the buffers touching
+    it are clipped to the tile and merged (``shapely.union_all``), and the merged piece is
+    intersected only with the polygons that cross the tile's edge (a tile inside a polygon
+    adds the piece's area directly). The tiles partition the plane, so the sum equals
+    ``area(intersection(polys, union_all(bufs)))`` up to rounding (1e-14 relative on the
+    benchmark data). One merge of all buffers of a region followed by the intersection
+    with every zone took 3.2 s CPU for the 27,000 road buffers of the largest benchmark
+    region; tiles of 10 / 20 / 50 km took 2.5 / 2.0 / 1.9 s (2026-11-23, 2 shared cores).
+    """
+    out = np.zeros(len(polys))
+    if len(bufs) == 0 or len(polys) == 0:
+        return out
+    tile_m = float(tile_m or _EFFECT_TILE_M)
+    x0, y0, x1, y1 = shapely.total_bounds(polys)
+    nx = max(1, int(np.ceil((x1 - x0) / tile_m)))
+    ny = max(1, int(np.ceil((y1 - y0) / tile_m)))
+    gx, gy = np.meshgrid(x0 + tile_m * np.arange(nx), y0 + tile_m * np.arange(ny))
+    tiles = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + tile_m, gy.ravel() + tile_m)
+    # copies: preparing must not touch the caller's geometry objects
+    polys = np.array([shapely.from_wkb(shapely.to_wkb(p)) for p in polys], dtype=object)
+    shapely.prepare(polys)
+    touch = shapely.intersects(polys[:, None], tiles[None, :])
+    inside = shapely.contains_properly(polys[:, None], tiles[None, :])
+    ti, bi = shapely.STRtree(bufs).query(tiles)
+    order = np.argsort(ti, kind="stable")
+    ti, bi = ti[order], bi[order]
+    starts = np.searchsorted(ti, np.arange(len(tiles) + 1))
+    for k in np.flatnonzero(touch.any(axis=0)):
+        b = bi[starts[k]:starts[k + 1]]
+        if len(b) == 0:
+            continue
+        sub = bufs[b]
+        bb = shapely.bounds(sub)
+        rect = x0 + tile_m * (k % nx), y0 + tile_m * (k // nx)
+        cross = ((bb[:, 0] < rect[0]) | (bb[:, 1] < rect[1]) | (bb[:, 2] > rect[0] + tile_m)
+                 | (bb[:, 3] > rect[1] + tile_m))
+        if cross.any():
+            sub = sub.copy()
+            sub[cross] = shapely.clip_by_rect(sub[cross], *rect, rect[0] + tile_m,
+                                              rect[1] + tile_m)
+        try:
+            piece = shapely.union_all(sub)
+        except shapely.errors.GEOSException:  # clip_by_rect output is not always valid
+            piece = shapely.union_all(shapely.intersection(bufs[b], tiles[k]))
+        if shapely.is_empty(piece):
+            continue
+        piece_area = shapely.area(piece)
+        js = np.flatnonzero(touch[:, k])
+        full = inside[js, k]
+        out[js[full]] += piece_area
+        edge = js[~full]
+        if len(edge):
+            out[edge] += shapely.area(shapely.intersection(polys[edge], piece))
     return out
 
 

@@ -444,3 +444,55 @@ def test_missing_status_column_raises():
     s = score_conflict(_ptcrs(), _ranges(), _infra().drop(columns="status"), status=None,
                        effect_zones_m=False)
     assert s["region_length_km"].max() == pytest.approx(100.0, rel=1e-4)
+
+
+def test_tiled_effect_merge_matches_one_union_and_hand_value():
+    import shapely
+
+    from camigeo.conflict import _union_area_tiled
+
+    # hand value: two 160 km lines crossing in a 100 km square, 1 km effect zone each:
+    # 2 strips of 2 x 100 km² minus their 2 x 2 km² overlap = 396 km² inside the square
+    square = box(-50 * KM, -50 * KM, 50 * KM, 50 * KM)
+    west = box(-50 * KM, -50 * KM, 0, 50 * KM)
+    lines = np.asarray([LineString([(-80 * KM, 3 * KM), (80 * KM, 3 * KM)]),
+                        LineString([(7 * KM, -80 * KM), (7 * KM, 80 * KM)])])
+    bufs = shapely.buffer(lines, 1 * KM, quad_segs=4)
+    polys = np.asarray([square, west])
+    for tile_m in (7 * KM, 50 * KM, 500 * KM):  # tiles cut the strips and the polygons
+        got = _union_area_tiled(bufs, polys, tile_m) / 1e6
+        np.testing.assert_allclose(got, [396.0, 100.0], rtol=1e-9)
+    # peer: one GEOS union of all buffers, then the intersection (the untiled method)
+    rng = np.random.default_rng(4)
+    xy = rng.uniform(-60, 60, (500, 2)) * KM
+    many = shapely.buffer(shapely.linestrings(np.stack([xy, xy + rng.normal(0, 3 * KM, (
+        500, 2))], axis=1)), rng.choice([100.0, 2000.0], 500), quad_segs=4)
+    star = shapely.Polygon([(45 * KM * np.cos(a) * (0.5 + 0.5 * (i % 2)),
+                             45 * KM * np.sin(a) * (0.5 + 0.5 * (i % 2)))
+                            for i, a in enumerate(np.linspace(0, 2 * np.pi, 30, False))])
+    polys = np.asarray([square, star])
+    expected = shapely.area(shapely.intersection(polys, shapely.union_all(many)))
+    np.testing.assert_allclose(_union_area_tiled(many, polys, 9 * KM), expected, rtol=1e-9)
+
+
+def test_effect_zones_threaded_equal_serial(monkeypatch):
+    import camigeo.conflict as cc
+
+    ptcrs = gpd.GeoDataFrame({"ptcr_id": [1, 2], "name": ["Square", "East"]},
+                             geometry=[box(-50 * KM, -50 * KM, 50 * KM, 50 * KM),
+                                       box(100 * KM, -50 * KM, 200 * KM, 50 * KM)], crs=AEQD)
+    infra = pd.concat([_infra(), gpd.GeoDataFrame(
+        {"infra_type": ["road"], "status": ["existing"]},
+        geometry=[LineString([(150 * KM, -80 * KM), (150 * KM, 80 * KM)])], crs=AEQD)],
+        ignore_index=True)
+    ranges = pd.concat([_ranges(), gpd.GeoDataFrame(
+        {"sci_name": ["Saiga tatarica"]}, geometry=[box(90 * KM, -70 * KM, 300 * KM, 70 * KM)],
+        crs=AEQD)], ignore_index=True)
+    monkeypatch.setattr(cc, "_effect_threads", lambda: 1)
+    serial = score_conflict(ptcrs, ranges, infra)
+    monkeypatch.setattr(cc, "_effect_threads", lambda: 2)
+    threaded = score_conflict(ptcrs, ranges, infra)
+    pd.testing.assert_frame_equal(serial, threaded)
+    # east region: one road 100 km inside, 2 km either side -> 400 km²
+    east = threaded[(threaded["ptcr_id"] == 2) & (threaded["infra_type"] == "road")]
+    assert east["effect_zone_km2"].iloc[0] == pytest.approx(400.0, rel=2e-3)
