@@ -221,3 +221,23 @@ def test_links_bad_filters_and_bad_links_table():
         normalized_corridors(cores, r, links=5)
     with pytest.raises(CamigeoError, match="links must be the link table"):
         barrier_improvement(cores, r, links=[(1, 3)], radii_m=[10])
+
+
+def test_docs_end_to_end_example():
+    """Run the end-to-end example of docs/corridors.md and check the numbers it states."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "corridors.md").read_text()
+    block = text.split("## End-to-end example (runnable)")[1].split("```python\n")[1]
+    ns: dict = {}
+    exec(compile(block.split("```")[0], "docs/corridors.md", "exec"), ns)  # noqa: S102
+    links = ns["links"]
+    assert len(links) == 1
+    # 49 steps of 250 m: 47 between unit cells + 2 onto/off a 1000 fence cell
+    assert links.cw_dist.iloc[0] == pytest.approx(47 * 250 + 2 * (1 + 1000) / 2 * 250)
+    assert links.lcp_length_km.iloc[0] == pytest.approx(49 * 0.25)
+    assert links.euc_dist_km.iloc[0] == pytest.approx(12.0)
+    assert np.nanmax(ns["gain"].array) == pytest.approx(100 * (262_000 - 12_250) / 262_000)
+    top = ns["ranked"].head(3)
+    assert top["delta_cw_dist_sum"].tolist() == pytest.approx([262_000 - 12_250] * 3)
+    assert sorted(top["along_km"]) == pytest.approx([3.0, 5.0, 7.0])
