@@ -57,6 +57,10 @@ def test_keep_through_cores_and_filters():
     assert list(zip(far.core_a, far.core_b, strict=True)) == [(1, 2)]
     cheap = corridor_links(cores, r, drop_through_cores=False, max_cw_dist=60)
     assert len(cheap) == 2
+    # min_cw_dist (Linkage Mapper minimum CWD): only 1-2 (cw 100) is >= 60
+    long_ = corridor_links(cores, r, drop_through_cores=False, min_cw_dist=60)
+    assert list(zip(long_.core_a, long_.core_b, strict=True)) == [(1, 2)]
+    assert long_.cw_dist.iloc[0] == pytest.approx(100.0)
     none = corridor_links(cores, r, max_euc_dist_km=0.01)
     assert len(none) == 0 and list(none.columns) == [*LINK_COLUMNS, "geometry"]
 
@@ -217,6 +221,10 @@ def test_links_bad_filters_and_bad_links_table():
         corridor_links(cores, r, min_euc_dist_km="5")
     with pytest.raises(CamigeoError, match=r"min_euc_dist_km \(2\) is larger than"):
         corridor_links(cores, r, min_euc_dist_km=2, max_euc_dist_km=1)
+    with pytest.raises(CamigeoError, match="min_cw_dist must be a number >= 0"):
+        corridor_links(cores, r, min_cw_dist=-1.0)
+    with pytest.raises(CamigeoError, match=r"min_cw_dist \(70\) is larger than max_cw_dist"):
+        corridor_links(cores, r, min_cw_dist=70, max_cw_dist=60)
     with pytest.raises(CamigeoError, match="links must be the link table"):
         normalized_corridors(cores, r, links=5)
     with pytest.raises(CamigeoError, match="links must be the link table"):
@@ -241,3 +249,11 @@ def test_docs_end_to_end_example():
     top = ns["ranked"].head(3)
     assert top["delta_cw_dist_sum"].tolist() == pytest.approx([262_000 - 12_250] * 3)
     assert sorted(top["along_km"]) == pytest.approx([3.0, 5.0, 7.0])
+
+
+def test_min_cw_dist_on_the_dask_path():
+    pytest.importorskip("dask")
+    cores, r = three_cores(), grid(np.ones((5, 11)))
+    out = corridor_links(cores, r, drop_through_cores=False, min_cw_dist=60,
+                         scheduler="synchronous")
+    assert list(zip(out.core_a, out.core_b, strict=True)) == [(1, 2)]

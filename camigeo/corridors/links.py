@@ -237,10 +237,10 @@ def _candidate_pairs(n: int, euc_m: np.ndarray, max_euc_dist_km: float | None,
 
 
 def _check_limits(max_cw_dist: float | None, max_euc_dist_km: float | None,
-                  min_euc_dist_km: float | None) -> None:
+                  min_euc_dist_km: float | None, min_cw_dist: float | None = None) -> None:
     """Reject negative or crossed link filters (they would silently drop every link)."""
     for name, v in (("max_cw_dist", max_cw_dist), ("max_euc_dist_km", max_euc_dist_km),
-                    ("min_euc_dist_km", min_euc_dist_km)):
+                    ("min_euc_dist_km", min_euc_dist_km), ("min_cw_dist", min_cw_dist)):
         if v is not None and not (isinstance(v, int | float | np.number) and v >= 0):
             raise CamigeoError(f"{name} must be a number >= 0 (or None for no limit); got "
                                f"{v!r}.")
@@ -248,6 +248,16 @@ def _check_limits(max_cw_dist: float | None, max_euc_dist_km: float | None,
             and min_euc_dist_km > max_euc_dist_km):
         raise CamigeoError(f"min_euc_dist_km ({min_euc_dist_km}) is larger than "
                            f"max_euc_dist_km ({max_euc_dist_km}): no pair could be linked.")
+    if max_cw_dist is not None and min_cw_dist is not None and min_cw_dist > max_cw_dist:
+        raise CamigeoError(f"min_cw_dist ({min_cw_dist}) is larger than max_cw_dist "
+                           f"({max_cw_dist}): no pair could be linked.")
+
+
+def _drop_short(links: gpd.GeoDataFrame, min_cw_dist: float | None) -> gpd.GeoDataFrame:
+    """Drop links cheaper than ``min_cw_dist`` (Linkage Mapper minimum CWD filter)."""
+    if min_cw_dist is None or not len(links):
+        return links
+    return links[links["cw_dist"] >= min_cw_dist].reset_index(drop=True)
 
 
 def corridor_links(
@@ -258,6 +268,7 @@ def corridor_links(
     max_cw_dist: float | None = None,
     max_euc_dist_km: float | None = None,
     min_euc_dist_km: float | None = None,
+    min_cw_dist: float | None = None,
     drop_through_cores: bool = True,
     neighbors: int = 8,
     geodesic: bool = False,
@@ -281,6 +292,9 @@ def corridor_links(
         each cost-distance run (faster).
     max_euc_dist_km, min_euc_dist_km : float, optional
         Only link cores whose edge-to-edge distance is within these bounds (km).
+    min_cw_dist : float, optional
+        Drop links whose cost-weighted distance is below this (cost units; Linkage
+        Mapper's minimum cost-weighted distance), applied after ``drop_through_cores``.
     drop_through_cores : bool, default True
         Drop links whose least-cost path crosses a third core.
     neighbors, geodesic, block_corners
@@ -316,15 +330,15 @@ def corridor_links(
     >>> float(links["euc_dist_km"].iloc[0]), float(links["cwd_to_euc"].iloc[0])
     (5.0, 1.2)
     """
-    _check_limits(max_cw_dist, max_euc_dist_km, min_euc_dist_km)
+    _check_limits(max_cw_dist, max_euc_dist_km, min_euc_dist_km, min_cw_dist)
     if scheduler is not None:  # Dask, one task per core (issue 8)
         from .._dask_corridors import corridor_links_dask
 
-        return corridor_links_dask(
+        return _drop_short(corridor_links_dask(
             cores, resistance, id_col=id_col, max_cw_dist=max_cw_dist,
             max_euc_dist_km=max_euc_dist_km, min_euc_dist_km=min_euc_dist_km,
             drop_through_cores=drop_through_cores, neighbors=neighbors, geodesic=geodesic,
-            block_corners=block_corners, scheduler=scheduler)
+            block_corners=block_corners, scheduler=scheduler), min_cw_dist)
     cs = _prepare_cores(cores, resistance, id_col)
     from ..scale import guard_cost_distance
 
@@ -344,6 +358,8 @@ def corridor_links(
                             drop_through_cores=drop_through_cores, keep=None)
     if max_cw_dist is not None:
         rows = [x for x in rows if x["cw_dist"] <= max_cw_dist]
+    if min_cw_dist is not None:
+        rows = [x for x in rows if x["cw_dist"] >= min_cw_dist]
     if not rows:
         return _empty_links(cs.raster.crs)
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=cs.raster.crs)
