@@ -29,7 +29,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
 
 from ._errors import GeometryError, SchemaError
 from .conflict import (
@@ -41,7 +41,7 @@ from .conflict import (
     _score_chunk,
     _zones_to,
 )
-from .crs import CENTRAL_ASIA_EQUAL_AREA, WGS84, local_metric_crs, require_crs
+from .crs import CENTRAL_ASIA_EQUAL_AREA, GEOD, WGS84, local_metric_crs, require_crs
 
 __all__ = ["ScreeningResult", "screen_project", "screen_file"]
 
@@ -583,7 +583,7 @@ def _col(gdf: pd.DataFrame, col: str) -> pd.Series:
 
 def _nearest(proj: gpd.GeoDataFrame, infrastructure: gpd.GeoDataFrame, *,
              status: Iterable[str], local: CRS) -> gpd.GeoDataFrame:
-    """Nearest existing line per infra_type to the whole project (local equidistant km)."""
+    """Nearest existing line per infra_type to the whole project (geodesic km)."""
     cols = ["infra_type", "infra_id", "name", "fenced", "fence_class", "distance_km"]
     infra = infrastructure
     if "status" in infra.columns:
@@ -592,9 +592,16 @@ def _nearest(proj: gpd.GeoDataFrame, infrastructure: gpd.GeoDataFrame, *,
     rows = []
     geoms = []
     if len(infra):
-        target = shapely.union_all(proj.geometry.to_crs(local).to_numpy())
-        loc = infra.geometry.to_crs(local).to_numpy()
-        dist = shapely.distance(target, loc) / 1000.0
+        target = shapely.union_all(_dense(proj.geometry.to_numpy()).to_crs(local).to_numpy())
+        loc = _dense(infra.geometry.to_crs(WGS84).to_numpy()).to_crs(local).to_numpy()
+        # nearest points found in the local equidistant CRS, their distance measured on
+        # the ellipsoid (the local CRS stretches distances far from its centre)
+        ends = shapely.get_coordinates(shapely.shortest_line(target, loc)).reshape(-1, 4)
+        lon0, lat0 = Transformer.from_crs(local, WGS84, always_xy=True).transform(
+            ends[:, 0], ends[:, 1])
+        lon1, lat1 = Transformer.from_crs(local, WGS84, always_xy=True).transform(
+            ends[:, 2], ends[:, 3])
+        dist = GEOD.inv(lon0, lat0, lon1, lat1)[2] / 1000.0
         types = infra["infra_type"].astype(object).to_numpy()
         for t in [t for t in INFRA_TYPES if t in set(types)]:
             idx = np.flatnonzero(types == t)

@@ -202,3 +202,46 @@ def test_planned_railway_through_bundled_ptcr(tmp_path):
     assert len(res.table) >= 1 and (res.table["ptcr_id"] == 11).any()
     res.to_geopackage(tmp_path / "gobi.gpkg")
     assert "Synthetic Gobi railway" in res.to_html()
+
+
+def test_nearest_distance_is_geodesic():
+    # project 50-60 E along 45 N, road along the 75 E meridian: the nearest points are the
+    # project's east end and the road; peer: brute-force minimum of pyproj.Geod distances
+    # (the local equidistant CRS alone gives 1172.07 km here, 0.3 % short)
+    import numpy as np
+    from pyproj import Geod
+
+    ptcrs = gpd.GeoDataFrame({"ptcr_id": [1], "name": ["R"]}, geometry=[box(54, 44, 56, 46)],
+                             crs=4326)
+    ranges = gpd.GeoDataFrame({"sci_name": ["S a"]}, geometry=[box(50, 40, 60, 50)],
+                              crs=4326)
+    infra = gpd.GeoDataFrame({"infra_id": ["d1"], "infra_type": ["road"],
+                              "status": ["existing"]},
+                             geometry=[LineString([(75, 40), (75, 50)])], crs=4326)
+    res = screen_project(LineString([(50, 45), (60, 45)]), infra_type="road", ptcrs=ptcrs,
+                         ranges=ranges, infrastructure=infra)
+    lat = np.linspace(40, 50, 20001)
+    geod = Geod(ellps="WGS84")
+    best = min(np.min(geod.inv(np.full_like(lat, lon), np.full_like(lat, 45.0),
+                               np.full_like(lat, 75.0), lat)[2])
+               for lon in np.linspace(59.5, 60, 11)) / 1000
+    assert res.nearest["distance_km"].iloc[0] == pytest.approx(best, rel=1e-6)
+
+
+def test_to_geopackage_failure_keeps_old_file(tmp_path, result, monkeypatch):
+    path = tmp_path / "s.gpkg"
+    path.write_bytes(b"old report")
+    real = pyogrio.write_dataframe
+    calls = []
+
+    def fail_on_third(gdf, tmp, layer, **kw):
+        calls.append(layer)
+        if len(calls) == 3:
+            raise OSError("disk full")
+        return real(gdf, tmp, layer=layer, **kw)
+
+    monkeypatch.setattr(pyogrio, "write_dataframe", fail_on_third)
+    with pytest.raises(OSError, match="disk full"):
+        result.to_geopackage(path)
+    assert path.read_bytes() == b"old report"  # all layers or none
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.gpkg"]  # no temp files left
