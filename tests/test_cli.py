@@ -401,3 +401,15 @@ def test_run_command_prints_ranked_table_and_writes_outputs(tmp_path: Path) -> N
         assert f"{float(row['conflict_score']):,.2f}" in line
     # -q: nothing but the tables (no INFO log lines, no warning for the skipped steps)
     assert "WARNING" not in res.output and "INFO" not in res.output
+
+
+def test_atlas_export_bad_url_exit_1(tmp_path: Path) -> None:
+    pytest.importorskip("geoalchemy2", reason="geoalchemy2 not installed (extra 'postgis')")
+    a = tmp_path / "a.gpkg"
+    atlas.update(a, {"infrastructure": _infra()})
+    res = runner.invoke(app, ["atlas", "export", str(a), "--to", "sqlite://"])
+    assert res.exit_code == 1
+    assert "Error: to: expected a postgresql:// URL, got 'sqlite://'" in res.output
+    assert "Traceback" not in res.output
+    res = runner.invoke(app, ["atlas", "export", str(a)])
+    assert res.exit_code == 2 and "--to" in res.output  # required option: usage error
