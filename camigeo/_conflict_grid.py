@@ -115,6 +115,8 @@ def conflict_grid(
     """
     if scheme not in ("quantiles", "natural_breaks"):
         raise SchemaError(f"scheme={scheme!r}; expected 'quantiles' or 'natural_breaks'.")
+    if not (isinstance(k, int | np.integer) and k >= 1):
+        raise SchemaError(f"k={k!r}; expected a whole number of classes >= 1 (default 5).")
     if not cell_km > 0:
         raise SchemaError(f"cell_km={cell_km!r}; expected a positive number of km.")
     prep = _prepare_areas(ptcrs, ranges)

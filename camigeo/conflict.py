@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from ._errors import GeometryError, SchemaError
+from ._errors import CamigeoWarning, GeometryError, SchemaError
 from .crs import CENTRAL_ASIA_EQUAL_AREA, GEOD, WGS84, local_metric_crs, require_crs
 
 __all__ = [
@@ -388,6 +389,8 @@ def _prepare_lines(infrastructure: gpd.GeoDataFrame, *, status: Iterable[str] | 
     lines are not reprojected) and that CRS.
     """
     infra = _check_geoms(infrastructure, name=name, kind="line")
+    if isinstance(status, str):  # status="existing" means ("existing",), not its letters
+        status = (status,)
     if status is not None:
         _require_column(infra, "status", name=name)
         infra = infra[infra["status"].astype(object).isin(list(status)).to_numpy()]
@@ -787,6 +790,9 @@ def score_conflict(
         return score_conflict_dask(ptcrs, ranges, infrastructure, weights=weights,
                                    effect_zones_m=effect_zones_m, status=status,
                                    scheduler=scheduler, chunk_size=chunk_size)
+    if not (isinstance(chunk_size, int | np.integer) and chunk_size > 0):
+        raise SchemaError(f"chunk_size={chunk_size!r}; expected a positive whole number of "
+                          f"lines per chunk (default 1000000).")
     do_effect = effect_zones_m is not False
     zmap = effect_zones_m if isinstance(effect_zones_m, Mapping) else None
     prep = _prepare_areas(ptcrs, ranges)
@@ -883,6 +889,23 @@ def _check_scores(scores: pd.DataFrame) -> None:
                           f"camigeo.score_conflict.")
 
 
+def _species_weights(species_weights: Mapping[str, float] | None,
+                     sci_names: Iterable[str]) -> dict[str, float]:
+    """Check species weights: numbers >= 0; warn about names absent from the data."""
+    sw = dict(species_weights or {})
+    bad = {k: v for k, v in sw.items()
+           if not isinstance(v, int | float | np.number) or not float(v) >= 0}
+    if bad:
+        raise SchemaError(f"species_weights has values that are not numbers >= 0: {bad!r}. "
+                          f"Give a weight >= 0 per sci_name (missing species count 1).")
+    unknown = sorted(set(map(str, sw)) - set(map(str, sci_names)))
+    if unknown:
+        warnings.warn(f"species_weights names {unknown} that do not occur in the data "
+                      f"(weight ignored); check the spelling against the sci_name column.",
+                      CamigeoWarning, stacklevel=3)
+    return {str(k): float(v) for k, v in sw.items()}
+
+
 def summarize_conflict(
     scores: pd.DataFrame,
     *,
@@ -919,7 +942,7 @@ def summarize_conflict(
     _check_scores(scores)
     if by not in ("ptcr", "species"):
         raise SchemaError(f"by={by!r}; expected 'ptcr' or 'species'.")
-    sw = dict(species_weights or {})
+    sw = _species_weights(species_weights, scores["sci_name"])
     types = [t for t in INFRA_TYPES if t in set(scores["infra_type"].tolist())]
     if by == "species":
         g = scores.groupby("sci_name", sort=True)

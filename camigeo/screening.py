@@ -39,6 +39,7 @@ from .conflict import (
     _prepare_lines,
     _Prepared,
     _score_chunk,
+    _species_weights,
     _zones_to,
 )
 from .crs import CENTRAL_ASIA_EQUAL_AREA, GEOD, WGS84, local_metric_crs, require_crs
@@ -442,6 +443,8 @@ def screen_project(
     """
     if not float(buffer_m) >= 0:
         raise SchemaError(f"buffer_m={buffer_m!r}; expected metres >= 0.")
+    if str(mesh_method).upper() not in ("CUT", "CBC"):
+        raise SchemaError(f"mesh_method={mesh_method!r}; expected 'CUT' or 'CBC'.")
     proj = _as_project(project, crs=crs, infra_type=infra_type, fenced=fenced,
                        fence_class=fence_class, name=name)
     ptcrs, ranges, infrastructure, source = _load_defaults(ptcrs, ranges, infrastructure)
@@ -474,7 +477,7 @@ def screen_project(
     z_sl = slice(n_reg, n_reg + nz)
     s_sl = slice(n_reg + nz, None)
     zone_area = prep.zone_area_km2
-    sw = dict(species_weights or {})
+    sw = _species_weights(species_weights, prep.species_ids.astype(str))
     zsp = prep.species_ids[prep.zone_species].astype(str) if nz else np.empty(0, str)
     zw = np.asarray([float(sw.get(s, 1.0)) for s in zsp])
     dens_old = 1000 * wlen_old[z_sl] / zone_area if nz else np.zeros(0)

@@ -496,3 +496,32 @@ def test_effect_zones_threaded_equal_serial(monkeypatch):
     # east region: one road 100 km inside, 2 km either side -> 400 km²
     east = threaded[(threaded["ptcr_id"] == 2) & (threaded["infra_type"] == "road")]
     assert east["effect_zone_km2"].iloc[0] == pytest.approx(400.0, rel=2e-3)
+
+
+def test_status_given_as_one_string_means_that_status():
+    infra = _infra()
+    infra.loc[1, "status"] = "planned"
+    s = score_conflict(_ptcrs(), _ranges(), infra, status="existing", effect_zones_m=False)
+    assert set(s["infra_type"]) == {"railway"}
+    assert s["region_length_km"].max() == pytest.approx(100.0, rel=1e-4)
+
+
+def test_bad_chunk_size_raises():
+    with pytest.raises(SchemaError, match=r"chunk_size=0; expected a positive whole number"):
+        score_conflict(_ptcrs(), _ranges(), _infra(), chunk_size=0)
+
+
+def test_species_weights_checked(scores):
+    from camigeo import CamigeoWarning
+
+    with pytest.warns(CamigeoWarning, match=r"species_weights names \['Saiga tatarika'\]"):
+        summ = summarize_conflict(scores, species_weights={"Saiga tatarika": 2.0})
+    assert summ.iloc[0]["conflict_score"] == pytest.approx(25.0, rel=1e-3)  # ignored
+    with pytest.raises(SchemaError, match=r"species_weights has values that are not numbers "
+                                          r">= 0: \{'Saiga tatarica': -1\}"):
+        summarize_conflict(scores, species_weights={"Saiga tatarica": -1})
+
+
+def test_conflict_grid_bad_k_raises():
+    with pytest.raises(SchemaError, match=r"k=0; expected a whole number of classes >= 1"):
+        conflict_grid(_ptcrs(), _ranges(), _infra(), k=0)

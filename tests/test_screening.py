@@ -245,3 +245,10 @@ def test_to_geopackage_failure_keeps_old_file(tmp_path, result, monkeypatch):
         result.to_geopackage(path)
     assert path.read_bytes() == b"old report"  # all layers or none
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.gpkg"]  # no temp files left
+
+
+def test_bad_mesh_method_raises_before_work():
+    far = LineString([(500 * KM, 500 * KM), (600 * KM, 500 * KM)])  # enters nothing
+    with pytest.raises(SchemaError, match=r"mesh_method='XYZ'; expected 'CUT' or 'CBC'"):
+        screen_project(gpd.GeoSeries([far], crs=AEQD), infra_type="road", mesh_method="XYZ",
+                       ptcrs=_ptcrs(), ranges=_ranges(), infrastructure=_infra())
