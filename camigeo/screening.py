@@ -443,6 +443,8 @@ def screen_project(
     """
     if not float(buffer_m) >= 0:
         raise SchemaError(f"buffer_m={buffer_m!r}; expected metres >= 0.")
+    if isinstance(status, str):  # status="existing" means ("existing",)
+        status = (status,)
     if str(mesh_method).upper() not in ("CUT", "CBC"):
         raise SchemaError(f"mesh_method={mesh_method!r}; expected 'CUT' or 'CBC'.")
     proj = _as_project(project, crs=crs, infra_type=infra_type, fenced=fenced,

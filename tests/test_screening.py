@@ -252,3 +252,11 @@ def test_bad_mesh_method_raises_before_work():
     with pytest.raises(SchemaError, match=r"mesh_method='XYZ'; expected 'CUT' or 'CBC'"):
         screen_project(gpd.GeoSeries([far], crs=AEQD), infra_type="road", mesh_method="XYZ",
                        ptcrs=_ptcrs(), ranges=_ranges(), infrastructure=_infra())
+
+
+def test_status_as_one_string():
+    res = screen_project(_planned(), ptcrs=_ptcrs(), ranges=_ranges(),
+                         infrastructure=_infra(), status="existing")
+    n = res.nearest.set_index("infra_type")
+    assert n.loc["road", "distance_km"] == pytest.approx(40.0, rel=1e-3)
+    assert res.ptcr_table.iloc[0]["conflict_score_before"] == pytest.approx(25.0, rel=1e-3)
