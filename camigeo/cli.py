@@ -70,6 +70,16 @@ def _setup_logging(quiet: bool) -> None:
     logger.addHandler(h)
     logger.setLevel(logging.WARNING if quiet else logging.INFO)
     logger.propagate = False
+    # Python warnings (e.g. CamigeoWarning on duplicated fixes) as one log line each,
+    # without the file:line and source excerpt of the default display
+    import warnings
+
+    warnings.showwarning = _show_warning
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str,
+                  lineno: int, file: Any = None, line: str | None = None) -> None:
+    logging.getLogger("camigeo").warning("%s: %s", category.__name__, message)
 
 
 def _errors(fn: F) -> F:

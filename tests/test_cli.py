@@ -240,6 +240,30 @@ def test_telemetry_barriers_layer_spec_and_multi_layer_hint(tmp_path: Path) -> N
     assert "permeability" in res.output
 
 
+@pytest.mark.filterwarnings("default::camigeo._errors.CamigeoWarning")
+def test_warnings_are_one_log_line_and_errors_exit_1(tmp_path: Path) -> None:
+    import warnings
+
+    csv = tmp_path / "dup.csv"
+    lons = [60.0 + 0.01 * i for i in range(6)]
+    _write_fixes(csv, lons)
+    df = pd.read_csv(csv)
+    df.loc[3, "timestamp"] = df.loc[2, "timestamp"]  # a repeated fix time
+    df.to_csv(csv, index=False)
+    saved = warnings.showwarning
+    try:
+        res = runner.invoke(app, ["telemetry", str(csv), "--barriers",
+                                  str(_fence_file(tmp_path)), "--atlas",
+                                  str(tmp_path / "a.gpkg"), "-q"])
+    finally:
+        warnings.showwarning = saved
+    assert res.exit_code == 1
+    assert "WARNING CamigeoWarning: " in res.output and "repeat an earlier" in res.output
+    assert "movebank.py:" not in res.output  # no file:line of the default display
+    assert "Error: tracks: 1 fixes repeat the timestamp of the previous fix" in res.output
+    assert "Traceback" not in res.output
+
+
 def test_telemetry_missing_file(tmp_path: Path) -> None:
     res = runner.invoke(app, ["telemetry", str(tmp_path / "none.csv")])
     assert res.exit_code == 1
