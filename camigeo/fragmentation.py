@@ -91,6 +91,10 @@ def _lines(barriers: gpd.GeoDataFrame, barrier_filter: BarrierFilter | str) -> n
         mask = default_barrier_filter(gdf)
     elif callable(barrier_filter):
         mask = np.asarray(barrier_filter(gdf), dtype=bool)
+        if mask.shape != (len(gdf),):
+            raise SchemaError(f"barrier_filter returned {mask.shape[0] if mask.ndim else 1} "
+                              f"value(s) for {len(gdf)} barrier line(s); it must return one "
+                              f"boolean per row of the GeoDataFrame it is given.")
     else:
         raise SchemaError(f"barrier_filter={barrier_filter!r}; expected None/'default', "
                           f"'all' or a function GeoDataFrame -> boolean mask.")
@@ -128,7 +132,7 @@ def _polygonize(area: Any, lines: np.ndarray) -> np.ndarray:
 
 def patches(area: Any, barriers: gpd.GeoDataFrame, *,
             barrier_filter: BarrierFilter | str = None) -> gpd.GeoDataFrame:
-    """Unfragmented patches of one area (polygon GeoDataFrame/GeoSeries or geometry).
+    """Unfragmented patches of one area (polygon GeoDataFrame or GeoSeries).
 
     Parameters
     ----------
@@ -144,7 +148,15 @@ def patches(area: Any, barriers: gpd.GeoDataFrame, *,
     GeoDataFrame
         ``patch_id``, ``area_km2``, polygons in CENTRAL_ASIA_EQUAL_AREA.
     """
+    if not isinstance(area, gpd.GeoDataFrame | gpd.GeoSeries):
+        raise SchemaError(f"area must be a GeoDataFrame or GeoSeries of polygons with a CRS; "
+                          f"got {type(area).__name__}. Wrap a shapely polygon as "
+                          f"geopandas.GeoSeries([polygon], crs=...).")
     require_crs(area, name="area")
+    wrong = sorted(set(area.geometry.geom_type.dropna()) - {"Polygon", "MultiPolygon"})
+    if wrong:
+        raise GeometryError(f"area has geometry type(s) {wrong}; expected Polygon or "
+                            f"MultiPolygon.")
     geom = shapely.union_all(_to_equal_area(area.geometry))
     lines = _lines(barriers, barrier_filter)
     tree = shapely.STRtree(lines)

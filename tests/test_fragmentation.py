@@ -162,3 +162,13 @@ def test_bundled_ptcrs_cut_and_cbc():
     # Jaeger bounds: 0 < m_eff <= A_t; CBC never below CUT (patches only grow)
     assert ((cut["m_eff_km2"] > 0) & (cut["m_eff_km2"] <= cut["area_km2"] * (1 + 1e-9))).all()
     assert (cbc["m_eff_km2"] >= cut["m_eff_km2"] * (1 - 1e-9)).all()
+
+
+def test_bad_area_and_filter_inputs():
+    with pytest.raises(SchemaError, match="area must be a GeoDataFrame or GeoSeries"):
+        patches(box(0, 0, 10 * KM, 10 * KM), _cut())
+    with pytest.raises(GeometryError, match=r"area has geometry type\(s\) \['LineString'\]"):
+        patches(_cut(), _cut())
+    with pytest.raises(SchemaError, match=r"barrier_filter returned 2 value\(s\) for 1 "
+                                          r"barrier line"):
+        effective_mesh_size(_unit(), _cut(), barrier_filter=lambda g: [True, False])
