@@ -94,6 +94,18 @@ def test_geographic_crs_allowed_but_must_match():
     tr = fixes([("a", 0, -100, 0), ("a", 4, 300, 0)])
     out = find_crossings(tr.to_crs(4326), barriers().to_crs(4326))
     assert len(out) == 1
+    # step length in metres, geodesic (pyproj.Geod directly), not in degrees. In UTM the
+    # step is 400 m; at easting ~0 (500 km west of the central meridian) the UTM scale
+    # factor is 0.9996 * (1 + 500²/(2 * 6371²)) = 1.0027, so the geodesic is ~398.9 m
+    from pyproj import Geod
+
+    ll = tr.to_crs(4326)
+    geod_m = Geod(ellps="WGS84").inv(ll.geometry.x[0], ll.geometry.y[0],
+                                     ll.geometry.x[1], ll.geometry.y[1])[2]
+    assert out["step_length_m"].iloc[0] == pytest.approx(geod_m, rel=1e-9)
+    assert out["step_length_m"].iloc[0] == pytest.approx(400.0 / 1.0027, rel=2e-4)
+    proj = find_crossings(tr, barriers())
+    assert proj["step_length_m"].iloc[0] == pytest.approx(400.0, rel=1e-12)
     with pytest.raises(CRSError, match="must share one CRS"):
         find_crossings(tr, barriers().to_crs(4326))
 

@@ -51,7 +51,8 @@ def find_crossings(tracks: Any, barriers: Any, *, id_col: str | None = None,
         fix that starts the step, per animal), ``time_before`` / ``time_after`` (the two
         fix times, UTC), ``crossing_time`` (interpolated linearly by distance along the
         step, to the second), ``barrier_id``, ``barrier_type``, ``barrier_name``, ``step_length_m``
-        (in CRS units: metres for projected CRSs) and the crossing Point. A step that
+        (metres: geodesic for a geographic CRS, planar for a projected one, in CRS
+        units when the CRS is unknown) and the crossing Point. A step that
         crosses two barriers, or one barrier twice, gives several rows. A point shared by
         two barrier features (a shared vertex) is one crossing, attributed to the first
         of those features. Steps of zero length never cross. Sorted by animal and time.
@@ -91,11 +92,23 @@ def find_crossings(tracks: Any, barriers: Any, *, id_col: str | None = None,
         "barrier_id": info["barrier_id"].to_numpy()[b],
         "barrier_type": info["barrier_type"].to_numpy()[b],
         "barrier_name": info["barrier_name"].to_numpy()[b],
-        "step_length_m": shapely.length(steps[p]) if len(p) else np.empty(0),
+        "step_length_m": _length_m(steps[p], gdf.crs) if len(p) else np.empty(0),
     }, geometry=gpd.GeoSeries(pts, crs=gdf.crs))
     out = out.sort_values(["individual_id", "crossing_time"], kind="stable")
     logger.info("%d crossings on %d of %d steps", len(out), len(np.unique(p)), n_steps)
     return out.reset_index(drop=True)
+
+
+def _length_m(lines: np.ndarray, crs: Any) -> np.ndarray:
+    """Step lengths in metres: geodesic for a geographic CRS, else planar x CRS unit."""
+    if crs is not None and crs.is_geographic:
+        from ..crs import geodesic_length_km
+
+        return geodesic_length_km(gpd.GeoSeries(lines, crs=crs)) * 1000.0
+    factor = 1.0
+    if crs is not None and crs.axis_info:
+        factor = float(crs.axis_info[0].unit_conversion_factor or 1.0)
+    return shapely.length(lines) * factor
 
 
 def crossing_summary(crossings: gpd.GeoDataFrame, *,
