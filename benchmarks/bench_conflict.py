@@ -21,7 +21,12 @@ Measured in this one process:
 
 Peak memory: peak RSS during the call minus RSS before it (psutil sampler, 10 ms).
 
-Usage: ``python benchmarks/bench_conflict.py [--n 1000000] [--naive-n 50000]``
+With ``--untiled`` the effect-zone step alone is also timed both ways on the same lines:
+camigeo's tile-by-tile merge (``_effect_areas``, threads) against one ``union_all`` of all
+buffers per (region, type) followed by the intersection with every zone (the method before
+2026-11-23, single-threaded), and the two sets of areas are compared.
+
+Usage: ``python benchmarks/bench_conflict.py [--n 1000000] [--naive-n 50000] [--untiled]``
 """
 
 from __future__ import annotations
@@ -37,8 +42,9 @@ import pandas as pd
 import psutil
 import shapely
 
+import camigeo.conflict as cc
 from camigeo.conflict import score_conflict
-from camigeo.crs import CENTRAL_ASIA_EQUAL_AREA, WGS84, geodesic_length_km
+from camigeo.crs import CENTRAL_ASIA_EQUAL_AREA, WGS84, geodesic_length_km, local_metric_crs
 
 KM = 1000.0
 TYPES = np.array(["road", "railway", "fence", "border_fence", "pipeline"])
@@ -130,6 +136,48 @@ def naive(ptcrs, ranges, infra) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["ptcr_id", "sci_name", "infra_type", "length_km"])
 
 
+def untiled_effect_areas(prep, lines, crs) -> dict:
+    """Effect-zone areas the pre-tiling way: one union of all buffers per (region, type)."""
+    out = {}
+    zl = lines[lines["effect_zone_m"] > 0]
+    geoms, dist = zl["geometry"].to_numpy(), zl["effect_zone_m"].to_numpy()
+    codes = zl["type_code"].to_numpy()
+    tree = shapely.STRtree(geoms)
+    margin = 1.1 * float(dist.max())
+    for r, rgeom in enumerate(prep.region_geoms):
+        near = cc._zones_to(np.asarray([shapely.buffer(rgeom, margin, quad_segs=2)]), crs)[0]
+        idx = tree.query(near, predicate="intersects")
+        if len(idx) == 0:
+            continue
+        zone_idx = np.flatnonzero(prep.zone_region == r)
+        local = local_metric_crs(gpd.GeoSeries([rgeom], crs=CENTRAL_ASIA_EQUAL_AREA))
+        polys = gpd.GeoSeries(np.concatenate([[rgeom], prep.zone_geoms[zone_idx]]),
+                              crs=CENTRAL_ASIA_EQUAL_AREA).to_crs(local).to_numpy()
+        sel = gpd.GeoSeries(geoms[idx], crs=crs).to_crs(local).to_numpy()
+        for t in np.unique(codes[idx]):
+            m = codes[idx] == t
+            buf = shapely.union_all(shapely.buffer(sel[m], dist[idx][m], quad_segs=4))
+            out[(r, int(t))] = shapely.area(shapely.intersection(polys, buf)) / 1e6
+    return out
+
+
+def compare_effect(ptcrs, ranges, infra) -> None:
+    prep = cc._prepare_areas(ptcrs, ranges)
+    lines, crs = cc._prepare_lines(infra, status=("existing",), weights=None,
+                                   effect_zones_m=None)
+    tiled, dt_t, mb_t = timed(cc._effect_areas, prep, lines, crs)
+    print(f"effect zones only, tiled + {cc._effect_threads()} thread(s): {dt_t:.2f} s "
+          f"(CPU {CPU[-1]:.2f} s), peak +{mb_t:.0f} MiB")
+    old, dt_o, mb_o = timed(untiled_effect_areas, prep, lines, crs)
+    print(f"effect zones only, one union per (region, type), 1 thread: {dt_o:.2f} s "
+          f"(CPU {CPU[-1]:.2f} s), peak +{mb_o:.0f} MiB; ratio {dt_o / dt_t:.1f}x wall, "
+          f"{CPU[-1] / CPU[-2]:.1f}x CPU")
+    rel = max(float(np.max(np.abs(tiled[k] - old[k]) / np.maximum(old[k], 1e-9)))
+              for k in old)
+    print(f"tiled vs one union: same keys {tiled.keys() == old.keys()}, max relative "
+          f"difference of the areas {rel:.1e}")
+
+
 def timed(fn, *a, **k):
     """Run once; return (result, wall s, peak MiB) and print the CPU time next to it."""
     with PeakRSS() as mem:
@@ -149,12 +197,15 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--naive-n", type=int, default=50_000)
+    ap.add_argument("--untiled", action="store_true",
+                    help="also time the effect-zone step the pre-tiling way (slow)")
     args = ap.parse_args()
     t = time.perf_counter()
     ptcrs, ranges, infra = make_layers(args.n)
     print(f"generated {len(infra):,} segments, {len(ptcrs)} PTCRs, {len(ranges)} range "
           f"polygons of {len(SPECIES)} species in {time.perf_counter() - t:.1f} s; total "
           f"length {geodesic_length_km(infra).sum():,.0f} km")
+    print(f"effect-zone threads: {cc._effect_threads()}")
     res, dt, mb = timed(score_conflict, ptcrs, ranges, infra, effect_zones_m=False)
     print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores; > 2 means the CPU is "
           f"shared and wall times are inflated; CPU time is the unshared estimate)")
@@ -192,6 +243,9 @@ def main() -> None:
           f"without effect zones, {'met' if dt_ez < 20 else 'NOT met'} with effect zones; "
           f"by CPU time: {'met' if CPU[0] < 20 else 'NOT met'} / "
           f"{'met' if CPU[1] < 20 else 'NOT met'}")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+    if args.untiled:
+        compare_effect(ptcrs, ranges, infra)
 
 
 if __name__ == "__main__":
