@@ -497,7 +497,9 @@ def conflict_map(
                        "Border fences", style=_border_style, tip=_tip_infra,
                        popup_columns=cols)
         legends.append(_legend_html("Border fences by fence_class",
-                                    [("line", c, k_) for k_, c in BORDER_FENCE_COLORS.items()]))
+                                    [("line", c, k_ if k_ != "unknown"
+                                      else "unknown (fencing not documented)")
+                                     for k_, c in BORDER_FENCE_COLORS.items()]))
     if paths is not None and len(paths):
         pa = _prepared(paths, "paths", simplify_m=None)
         _geojson_layer(m, pa, "Least-cost paths",
@@ -560,8 +562,11 @@ def _infra_style(row: Mapping[str, Any]) -> dict[str, Any]:
 def _border_style(row: Mapping[str, Any]) -> dict[str, Any]:
     fc = row.get("fence_class")
     fc = "unknown" if fc is None or (isinstance(fc, float) and math.isnan(fc)) else str(fc)
-    s = {"color": BORDER_FENCE_COLORS.get(fc, BORDER_FENCE_COLORS["unknown"]), "weight": 4,
-         "opacity": 0.9}
+    known = fc in BORDER_FENCE_COLORS and fc != "unknown"
+    # borders whose fencing is not documented are drawn thin and faint, so the documented
+    # fences stand out and an undocumented border does not read as a fence
+    s = {"color": BORDER_FENCE_COLORS.get(fc, BORDER_FENCE_COLORS["unknown"]),
+         "weight": 4 if known else 2, "opacity": 0.9 if known else 0.6}
     dash = STATUS_DASH.get(str(row.get("status")), None)
     if dash:
         s["dashArray"] = dash

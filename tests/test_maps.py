@@ -63,6 +63,11 @@ def test_styles_by_type_status_and_fence_class() -> None:
     assert "dashArray" not in maps._infra_style({"infra_type": "road", "status": "existing"})
     assert maps._border_style({"fence_class": "impermeable"})["color"] == "#67001f"
     assert maps._border_style({"fence_class": None})["color"] == "#888888"
+    # undocumented fencing: thinner and fainter than any documented class
+    unk = maps._border_style({"fence_class": "unknown"})
+    for fc in ("impermeable", "low", "medium", "high", "open"):
+        doc = maps._border_style({"fence_class": fc})
+        assert unk["weight"] < doc["weight"] and unk["opacity"] < doc["opacity"]
 
 
 def test_conflict_map_layers_and_escaping(layers: dict, tmp_path: Path) -> None:
@@ -82,6 +87,7 @@ def test_conflict_map_layers_and_escaping(layers: dict, tmp_path: Path) -> None:
         assert name in text, name
     # legend has the 3 quantile classes of [0.5, 1, 2] and the fence classes
     assert "camigeo-legend" in text and "impermeable" in text
+    assert "unknown (fencing not documented)" in text
     # score classes first, the (initially hidden) species ranges last
     assert (text.index("PTCR conflict score (") < text.index("Infrastructure</div>")
             < text.index("Species ranges (toggle in layer list)"))
