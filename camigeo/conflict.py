@@ -149,22 +149,25 @@ def default_weights() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _check_keys(mapping: Mapping[Any, Any], *, name: str) -> None:
+def _check_keys(mapping: Mapping[Any, Any], *, name: str, max_len: int = 3) -> None:
     bad = []
     for key in mapping:
         t = key if isinstance(key, str) else (key[0] if isinstance(key, tuple) and key else key)
         if t not in INFRA_TYPES:
             bad.append(key)
+        elif isinstance(key, tuple) and (not 2 <= len(key) <= max_len
+                                         or not isinstance(key[1], bool | np.bool_)):
+            bad.append(key)
         elif isinstance(key, tuple) and len(key) == 3 and key[2] not in (None, *FENCE_CLASSES):
             bad.append(key)
-        elif isinstance(key, tuple) and not 1 <= len(key) <= 3:
-            bad.append(key)
     if bad:
+        forms = ("infra_type, (infra_type, fenced) or (infra_type, fenced, fence_class)"
+                 if max_len == 3 else "infra_type or (infra_type, fenced)")
         raise SchemaError(
             f"{name} has keys for unknown infra_type/fence_class: {bad!r}. Expected keys "
-            f"infra_type, (infra_type, fenced) or (infra_type, fenced, fence_class) with "
-            f"infra_type in {list(INFRA_TYPES)} and fence_class in {list(FENCE_CLASSES)} or "
-            f"None. Fix the spelling or drop those keys."
+            f"{forms} with fenced True/False, infra_type in {list(INFRA_TYPES)} and "
+            f"fence_class in {list(FENCE_CLASSES)} or None. Fix the spelling or drop those "
+            f"keys."
         )
 
 
@@ -244,7 +247,7 @@ def feature_weights(
     weights = dict(weights or {})
     zones = dict(effect_zones_m or {})
     _check_keys(weights, name="weights")
-    _check_keys(zones, name="effect_zones_m")
+    _check_keys(zones, name="effect_zones_m", max_len=2)
     for k, v in weights.items():
         if not (0.0 <= float(v) <= 1.0):
             raise SchemaError(f"weights[{k!r}] = {v!r}; expected a number in [0, 1] "

@@ -525,3 +525,14 @@ def test_species_weights_checked(scores):
 def test_conflict_grid_bad_k_raises():
     with pytest.raises(SchemaError, match=r"k=0; expected a whole number of classes >= 1"):
         conflict_grid(_ptcrs(), _ranges(), _infra(), k=0)
+
+
+def test_override_keys_of_the_wrong_form_raise():
+    df = pd.DataFrame({"infra_type": ["road"]})
+    with pytest.raises(SchemaError, match=r"weights has keys .*\('road', 'yes'\)"):
+        feature_weights(df, weights={("road", "yes"): 0.4})
+    with pytest.raises(SchemaError, match=r"weights has keys .*\('road',\)"):
+        feature_weights(df, weights={("road",): 0.4})
+    with pytest.raises(SchemaError, match=r"effect_zones_m has keys .*'low'\).*infra_type or "
+                                          r"\(infra_type, fenced\)"):
+        feature_weights(df, effect_zones_m={("fence", True, "low"): 50})
