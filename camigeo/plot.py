@@ -54,6 +54,8 @@ STYLE: dict[str, Any] = {
     "svg.hashsalt": "camigeo",
 }
 _A4_LANDSCAPE = (11.69, 8.27)
+#: map legend label of border_fence lines with fence_class unknown (drawn thin and grey)
+_UNDOCUMENTED_BORDER = "border, fencing not documented"
 _TYPES = ("railway", "road", "fence", "border_fence", "pipeline", "canal")
 
 
@@ -378,14 +380,22 @@ def _draw_page(fig: Any, ptcr_id: Any, region: Any, view: Any, countries: Any, r
     if infrastructure is not None and len(infrastructure):
         inf = _ea(infrastructure, "infrastructure").clip(view)
         colors = _infra_colors()
-        for (t, status), grp in inf.groupby(["infra_type", inf.get(
+        kind = inf["infra_type"].astype(str)
+        if "fence_class" in inf.columns:
+            # a border whose fencing is not documented is not drawn as a fence
+            undocumented = (kind == "border_fence") & (
+                inf["fence_class"].isna() | (inf["fence_class"].astype(str) == "unknown"))
+            kind = kind.where(~undocumented, _UNDOCUMENTED_BORDER)
+        for (t, status), grp in inf.groupby([kind, inf.get(
                 "status", pd.Series("existing", index=inf.index))], sort=True):
             ls = "--" if status == "planned" else (":" if status == "under_construction"
                                                    else "-")
-            grp.plot(ax=ax_map, color=colors.get(str(t), "#000000"), linewidth=1.4,
-                     linestyle=ls)
-            handles.append(Line2D([], [], color=colors.get(str(t), "#000000"), lw=1.4,
-                                  ls=ls, label=f"{str(t).replace('_', ' ')} ({status})"))
+            faint = t == _UNDOCUMENTED_BORDER
+            color = "#8c8c8c" if faint else colors.get(str(t), "#000000")
+            lw = 0.8 if faint else 1.4
+            grp.plot(ax=ax_map, color=color, linewidth=lw, linestyle=ls)
+            handles.append(Line2D([], [], color=color, lw=lw, ls=ls,
+                                  label=f"{str(t).replace('_', ' ')} ({status})"))
     ax_map.set_xlim(view.bounds[0], view.bounds[2])
     ax_map.set_ylim(view.bounds[1], view.bounds[3])
     _km_axes(ax_map)

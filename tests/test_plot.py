@@ -151,6 +151,19 @@ def test_atlas_report_pages_and_exports(synth: dict, tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".*.tmp*"))  # atomic writes left no temp files
 
 
+def test_undocumented_border_is_not_drawn_as_a_fence(synth: dict) -> None:
+    infra = synth["infrastructure"].assign(fence_class=["impermeable", "unknown", None,
+                                                        "low"])
+    fig = plot.ptcr_page(1, **{**synth, "infrastructure": infra})
+    labels = {t.get_text(): t for t in fig.axes[2].get_legend().get_texts()}
+    assert "border, fencing not documented (existing)" in labels
+    assert "border fence (existing)" not in labels  # the only border_fence is unknown
+    line = [h for h in fig.axes[2].get_legend().legend_handles
+            if h.get_label() == "border, fencing not documented (existing)"][0]
+    assert line.get_color() == "#8c8c8c" and line.get_linewidth() == 0.8
+    plt.close(fig)
+
+
 def test_no_scores_page_draws_placeholder(synth: dict) -> None:
     fig = plot.ptcr_page(2, ptcrs=synth["ptcrs"])
     assert any("no conflict scores given" in t.get_text() for ax in fig.axes for t in ax.texts)
