@@ -813,14 +813,19 @@ def _assemble(prep: _Prepared, lines: pd.DataFrame, crs: CRS, *, do_effect: bool
     if len(prep.zone_geoms) == 0 or not types_present:
         return _empty_scores()
     geoms = lines["geometry"].to_numpy()
-    parts = [
-        _score_chunk(geoms[i:i + chunk_size], lines["length_km"].to_numpy()[i:i + chunk_size],
-                     lines["type_code"].to_numpy()[i:i + chunk_size],
-                     lines["weight"].to_numpy()[i:i + chunk_size], zones, crs=crs)
-        for i in range(0, len(lines), chunk_size)
-    ]
+    # the effect zones run in the background (their own thread pool) while the lengths
+    # are summed here: GEOS releases the GIL, so the two overlap on a multi-core machine
+    with ThreadPoolExecutor(max_workers=1) as ex:
+        fut = ex.submit(_effect_areas, prep, lines, crs) if do_effect else None
+        parts = [
+            _score_chunk(geoms[i:i + chunk_size],
+                         lines["length_km"].to_numpy()[i:i + chunk_size],
+                         lines["type_code"].to_numpy()[i:i + chunk_size],
+                         lines["weight"].to_numpy()[i:i + chunk_size], zones, crs=crs)
+            for i in range(0, len(lines), chunk_size)
+        ]
+        effect = fut.result() if fut is not None else {}
     sums = _sum_chunks(parts).set_index(["zone", "type_code"])
-    effect = _effect_areas(prep, lines, crs) if do_effect else {}
     zmax = lines.groupby("type_code")["effect_zone_m"].max()
     return _score_table(prep, sums, effect, zmax, types_present, do_effect=do_effect)
 
