@@ -536,3 +536,26 @@ def test_override_keys_of_the_wrong_form_raise():
     with pytest.raises(SchemaError, match=r"effect_zones_m has keys .*'low'\).*infra_type or "
                                           r"\(infra_type, fenced\)"):
         feature_weights(df, effect_zones_m={("fence", True, "low"): 50})
+
+
+def test_tiled_merge_falls_back_when_clipped_pieces_fail(monkeypatch):
+    import shapely
+
+    from camigeo.conflict import _union_area_tiled
+
+    lines = np.asarray([LineString([(-80 * KM, 3 * KM), (80 * KM, 3 * KM)])])
+    bufs = shapely.buffer(lines, 1 * KM, quad_segs=4)
+    real = shapely.union_all
+    calls = []
+
+    def flaky(geoms, **kw):
+        calls.append(1)
+        if len(calls) == 1:  # as GEOS does for an invalid clip_by_rect output
+            raise shapely.errors.GEOSException("TopologyException: side location conflict")
+        return real(geoms, **kw)
+
+    monkeypatch.setattr(shapely, "union_all", flaky)
+    got = _union_area_tiled(bufs, np.asarray([box(-50 * KM, -50 * KM, 50 * KM, 50 * KM)]),
+                            30 * KM) / 1e6
+    assert len(calls) > 2
+    assert got[0] == pytest.approx(200.0, rel=1e-9)  # 2 km x 100 km strip
