@@ -226,6 +226,8 @@ def _summary(ctx: _Ctx) -> str:
     ctx.layers["infrastructure"] = ctx.data["infrastructure"]
     ctx.layers["ranges"] = ctx.data["ranges"]
     ctx.layers["borders"] = ctx.data["borders"]
+    if ctx.data.get("countries") is not None:
+        ctx.layers["countries"] = ctx.data["countries"]
     invalid = table.loc[~table["validation"].isin(["valid", "table"]), "layer"].tolist()
     return f"{len(table)} layers summarized" + (f"; validation problems in {invalid}"
                                                 if invalid else "; all valid")
@@ -327,9 +329,10 @@ def _corridors(ctx: _Ctx) -> str:
         links["species"] = sp
         G = net.corridor_graph(cores, links, id_col="core_id")
         # ASSUMPTION (documented in docs/cli.md): no species dispersal kernel in cost units
-        # is available, so d0 = the median link cw_dist of the species (p = 0.5 there).
+        # is available, so d0 = the median link cw_dist of the species (p = 0.5 there),
+        # and IIC counts the links up to that same cost as connections (binary threshold).
         d0 = float(np.median(links["cw_dist"].to_numpy(dtype=float)))
-        ci = net.connectivity_indices(G, distance="cw_dist", d0=d0)
+        ci = net.connectivity_indices(G, distance="cw_dist", d0=d0, threshold=d0)
         nodes, _edges = net.to_geodataframes(G)
         nodes = nodes.copy()
         nodes["species"] = sp
@@ -342,7 +345,7 @@ def _corridors(ctx: _Ctx) -> str:
                             how="left")
         summ = ci.summary.iloc[0].to_dict()
         idx_rows.append({"species": sp, "n_cores": len(cores), "n_links": len(links),
-                         "d0": d0, "p0": 0.5,
+                         "d0": d0, "p0": 0.5, "iic_threshold": d0,
                          **{k: summ[k] for k in ("PC", "ECA", "ECA_pct", "IIC")
                             if k in summ}})
         links_all.append(links)

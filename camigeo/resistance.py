@@ -91,7 +91,7 @@ def _to_crs(gdf: Any, crs: CRS | None, name: str) -> gpd.GeoDataFrame:
                            f".set_crs()); {name}.crs={gdf.crs}, template crs={crs}.")
         return gdf
     if not CRS.from_user_input(gdf.crs).equals(crs):
-        label = crs.name if crs.name and crs.name != "unknown" else crs.to_proj4()
+        label = crs.name if crs.name and crs.name != "unknown" else crs.srs
         log.info("reprojecting %s to the template CRS %s", name, label)
         return gdf.to_crs(crs)
     return gdf

@@ -63,6 +63,11 @@ def _check_outputs(r: pipeline.RunResult, subset: Path) -> None:
     sha = {i["label"]: i["sha256"] for i in h["inputs"]}
     assert sha["ptcrs"] == hashlib.sha256(subset.read_bytes()).hexdigest()
     assert h["params"]["steps"]["corridors"] == "ok"
+    # IIC uses the median link cost as its binary threshold, so it is defined (0 < IIC <= PC
+    # does not hold in general, but IIC lies in (0, 1] whenever a link is within threshold)
+    idx = atlas.read_atlas_layer(r.files["atlas"], "corridor_indices")
+    assert (idx["iic_threshold"] == idx["d0"]).all()
+    assert ((idx["IIC"] > 0) & (idx["IIC"] <= 1)).all()
 
 
 def _check_numbers(r: pipeline.RunResult) -> None:
