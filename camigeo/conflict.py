@@ -75,11 +75,14 @@ FENCE_PERMEABILITY: dict[str, float] = {
     "impermeable": 0.0, "low": 0.2, "medium": 0.5, "high": 0.7, "open": 1.0,
 }
 #: [A] Permeability assumed for a fence whose class is ``unknown`` or missing: a fenced
-#: railway and a border fence count as full barriers (§4.4 table, Ito et al. 2013: no
-#: gazelle crossed the fenced Trans-Mongolian railway); other fences as a standard livestock
-#: fence (``low``).
+#: railway counts as a full barrier (§4.4 table, Ito et al. 2013: no gazelle crossed the
+#: fenced Trans-Mongolian railway); a border whose fencing is not documented counts as half
+#: a barrier (p = 0.5: between an open border and a security fence, so undocumented borders
+#: neither vanish from the score nor dominate it; pass
+#: ``weights={("border_fence", True, "unknown"): 1.0}`` for the worst case); other fences as
+#: a standard livestock fence (``low``).
 UNKNOWN_FENCE_PERMEABILITY: dict[str, float] = {
-    "railway": 0.0, "border_fence": 0.0, "road": 0.2, "fence": 0.2, "pipeline": 0.2,
+    "railway": 0.0, "border_fence": 0.5, "road": 0.2, "fence": 0.2, "pipeline": 0.2,
     "canal": 0.2,
 }
 #: [A] Effect-zone width in metres per (infra_type, fenced) (§4.4 table): fenced railway

@@ -73,7 +73,7 @@ def test_default_weight_table_matches_domain_methods():
     assert w.loc[("railway", False, None), "weight"] == 0.5
     assert w.loc[("road", False, None), "weight"] == 0.5
     for fc, val in [("impermeable", 1.0), ("low", 0.8), ("medium", 0.5), ("high", 0.3),
-                    ("open", 0.0), ("unknown", 1.0)]:
+                    ("open", 0.0), ("unknown", 0.5)]:
         assert w.loc[("border_fence", True, fc), "weight"] == pytest.approx(val)
     assert w.loc[("fence", True, "unknown"), "weight"] == pytest.approx(0.8)
     assert w.loc[("pipeline", False, None), "weight"] == 0.0
