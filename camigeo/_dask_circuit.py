@@ -31,9 +31,22 @@ import numpy as np
 import pandas as pd
 
 from ._errors import CamigeoError
-from .scale import check_scheduler, check_task_memory, estimate_circuit_bytes, reduce_tasks
+from .scale import (
+    check_scheduler,
+    check_task_memory,
+    estimate_circuit_bytes,
+    map_tasks,
+    reduce_tasks,
+)
 
-__all__ = ["current_map_dask", "pairwise_grid_dask", "pairwise_resistance_dask", "solve_batch"]
+__all__ = [
+    "advanced_dask",
+    "current_map_dask",
+    "one_to_all_dask",
+    "pairwise_grid_dask",
+    "pairwise_resistance_dask",
+    "solve_batch",
+]
 
 log = logging.getLogger(__name__)
 
@@ -435,3 +448,174 @@ def pairwise_resistance_dask(resistance: Any, focal: Any, *, scheduler: Any = "t
         raise CamigeoError(f"pairwise_resistance got unexpected option(s) {bad}.")
     return current_map_dask(resistance, focal, scheduler=scheduler, batch_size=batch_size,
                             cumulative=False, **kw).resistances
+
+
+# ------------------------------------------------------------ one-to-all / all-to-one
+
+
+def _one_all_task(item: tuple[int, int, list[tuple[int, float]], list[int], str], *,
+                  L: Any, labels: np.ndarray, solver: str, edges: Any, want_volt: bool
+                  ) -> tuple[int, float | None, np.ndarray | None, np.ndarray | None]:
+    """One focal node's run (own factorisation: the grounds differ from run to run).
+
+    ``item`` is ``(position, node_k, [(source node, amperes)], [ground nodes], policy)``;
+    returns ``(position, v_k or None if unsolved, node currents, node voltages)``.
+    """
+    from .circuit.solve import advanced_solve, branch_and_node_currents
+
+    a, node_k, srcs, gnds, policy = item
+    n = labels.size
+    sources = np.zeros(n)
+    grounds = np.zeros(n)
+    for node, amp in srcs:
+        sources[node] += amp
+    grounds[list(gnds)] = np.inf
+    in_comp = labels == labels[node_k]
+    sources = np.where(in_comp, sources, 0.0)
+    grounds = np.where(in_comp, grounds, 0.0)
+    v, solved, _, gg = advanced_solve(L, labels, sources, grounds, policy=policy,
+                                      solver=solver)
+    if not solved[node_k]:
+        return a, None, None, None
+    cur = None
+    if edges is not None:
+        i, j, w = edges
+        fin = np.where(np.isinf(gg), 0.0, gg)
+        _, cur = branch_and_node_currents(i, j, w, v, ground_conductance=fin)
+    return a, float(v[node_k]), cur, (v if want_volt else None)
+
+
+def one_to_all_dask(
+    g: np.ndarray,
+    polymap: np.ndarray | None,
+    focal: Any,
+    *,
+    strengths: dict[int, float] | None = None,
+    include: np.ndarray | None = None,
+    all_to_one: bool = False,
+    opts: Any = None,
+    scheduler: Any = "threads",
+) -> tuple[np.ndarray, np.ndarray | None, dict[int, np.ndarray], dict[int, np.ndarray]]:
+    """:func:`camigeo.circuit.engine.one_to_all_grid` with one task per focal node.
+
+    The graph (Laplacian, component labels, edges) is built once on the client and shared
+    with every task once (scatter with a client); each task builds its own sources and
+    grounds and factorises its own grounded system (the grounds differ per focal node, so
+    there is no factorisation to reuse, and CHOLMOD/SuperLU factors are not picklable).
+    Same sources/grounds rules as the single-machine kernel.
+
+    Parameters
+    ----------
+    g, polymap, focal, strengths, include, all_to_one, opts
+        As in :func:`camigeo.circuit.engine.one_to_all_grid`.
+    scheduler : str or Client
+        See :func:`camigeo.scale.check_scheduler`.
+
+    Returns
+    -------
+    (values, cum, currents, voltages)
+        Per-focal ``R_k`` (one-to-all) or 0/-1 (all-to-one); cumulative current grid (None
+        without current maps); per-id current and voltage grids (filled only when
+        ``opts.write_cur_maps`` / ``opts.write_volt_maps``).
+    """
+    from .circuit.engine import GridOptions, _warn_invalid, node_to_grid
+    from .circuit.graph import build_graph, merge_regions, node_map
+
+    opts = opts or GridOptions()
+    sched = check_scheduler(scheduler)
+    strengths = strengths or {}
+    k = len(focal.ids)
+    res = -np.ones(k)
+    poly_used = polymap
+    if focal.has_regions:
+        poly_used = merge_regions(polymap, g.shape,
+                                  [focal.cells[f] for f in focal.ids if len(focal.cells[f][0])])
+    nm = node_map(g, poly_used)
+    graph = build_graph(g, nm, four_neighbors=opts.four_neighbors,
+                        avg_resistances=opts.avg_resistances)
+    id_node = {fid: (int(nm[focal.cells[fid][0][0], focal.cells[fid][1][0]])
+                     if len(focal.cells[fid][0]) else -1) for fid in focal.ids}
+    _warn_invalid([fid for fid in focal.ids if id_node[fid] < 0],
+                  "fall on nodata cells or outside the grid")
+    check_task_memory(sched, estimate_circuit_bytes(
+        graph.n_nodes, neighbors=4 if opts.four_neighbors else 8,
+        solver="cg+amg" if opts.solver in ("cg+amg", "amg") else "cholmod"),
+        what=f"one-to-all circuit of {graph.n_nodes:,} nodes")
+    items: list[tuple[int, int, list[tuple[int, float]], list[int], str]] = []
+    for a, fid in enumerate(focal.ids):
+        node_k = id_node[fid]
+        if node_k < 0:
+            continue
+        partners = [oid for b, oid in enumerate(focal.ids) if oid != fid and (
+            include is None or include[a, b] or include[b, a])]
+        if not partners:
+            continue
+        if not all_to_one:
+            srcs = [(node_k, float(strengths.get(fid, 1.0)))]
+            gnds = [id_node[o] for o in partners if id_node[o] >= 0]
+            policy = "rmvgnd"
+        else:
+            srcs = [(id_node[o], float(strengths.get(o, 1.0)) if o in partners else 1.0)
+                    for o in focal.ids if o != fid and id_node[o] >= 0]
+            gnds = [node_k]
+            policy = "rmvsrc"
+        items.append((a, node_k, srcs, gnds, policy))
+    want_cur = bool(opts.write_cur_maps)
+    want_volt = bool(opts.write_volt_maps)
+    edges = graph.edges() if (want_cur or want_volt) else None
+    cum_nodes = np.zeros(graph.n_nodes) if want_cur else None
+    currents: dict[int, np.ndarray] = {}
+    voltages: dict[int, np.ndarray] = {}
+    keep_each = want_cur and not opts.cum_only
+
+    def combine(out: tuple[int, float | None, Any, Any]) -> None:
+        a, vk, cur, v = out
+        if vk is None:
+            return
+        fid = focal.ids[a]
+        res[a] = 0.0 if all_to_one else vk / float(strengths.get(fid, 1.0))
+        if cur is not None and cum_nodes is not None:
+            cum_nodes[...] += cur
+            if keep_each:
+                currents[fid] = node_to_grid(nm, cur)
+        if v is not None:
+            voltages[fid] = node_to_grid(nm, v)
+
+    log.info("circuit: %s for %d focal nodes (%d nodes) on %s",
+             "all-to-one" if all_to_one else "one-to-all", len(items), graph.n_nodes, sched)
+    reduce_tasks(_one_all_task, items, combine, scheduler=sched,
+                 shared={"L": graph.laplacian(), "labels": graph.labels,
+                         "solver": opts.solver, "edges": edges if want_cur else None,
+                         "want_volt": want_volt})
+    cum = node_to_grid(nm, cum_nodes) if cum_nodes is not None else None
+    return res, cum, currents, voltages
+
+
+def _advanced_task(_: Any, *, g: np.ndarray, polymap: np.ndarray | None, src: np.ndarray,
+                   gg: np.ndarray, policy: str, opts: Any) -> Any:
+    from .circuit.engine import advanced_grid
+
+    return advanced_grid(g, polymap, src, gg, policy=policy, opts=opts)
+
+
+def advanced_dask(g: np.ndarray, polymap: np.ndarray | None, src: np.ndarray,
+                  gg: np.ndarray, *, policy: str, opts: Any, scheduler: Any = "threads"
+                  ) -> Any:
+    """:func:`camigeo.circuit.engine.advanced_grid` as one task on a Dask worker.
+
+    Advanced mode is a single linear solve, so there is nothing to spread over workers;
+    the task only moves the solve (and its memory) off the calling machine, e.g. to a
+    worker with more RAM. Same kernel, identical result.
+    """
+    from .circuit.graph import build_graph, node_map
+
+    sched = check_scheduler(scheduler)
+    n_nodes = build_graph(g, node_map(g, polymap), four_neighbors=opts.four_neighbors,
+                          avg_resistances=opts.avg_resistances).n_nodes
+    check_task_memory(sched, estimate_circuit_bytes(
+        n_nodes, neighbors=4 if opts.four_neighbors else 8,
+        solver="cg+amg" if opts.solver in ("cg+amg", "amg") else "cholmod"),
+        what=f"advanced circuit of {n_nodes:,} nodes")
+    return map_tasks(_advanced_task, [0], scheduler=sched,
+                     shared={"g": g, "polymap": polymap, "src": src, "gg": gg,
+                             "policy": policy, "opts": opts})[0]

@@ -154,3 +154,64 @@ def test_pinch_points_one_task_per_core_pair(client) -> None:
                                atol=1e-12)
     np.testing.assert_allclose(dist.cumulative.array, plain.cumulative.array, rtol=1e-9,
                                atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["one_to_all", "all_to_one"])
+def test_one_to_all_all_to_one_equal(client, grid, mode) -> None:
+    """One task per focal node; two components (east strip), strengths, included pairs."""
+    from camigeo import circuit
+
+    focal, res = _focal(grid)
+    fn = getattr(circuit, mode)
+    kw = {"solver": "splu", "strengths": {2: 3.0, 5: 0.5},
+          "include_pairs": [(1, 2), (1, 3), (2, 5), (4, 5), (6, 7)]}
+    plain = fn(res, focal, voltage_maps=True, **kw)
+    dist = fn(res, focal, voltage_maps=True, scheduler=client, **kw)
+    r_plain, r_dist = plain.resistances, dist.resistances
+    assert list(r_dist.index) == list(r_plain.index) == [1, 2, 3, 4, 5, 6, 7]
+    assert r_dist.name == r_plain.name
+    np.testing.assert_allclose(r_dist.to_numpy(), r_plain.to_numpy(), rtol=1e-9, atol=0)
+    # every id has an included partner in its own component, so all are solved
+    assert (r_plain >= 0).all() if mode == "all_to_one" else (r_plain > 0).all()
+    np.testing.assert_allclose(dist.cumulative.array, plain.cumulative.array, rtol=1e-9,
+                               atol=1e-12)
+    assert plain.cumulative.array.max() > 0
+    assert sorted(dist.currents) == sorted(plain.currents) == [1, 2, 3, 4, 5, 6, 7]
+    assert sorted(dist.voltages) == sorted(plain.voltages)
+    for k in plain.currents:
+        np.testing.assert_allclose(dist.currents[k].array, plain.currents[k].array,
+                                   rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(dist.voltages[k].array, plain.voltages[k].array,
+                                   rtol=1e-9, atol=1e-12)
+
+
+def test_one_to_all_unsolved_and_threads(grid) -> None:
+    """A focal node without an included partner reports -1 on both paths."""
+    from camigeo.circuit import one_to_all
+
+    focal, res = _focal(grid)
+    kw = {"solver": "splu", "include_pairs": [(1, 2), (2, 3)], "maps": False}
+    plain = one_to_all(res, focal, **kw)
+    dist = one_to_all(res, focal, scheduler="threads", **kw)
+    assert (plain.resistances.loc[[4, 5, 6, 7]] == -1.0).all()
+    assert (plain.resistances.loc[[1, 2, 3]] > 0).all()
+    np.testing.assert_allclose(dist.resistances.to_numpy(), plain.resistances.to_numpy(),
+                               rtol=1e-9, atol=0)
+    assert dist.cumulative is None and plain.cumulative is None
+
+
+def test_advanced_single_task(client, grid) -> None:
+    from camigeo.circuit import advanced
+
+    _, res = _focal(grid)
+    src = np.zeros(grid.shape)
+    gnd = np.full(grid.shape, np.nan)  # NaN = no ground (0 would be a 0-ohm ground)
+    src[3, 3], src[25, 30] = 2.0, 1.0
+    gnd[45, 5] = 10.0  # a 10-ohm ground
+    res = res.with_array(np.where((src > 0) | (gnd > 0), 1.0, res.array))
+    plain = advanced(res, src, gnd, solver="splu")
+    dist = advanced(res, src, gnd, solver="splu", scheduler=client)
+    # 3 A leave through the 10-ohm ground: its cell sits at 30 V
+    assert plain.voltages[0].array[45, 5] == pytest.approx(30.0, rel=1e-9)
+    np.testing.assert_allclose(dist.voltages[0].array, plain.voltages[0].array, rtol=1e-12)
+    np.testing.assert_allclose(dist.currents[0].array, plain.currents[0].array, rtol=1e-12)

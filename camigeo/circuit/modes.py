@@ -364,7 +364,7 @@ def current_map(
 
 def _one_all(resistance, focal, all_to_one_flag, *, strengths, is_conductance,
              four_neighbors, avg_resistances, polygons, mask, include_pairs, solver,
-             maps, voltage_maps) -> CircuitResult:
+             maps, voltage_maps, scheduler=None) -> CircuitResult:
     ref, g = _conductance(resistance, is_conductance=is_conductance, mask=mask)
     poly = _int_grid(polygons, ref, "polygons") if polygons is not None else None
     f = _focal(focal, ref)
@@ -372,6 +372,19 @@ def _one_all(resistance, focal, all_to_one_flag, *, strengths, is_conductance,
     opts = _opts(four_neighbors, avg_resistances, solver, write_cur_maps=maps,
                  write_volt_maps=voltage_maps)
     store = CircuitResult()
+    if scheduler is not None:  # Dask: one task per focal node (issue 8)
+        from .._dask_circuit import one_to_all_dask
+
+        vals, cum, curs, volts = one_to_all_dask(
+            g, poly, f, strengths=dict(strengths or {}), include=inc,
+            all_to_one=all_to_one_flag, opts=opts, scheduler=scheduler)
+        store.currents = {k: ref.with_array(v, nodata=None) for k, v in curs.items()}
+        store.voltages = {k: ref.with_array(v, nodata=None) for k, v in volts.items()}
+        store.resistances = pd.Series(vals, index=pd.Index(f.ids, name="id"),
+                                      name="status" if all_to_one_flag else "resistance")
+        if cum is not None:
+            store.cumulative = ref.with_array(cum, nodata=None)
+        return store
     vals, cum, _ = one_to_all_grid(g, poly, f, strengths=dict(strengths or {}), include=inc,
                                    all_to_one=all_to_one_flag, opts=opts,
                                    sink=_collect(ref, store, maps, voltage_maps))
@@ -396,12 +409,22 @@ def one_to_all(
     solver: str = "auto",
     maps: bool = True,
     voltage_maps: bool = False,
+    scheduler: Any = None,
 ) -> CircuitResult:
     """One-to-all: ``strength_k`` A into focal node ``k``, all other focal nodes grounded.
 
     ``R_k = v_k / strength_k`` (ohm), -1 when ``k`` is on nodata or no ground is reachable.
     With ``include_pairs`` only the included partners of ``k`` are grounded.
     Other parameters as :func:`current_map`; ``strengths`` maps id -> amperes (default 1).
+
+    Parameters
+    ----------
+    scheduler : None, "synchronous", "threads", "processes", "client" or Client, optional
+        None (default): this single-machine path. Otherwise every focal node's run is one
+        Dask task: the graph is shared once (scatter with a client), each task factorises
+        its own grounded system (the grounds differ per focal node). Resistances and maps
+        agree with the single-machine path to rounding (tested to 1e-9); see
+        docs/scaling.md.
 
     Returns
     -------
@@ -412,7 +435,7 @@ def one_to_all(
                     is_conductance=is_conductance, four_neighbors=four_neighbors,
                     avg_resistances=avg_resistances, polygons=polygons, mask=mask,
                     include_pairs=include_pairs, solver=solver, maps=maps,
-                    voltage_maps=voltage_maps)
+                    voltage_maps=voltage_maps, scheduler=scheduler)
 
 
 def all_to_one(
@@ -429,11 +452,13 @@ def all_to_one(
     solver: str = "auto",
     maps: bool = True,
     voltage_maps: bool = False,
+    scheduler: Any = None,
 ) -> CircuitResult:
     """All-to-one: focal node ``k`` is the only ground, all others inject current.
 
     ``resistances`` is a placeholder Series (0 = solved, -1 = not), as in Circuitscape;
-    the maps are the result. Parameters as :func:`one_to_all`.
+    the maps are the result. Parameters (including ``scheduler``: one Dask task per
+    focal node) as :func:`one_to_all`.
 
     Returns
     -------
@@ -443,7 +468,7 @@ def all_to_one(
                     is_conductance=is_conductance, four_neighbors=four_neighbors,
                     avg_resistances=avg_resistances, polygons=polygons, mask=mask,
                     include_pairs=include_pairs, solver=solver, maps=maps,
-                    voltage_maps=voltage_maps)
+                    voltage_maps=voltage_maps, scheduler=scheduler)
 
 
 def advanced(
@@ -461,6 +486,7 @@ def advanced(
     polygons: Any = None,
     mask: RasterLike | None = None,
     solver: str = "auto",
+    scheduler: Any = None,
 ) -> CircuitResult:
     """Advanced mode: current sources and grounds given per cell.
 
@@ -478,6 +504,10 @@ def advanced(
         Every source injects 1 A.
     remove_src_or_gnd : {"keepall", "rmvsrc", "rmvgnd", "rmvall"}
         Rule for nodes that are both source and ground.
+    scheduler : None, "synchronous", "threads", "processes", "client" or Client, optional
+        Advanced mode is ONE linear solve, so it is not split up: with a scheduler the
+        whole solve runs as a single Dask task (on one worker, e.g. one with more memory
+        than the calling machine); the result is identical. None (default) solves here.
     Other parameters as :func:`current_map`.
 
     Returns
@@ -503,8 +533,15 @@ def advanced(
     from .ini import _ground_conductance
 
     gg = _ground_conductance(grid(grounds, "grounds"), grounds_are_resistances, direct_grounds)
-    vgrid, cgrid, ok = advanced_grid(g, poly, src, gg, policy=remove_src_or_gnd,
-                                     opts=_opts(four_neighbors, avg_resistances, solver))
+    aopts = _opts(four_neighbors, avg_resistances, solver)
+    if scheduler is not None:  # a single solve: one Dask task on one worker (issue 8)
+        from .._dask_circuit import advanced_dask
+
+        vgrid, cgrid, ok = advanced_dask(g, poly, src, gg, policy=remove_src_or_gnd,
+                                         opts=aopts, scheduler=scheduler)
+    else:
+        vgrid, cgrid, ok = advanced_grid(g, poly, src, gg, policy=remove_src_or_gnd,
+                                         opts=aopts)
     if not ok:
         raise CamigeoError("advanced: no connected component has both a source and a "
                            "ground, so nothing can be solved. Check sources/grounds overlap "
