@@ -250,6 +250,14 @@ def _source_task(item: tuple[int, np.ndarray], *, sr: SharedRaster, neighbors: i
     return win, dist
 
 
+def _source_alloc_task(item: tuple[int, np.ndarray], *, sr: SharedRaster, neighbors: int,
+                       geodesic: bool, block_corners: bool | float, max_cost: float | None
+                       ) -> tuple[int, tuple[int, int, int, int], np.ndarray]:
+    win, dist = _source_task(item, sr=sr, neighbors=neighbors, geodesic=geodesic,
+                             block_corners=block_corners, max_cost=max_cost)
+    return int(item[0]), win, dist
+
+
 def cost_distance_dask(
     resistance: Any,
     sources: Any,
@@ -263,7 +271,7 @@ def cost_distance_dask(
     return_allocation: bool = False,
     scheduler: Any = "threads",
     workdir: str | os.PathLike[str] | None = None,
-) -> Raster:
+) -> Any:
     """:func:`camigeo.corridors.cost_distance` with one task per source.
 
     Sources are grouped by label (row of a GeoDataFrame, ``id_col`` value, label value of a
@@ -276,9 +284,15 @@ def cost_distance_dask(
     ----------
     resistance, sources, neighbors, geodesic, block_corners, max_cost, id_col
         As in :func:`camigeo.corridors.cost_distance`.
-    return_traceback, return_allocation : bool, default False
-        Not available on Dask (back-links and nearest-source ids of separate runs would
-        need the winning run per cell); True raises.
+    return_allocation : bool, default False
+        Also return the nearest-source id per cell: the argmin over the per-source
+        cost-distance rasters (int32, -1 = unreachable). Ties (a cell exactly equally far
+        from two sources) go to the LOWEST source id here, whereas the single-machine
+        run gives them to whichever source's front settles the cell first; the two agree
+        wherever there is no exact tie.
+    return_traceback : bool, default False
+        Not available on Dask (back-links of separate runs would need the winning run's
+        back-link per cell); True raises.
     scheduler : str or Client
         See :func:`camigeo.scale.check_scheduler`.
     workdir : path, optional
@@ -287,13 +301,14 @@ def cost_distance_dask(
 
     Returns
     -------
-    Raster
-        Accumulated cost (float64, NaN = unreachable), equal to the single-machine result.
+    Raster or CostDistanceResult
+        Accumulated cost (float64, NaN = unreachable), equal to the single-machine result;
+        with ``return_allocation`` a ``CostDistanceResult(cost, None, allocation)``.
     """
-    if return_traceback or return_allocation:
+    if return_traceback:
         raise CamigeoError(
-            "return_traceback/return_allocation are not available with scheduler=; run "
-            "cost_distance(..., scheduler=None) for them, or use corridor_links(..., "
+            "return_traceback is not available with scheduler=; run "
+            "cost_distance(..., scheduler=None) for it, or use corridor_links(..., "
             "scheduler=...) for least-cost paths between cores."
         )
     from .corridors.cost import _as_resistance, _cost_array, _source_cells, _valid_sources
@@ -305,21 +320,37 @@ def cost_distance_dask(
     flat, lab = _valid_sources(arr, nod, use_nod, flat, lab, "sources")
     items = [(int(v), flat[lab == v]) for v in np.unique(lab)]
     out = np.full(r.shape, np.inf)
+    alloc = np.full(r.shape, -1, dtype=np.int32) if return_allocation else None
 
     def combine(res: tuple[tuple[int, int, int, int], np.ndarray]) -> None:
         (r0, r1, c0, c1), dist = res
         np.fmin(out[r0:r1, c0:c1], dist, out=out[r0:r1, c0:c1])
+
+    def combine_alloc(res: tuple[int, tuple[int, int, int, int], np.ndarray]) -> None:
+        # argmin over sources, ties to the lowest id (results arrive in any order)
+        label, (r0, r1, c0, c1), dist = res
+        cur = out[r0:r1, c0:c1]
+        al = alloc[r0:r1, c0:c1]
+        win = np.isfinite(dist) & ((dist < cur) | ((dist == cur) & (label < al)))
+        cur[win] = dist[win]
+        al[win] = label
 
     with _workdir(workdir) as wd:
         sr = share_raster(r, wd, neighbors=neighbors, geodesic=geodesic)
         sched = _guard(scheduler, sr.shape, [_window(sr, it[1], max_cost, geodesic)
                                              for it in items], "cost distance")
         log.info("cost distance: %d source tasks on %s", len(items), sched)
-        reduce_tasks(_source_task, items, combine, scheduler=sched,
+        reduce_tasks(_source_alloc_task if return_allocation else _source_task, items,
+                     combine_alloc if return_allocation else combine, scheduler=sched,
                      shared={"sr": sr, "neighbors": neighbors, "geodesic": geodesic,
                              "block_corners": block_corners, "max_cost": max_cost})
     out[np.isinf(out)] = np.nan
-    return Raster(out, r.transform, r.crs, np.nan)
+    cost = Raster(out, r.transform, r.crs, np.nan)
+    if alloc is None:
+        return cost
+    from .corridors.cost import CostDistanceResult
+
+    return CostDistanceResult(cost, None, Raster(alloc, r.transform, r.crs, -1))
 
 
 # ----------------------------------------------------------------------------- links

@@ -192,8 +192,44 @@ def test_workdir_from_set_workdir_and_no_traceback(grid, tmp_path: Path) -> None
         assert seen == [tmp_path]
     finally:
         scale.set_workdir(None)
-    with pytest.raises(CamigeoError, match="return_traceback/return_allocation are not"):
-        cost_distance_dask(grid, [(3, 3)], return_allocation=True, scheduler="synchronous")
+    with pytest.raises(CamigeoError, match="return_traceback is not available with "
+                                           "scheduler="):
+        cost_distance_dask(grid, [(3, 3)], return_traceback=True, scheduler="synchronous")
+    with pytest.raises(CamigeoError, match="return_traceback is not available"):
+        cost_distance(grid, [(3, 3)], return_traceback=True, scheduler="synchronous")
+
+
+def test_allocation_argmin_equals_multi_source_run(client, grid, cores) -> None:
+    """Random real resistances: no exact ties, so the argmin equals the plain run."""
+    plain = cost_distance(grid, cores, id_col="core_id", return_allocation=True)
+    dist = cost_distance(grid, cores, id_col="core_id", return_allocation=True,
+                         scheduler=client)
+    assert dist.traceback is None
+    assert _rel(plain.cost.array, dist.cost.array) <= 1e-12
+    np.testing.assert_array_equal(dist.allocation.array, plain.allocation.array)
+    assert set(np.unique(plain.allocation.array)) == {-1, 10, 20, 30, 40, 50}
+    # unreachable (NaN) cells are -1 on both paths
+    assert np.array_equal(dist.allocation.array == -1, np.isnan(plain.cost.array))
+    # with max_cost: cells beyond it are unallocated
+    p2 = cost_distance(grid, cores, id_col="core_id", return_allocation=True,
+                       max_cost=40_000.0)
+    d2 = cost_distance(grid, cores, id_col="core_id", return_allocation=True,
+                       max_cost=40_000.0, scheduler="threads")
+    np.testing.assert_array_equal(d2.allocation.array, p2.allocation.array)
+    assert (p2.allocation.array == -1).sum() > (plain.allocation.array == -1).sum()
+
+
+def test_allocation_exact_tie_goes_to_lowest_id() -> None:
+    """1 x 5 cells of resistance 1: ids 7 (west end) and 3 (east end) tie at the middle."""
+    r = Raster.from_array(np.ones((1, 5)), cellsize=10.0, crs=CRS)
+    lab = np.array([[7, 0, 0, 0, 3]])
+    d = cost_distance(r, lab, return_allocation=True, scheduler="synchronous")
+    p = cost_distance(r, lab, return_allocation=True)
+    # step cost = (1 + 1) / 2 x 10 m = 10 per cell; the middle is 20 from both
+    np.testing.assert_allclose(d.cost.array, [[0.0, 10.0, 20.0, 10.0, 0.0]])
+    assert d.allocation.array.tolist() == [[7, 7, 3, 3, 3]]
+    # the single-machine run agrees off the tie (its tie rule is settle order)
+    assert p.allocation.array[0, [0, 1, 3, 4]].tolist() == [7, 7, 3, 3]
 
 
 def test_task_memory_guard_before_any_task(grid, monkeypatch) -> None:

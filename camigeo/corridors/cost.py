@@ -373,8 +373,11 @@ def cost_distance(
         None (default): this single-machine path. Otherwise one Dask task per source
         (label), each reading only the window it can reach within ``max_cost`` from the
         resistance shared as a tiled GeoTIFF (:func:`camigeo.scale.get_workdir`); the
-        minimum of the per-source runs equals the multi-source run. Traceback and
-        allocation are not available then. See :mod:`camigeo.scale`, docs/scaling.md.
+        minimum of the per-source runs equals the multi-source run. Allocation is the
+        argmin over the per-source runs (exact ties go to the lowest source id, while this
+        single-machine run gives them to the source that settles the cell first: they
+        agree wherever there is no exact tie). Traceback is not available then (clear
+        error). See :mod:`camigeo.scale`, docs/scaling.md.
 
     Returns
     -------
