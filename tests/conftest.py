@@ -9,6 +9,7 @@ missing.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,3 +50,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def reference_dir() -> Path:
     """Path of ``../shared/reference`` (tests using it must be marked ``reference``)."""
     return REFERENCE
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[object]:
+    """A 2-worker in-process ``dask.distributed`` LocalCluster client, one per test module."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=":0") as cluster, \
+            distributed.Client(cluster) as c:
+        yield c

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -18,14 +17,6 @@ from camigeo._dask_circuit import (  # noqa: E402
 from camigeo.circuit import current_map, pairwise_resistance  # noqa: E402
 
 pytestmark = pytest.mark.dask
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[object]:
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=":0") as cluster, \
-            distributed.Client(cluster) as c:
-        yield c
 
 
 @pytest.fixture(scope="module")

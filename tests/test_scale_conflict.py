@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -23,14 +22,6 @@ from camigeo.scale import partition_spatially  # noqa: E402
 pytestmark = pytest.mark.dask
 
 KM = 1000.0
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[object]:
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=":0") as cluster, \
-            distributed.Client(cluster) as c:
-        yield c
 
 
 def _star(rng: np.random.Generator, cx: float, cy: float, r: float, n: int):

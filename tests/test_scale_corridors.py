@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -35,14 +34,6 @@ CRS = "EPSG:32642"
 #: core boxes (row0, col0, row1, col1) in cells, top-left origin
 BOXES = [(5, 5, 12, 14), (8, 70, 16, 78), (60, 20, 70, 28), (70, 95, 80, 110),
          (40, 100, 46, 108)]
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[object]:
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=":0") as cluster, \
-            distributed.Client(cluster) as c:
-        yield c
 
 
 @pytest.fixture(scope="module")
