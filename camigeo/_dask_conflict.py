@@ -8,16 +8,15 @@ one task running the same per-chunk steps:
 
 1. ``_prepare_lines`` (status filter, weights, geodesic length, type code) on the partition,
 2. ``_score_chunk`` against the zones (prepared once on the client, broadcast),
-3. for the effect zones, the buffered lines per (region, type) merged per 50 km tile of
-   the region (``conflict._effect_tile_pieces``, the in-memory code itself, same local
-   azimuthal-equidistant CRS and tiles).
+3. for the effect zones, the union of the buffered lines per (region, type), clipped to the
+   region's bounding box grown by 1 km (small), using the same local azimuthal-equidistant
+   CRS as the in-memory path.
 
 The client sums the per-(zone, type) tables (same numbers as the in-memory chunk sums up to
-floating-point summation order), merges the effect-zone pieces of each tile across
-partitions, takes their areas in the zones (``conflict._tile_areas``, as in memory) and
+floating-point summation order), unions the effect-zone pieces per (region, type) and
 builds the table with the same columns, order and dtypes as ``score_conflict``.
 
-Memory: a worker holds one partition (plus its merged tile pieces) and the broadcast zones;
+Memory: a worker holds one partition (plus its clipped pieces) and the broadcast zones;
 the client holds only the zone polygons and the small sum tables.
 """
 
@@ -34,6 +33,7 @@ import shapely
 from pyproj import CRS
 
 from ._errors import SchemaError
+from .crs import CENTRAL_ASIA_EQUAL_AREA, local_metric_crs
 from .scale import check_scheduler, partition_spatially, scatter_once
 
 __all__ = ["score_conflict_dask", "partition_scores", "zone_sums_dask"]
@@ -57,7 +57,7 @@ def partition_scores(
     effect_ctx: list[tuple[str, Any, Any]] | None,
     chunk_size: int = 200_000,
     crs: Any = None,
-) -> tuple[pd.DataFrame, dict[tuple[int, int], dict[int, Any]], pd.Series]:
+) -> tuple[pd.DataFrame, dict[tuple[int, int], Any], pd.Series]:
     """Score one partition of infrastructure (pure, runs on a worker).
 
     Parameters
@@ -68,8 +68,7 @@ def partition_scores(
         Regions then region ∩ range zones, in the partition's CRS.
     status, weights, effect_zones_m
         As in :func:`camigeo.conflict.score_conflict`.
-    effect_ctx : list of (local CRS WKT, [region, zones...] in that CRS, search area in the
-        lines' CRS), from ``camigeo.conflict._effect_context``
+    effect_ctx : list of (local CRS WKT, region in that CRS, search area in the lines' CRS)
         One entry per region; None skips the effect zones.
     chunk_size : int
         Lines per ``_score_chunk`` call.
@@ -79,8 +78,8 @@ def partition_scores(
     Returns
     -------
     (sums, effect_pieces, zone_max)
-        Per-(zone, type_code) sums; per-(region, type_code) {tile index: merged buffers
-        clipped to the tile} (local CRS); widest effect zone per type code (metres).
+        Per-(zone, type_code) sums; per-(region, type_code) union of the buffered lines
+        clipped to the region's box (local CRS); widest effect zone per type code (metres).
     """
     C = _conflict()
     lines, crs = C._prepare_lines(part, status=status, weights=weights,
@@ -95,32 +94,59 @@ def partition_scores(
     sums = (C._sum_chunks(parts) if parts else
             C._score_chunk(geoms[:0], km[:0], tc[:0], w[:0], zones, crs=crs))
     zmax = lines.groupby("type_code")["effect_zone_m"].max()
-    pieces: dict[tuple[int, int], dict[int, Any]] = {}
+    pieces: dict[tuple[int, int], Any] = {}
     if effect_ctx is not None:
         pieces = _effect_pieces(lines, crs, effect_ctx)
     return sums, pieces, zmax
 
 
 def _effect_pieces(lines: pd.DataFrame, crs: CRS, effect_ctx: list[tuple[str, Any, Any]]
-                   ) -> dict[tuple[int, int], dict[int, Any]]:
-    """Per (region, type): merged buffers of the partition's lines per 50 km tile.
+                   ) -> dict[tuple[int, int], Any]:
+    """Union of the buffered lines per (region, type), clipped to the region's box.
 
-    The in-memory code itself (``camigeo.conflict._effect_tile_pieces``: same selection,
-    local CRS, buffering and tiles as ``camigeo.conflict._effect_areas``).
+    Same selection, projection (local CRS) and buffering (quad_segs=4) as
+    ``camigeo.conflict._effect_areas``; the clip to the region's bounding box (+1 km) only
+    drops parts that can never intersect the region's zones.
     """
-    C = _conflict()
-    out: dict[tuple[int, int], dict[int, Any]] = {}
+    out: dict[tuple[int, int], Any] = {}
     zl = lines[lines["effect_zone_m"] > 0]
     if zl.empty:
         return out
-    tree = shapely.STRtree(zl["geometry"].to_numpy())
-    for r, (local_wkt, polys, near) in enumerate(effect_ctx):
-        grid = C._tile_grid(polys)
-        for t, pieces in C._effect_tile_pieces(zl, crs, local_wkt, near, grid,
-                                               tree=tree).items():
-            if pieces:
-                out[(r, t)] = pieces
+    geoms = zl["geometry"].to_numpy()
+    dist = zl["effect_zone_m"].to_numpy()
+    codes = zl["type_code"].to_numpy()
+    tree = shapely.STRtree(geoms)
+    for r, (local_wkt, region_local, near) in enumerate(effect_ctx):
+        x0, y0, x1, y1 = shapely.bounds(region_local)
+        box = (x0 - 1000.0, y0 - 1000.0, x1 + 1000.0, y1 + 1000.0)
+        idx = tree.query(near, predicate="intersects")
+        if len(idx) == 0:
+            continue
+        sel = gpd.GeoSeries(geoms[idx], crs=crs).to_crs(CRS.from_wkt(local_wkt)).to_numpy()
+        for t in np.unique(codes[idx]):
+            m = codes[idx] == t
+            buf = shapely.union_all(shapely.buffer(sel[m], dist[idx][m], quad_segs=4))
+            # clip to the region's box grown by 1 km: far smaller pieces to ship, and no cut
+            # along the region boundary (a cut there changes areas by ~1e-7 relative)
+            clipped = shapely.clip_by_rect(buf, *box)
+            if not shapely.is_empty(clipped):
+                out[(r, int(t))] = clipped
     return out
+
+
+def _effect_context(prep: Any, crs: CRS, margin_m: float) -> tuple[list[Any], list[Any]]:
+    """Per region: (local CRS WKT, region in it, search area in ``crs``) and local polys."""
+    C = _conflict()
+    ctx, polys_all = [], []
+    for r, rgeom in enumerate(prep.region_geoms):
+        near = C._zones_to(np.asarray([shapely.buffer(rgeom, margin_m, quad_segs=2)]), crs)[0]
+        local = local_metric_crs(gpd.GeoSeries([rgeom], crs=CENTRAL_ASIA_EQUAL_AREA))
+        zone_idx = np.flatnonzero(prep.zone_region == r)
+        polys = gpd.GeoSeries(np.concatenate([[rgeom], prep.zone_geoms[zone_idx]]),
+                              crs=CENTRAL_ASIA_EQUAL_AREA).to_crs(local).to_numpy()
+        ctx.append((CRS.from_user_input(local).to_wkt(), polys[0], near))
+        polys_all.append(polys)
+    return ctx, polys_all
 
 
 def _check_meta(infra: Any, *, status: tuple[str, ...] | None, weights: Any,
@@ -191,8 +217,7 @@ def score_conflict_dask(
     if do_effect:
         widest = max([*C.EFFECT_ZONE_M.values(), *(zmap or {}).values()])
         # search margin as in the in-memory path: 1.1 x the widest zone (Albers scale)
-        ctx = C._effect_context(prep, crs, 1.1 * float(widest))
-        polys = [c[1] for c in ctx]
+        ctx, polys = _effect_context(prep, crs, 1.1 * float(widest))
     import dask
 
     delayed_parts = infrastructure.to_delayed()
@@ -228,16 +253,9 @@ def _assemble(prep: Any, results: Iterable[tuple[pd.DataFrame, dict, pd.Series]]
     effect: dict[tuple[int, int], np.ndarray] = {}
     if do_effect and polys is not None:
         keys = sorted({k for r in results for k in r[1]})
-        grids = {r: C._tile_grid(polys[r]) for r in {k[0] for k in keys}}
         for key in keys:
-            tiles: dict[int, list[Any]] = {}
-            for res in results:
-                for k, piece in res[1].get(key, {}).items():
-                    tiles.setdefault(k, []).append(piece)
-            # pieces of one tile from several partitions: merge them, as one merge would
-            merged = {k: (v[0] if len(v) == 1 else shapely.union_all(v))
-                      for k, v in tiles.items()}
-            effect[key] = C._tile_areas(merged, grids[key[0]]) / 1e6
+            buf = shapely.union_all([r[1][key] for r in results if key in r[1]])
+            effect[key] = shapely.area(shapely.intersection(polys[key[0]], buf)) / 1e6
     return C._score_table(prep, sums, effect, zmax, types_present, do_effect=do_effect)
 
 

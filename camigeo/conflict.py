@@ -402,29 +402,43 @@ def _effect_areas(prep: _Prepared, lines: pd.DataFrame,
     """Effect-zone area (km²) per (region, type) -> array [region area, zone areas...].
 
     Regions run in a thread pool (:func:`_effect_threads` threads): the GEOS merges
-    release the GIL, so two cores halve the wall time (2026-11-23 benchmark). The Dask
-    path (``camigeo._dask_conflict``) runs the same steps split in two:
-    :func:`_effect_tile_pieces` per partition, :func:`_tile_areas` on the client.
+    release the GIL, so two cores halve the wall time (2026-11-23 benchmark).
     """
     out: dict[tuple[int, int], np.ndarray] = {}
     zl = lines[lines["effect_zone_m"] > 0]
     if zl.empty:
         return out
+    geoms = zl["geometry"].to_numpy()
+    dist = zl["effect_zone_m"].to_numpy()
+    codes = zl["type_code"].to_numpy()
+    tree = shapely.STRtree(geoms)
     # query margin: Albers scale is within 0.98-1.02 over 30-55 N, so 1.1 x the widest zone
-    margin = 1.1 * float(zl["effect_zone_m"].max())
-    ctx = _effect_context(prep, crs, margin)
-    tree = shapely.STRtree(zl["geometry"].to_numpy())
-    n_near = [len(tree.query(near, predicate="intersects")) for _, _, near in ctx]
-    jobs = [r for r in range(len(ctx)) if n_near[r]]
+    margin = 1.1 * float(dist.max())
+    jobs = []
+    for r, rgeom in enumerate(prep.region_geoms):
+        near = _zones_to(np.asarray([shapely.buffer(rgeom, margin, quad_segs=2)]), crs)[0]
+        idx = tree.query(near, predicate="intersects")
+        if len(idx):
+            jobs.append((r, idx))
 
-    def region(r: int) -> dict[tuple[int, int], np.ndarray]:
-        local_wkt, polys, _ = ctx[r]
-        grid = _tile_grid(polys)
-        pieces = _effect_tile_pieces(zl, crs, local_wkt, ctx[r][2], grid, tree=tree)
-        return {(r, t): _tile_areas(p, grid) / 1e6 for t, p in pieces.items()}
+    def region(job: tuple[int, np.ndarray]) -> dict[tuple[int, int], np.ndarray]:
+        r, idx = job
+        rgeom = prep.region_geoms[r]
+        zone_idx = np.flatnonzero(prep.zone_region == r)
+        # Buffer in an azimuthal equidistant CRS centred on the region: widths are true
+        # metres (Albers would make E-W lines' zones up to 1.5 % too narrow at 45 N).
+        local = local_metric_crs(gpd.GeoSeries([rgeom], crs=CENTRAL_ASIA_EQUAL_AREA))
+        polys = gpd.GeoSeries(np.concatenate([[rgeom], prep.zone_geoms[zone_idx]]),
+                              crs=CENTRAL_ASIA_EQUAL_AREA).to_crs(local).to_numpy()
+        sel_lines = gpd.GeoSeries(geoms[idx], crs=crs).to_crs(local).to_numpy()
+        res = {}
+        for t in np.unique(codes[idx]):
+            m = codes[idx] == t
+            bufs = shapely.buffer(sel_lines[m], dist[idx][m], quad_segs=4)
+            res[(r, int(t))] = _union_area_tiled(bufs, polys) / 1e6
+        return res
 
-    # largest first: better balance across threads
-    jobs.sort(key=lambda r: -n_near[r])
+    jobs.sort(key=lambda j: -len(j[1]))  # largest first: better balance across threads
     workers = min(len(jobs), _effect_threads())
     if workers <= 1:
         results = [region(j) for j in jobs]
@@ -433,49 +447,6 @@ def _effect_areas(prep: _Prepared, lines: pd.DataFrame,
             results = list(ex.map(region, jobs))
     for res in results:
         out.update(res)
-    return out
-
-
-def _effect_context(prep: _Prepared, crs: CRS,
-                    margin_m: float) -> list[tuple[str, np.ndarray, Any]]:
-    """Per region: (local CRS WKT, [region, zones...] in it, search area in ``crs``).
-
-    Buffers are made in an azimuthal equidistant CRS centred on the region: widths are
-    true metres (Albers would make E-W lines' zones up to 1.5 % too narrow at 45 N).
-    """
-    ctx = []
-    for r, rgeom in enumerate(prep.region_geoms):
-        near = _zones_to(np.asarray([shapely.buffer(rgeom, margin_m, quad_segs=2)]), crs)[0]
-        local = local_metric_crs(gpd.GeoSeries([rgeom], crs=CENTRAL_ASIA_EQUAL_AREA))
-        zone_idx = np.flatnonzero(prep.zone_region == r)
-        polys = gpd.GeoSeries(np.concatenate([[rgeom], prep.zone_geoms[zone_idx]]),
-                              crs=CENTRAL_ASIA_EQUAL_AREA).to_crs(local).to_numpy()
-        ctx.append((CRS.from_user_input(local).to_wkt(), polys, near))
-    return ctx
-
-
-def _effect_tile_pieces(lines: pd.DataFrame, crs: CRS, local_wkt: str, near: Any,
-                        grid: _TileGrid, *, tree: Any = None) -> dict[int, dict[int, Any]]:
-    """Per type code: merged buffers of the lines near one region, per tile of ``grid``.
-
-    Lines with ``effect_zone_m > 0`` intersecting ``near`` (in ``crs``) are projected to
-    the region's local CRS and buffered (quad_segs=4) by their effect zone.
-    """
-    zl = lines[lines["effect_zone_m"] > 0]
-    if zl.empty:
-        return {}
-    geoms = zl["geometry"].to_numpy()
-    tree = shapely.STRtree(geoms) if tree is None else tree
-    idx = tree.query(near, predicate="intersects")
-    if len(idx) == 0:
-        return {}
-    dist = zl["effect_zone_m"].to_numpy()[idx]
-    codes = zl["type_code"].to_numpy()[idx]
-    sel = gpd.GeoSeries(geoms[idx], crs=crs).to_crs(CRS.from_wkt(local_wkt)).to_numpy()
-    out = {}
-    for t in np.unique(codes):
-        m = codes == t
-        out[int(t)] = _tile_pieces(shapely.buffer(sel[m], dist[m], quad_segs=4), grid)
     return out
 
 
@@ -489,85 +460,6 @@ def _effect_threads() -> int:
 
 #: Side (m) of the tiles over which the effect-zone buffers are merged.
 _EFFECT_TILE_M = 50_000.0
-
-
-@dataclass(frozen=True)
-class _TileGrid:
-    """Square tiles over the bounding box of ``polys`` (see :func:`_union_area_tiled`)."""
-
-    polys: np.ndarray  # prepared copies
-    x0: float
-    y0: float
-    nx: int
-    tile_m: float
-    tiles: np.ndarray
-    touch: np.ndarray  # (poly, tile) intersects
-    inside: np.ndarray  # (poly, tile) tile properly inside poly
-
-
-def _tile_grid(polys: np.ndarray, tile_m: float | None = None) -> _TileGrid:
-    tile_m = float(tile_m or _EFFECT_TILE_M)
-    if len(polys) == 0:
-        e = np.zeros((0, 0), dtype=bool)
-        return _TileGrid(np.asarray(polys, dtype=object), 0.0, 0.0, 0, tile_m,
-                         np.empty(0, dtype=object), e, e)
-    x0, y0, x1, y1 = shapely.total_bounds(polys)
-    nx = max(1, int(np.ceil((x1 - x0) / tile_m)))
-    ny = max(1, int(np.ceil((y1 - y0) / tile_m)))
-    gx, gy = np.meshgrid(x0 + tile_m * np.arange(nx), y0 + tile_m * np.arange(ny))
-    tiles = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + tile_m, gy.ravel() + tile_m)
-    # copies: preparing must not touch the caller's geometry objects
-    polys = np.array([shapely.from_wkb(shapely.to_wkb(p)) for p in polys], dtype=object)
-    shapely.prepare(polys)
-    touch = shapely.intersects(polys[:, None], tiles[None, :])
-    inside = shapely.contains_properly(polys[:, None], tiles[None, :])
-    return _TileGrid(polys, float(x0), float(y0), nx, tile_m, tiles, touch, inside)
-
-
-def _tile_pieces(bufs: np.ndarray, grid: _TileGrid) -> dict[int, Any]:
-    """Tile index -> union of ``bufs`` clipped to that tile (tiles touching a polygon)."""
-    out: dict[int, Any] = {}
-    if len(bufs) == 0 or len(grid.tiles) == 0:
-        return out
-    tiles, tile_m = grid.tiles, grid.tile_m
-    ti, bi = shapely.STRtree(bufs).query(tiles)
-    order = np.argsort(ti, kind="stable")
-    ti, bi = ti[order], bi[order]
-    starts = np.searchsorted(ti, np.arange(len(tiles) + 1))
-    for k in np.flatnonzero(grid.touch.any(axis=0)):
-        b = bi[starts[k]:starts[k + 1]]
-        if len(b) == 0:
-            continue
-        sub = bufs[b]
-        bb = shapely.bounds(sub)
-        rect = grid.x0 + tile_m * (k % grid.nx), grid.y0 + tile_m * (k // grid.nx)
-        cross = ((bb[:, 0] < rect[0]) | (bb[:, 1] < rect[1]) | (bb[:, 2] > rect[0] + tile_m)
-                 | (bb[:, 3] > rect[1] + tile_m))
-        if cross.any():
-            sub = sub.copy()
-            sub[cross] = shapely.clip_by_rect(sub[cross], *rect, rect[0] + tile_m,
-                                              rect[1] + tile_m)
-        try:
-            piece = shapely.union_all(sub)
-        except shapely.errors.GEOSException:  # clip_by_rect output is not always valid
-            piece = shapely.union_all(shapely.intersection(bufs[b], tiles[k]))
-        if not shapely.is_empty(piece):
-            out[int(k)] = piece
-    return out
-
-
-def _tile_areas(pieces: Mapping[int, Any], grid: _TileGrid) -> np.ndarray:
-    """Area (m²) of ``polys[j] ∩ union(pieces)`` for every polygon j of ``grid``."""
-    out = np.zeros(len(grid.polys))
-    for k, piece in pieces.items():
-        piece_area = shapely.area(piece)
-        js = np.flatnonzero(grid.touch[:, k])
-        full = grid.inside[js, k]
-        out[js[full]] += piece_area
-        edge = js[~full]
-        if len(edge):
-            out[edge] += shapely.area(shapely.intersection(grid.polys[edge], piece))
-    return out
 
 
 def _union_area_tiled(bufs: np.ndarray, polys: np.ndarray,
@@ -585,10 +477,51 @@ def _union_area_tiled(bufs: np.ndarray, polys: np.ndarray,
     A side chosen per type for a fixed number of buffer vertices per tile was slower for
     the railway and fence buffers (2.2 / 3.7 s against 1.7 / 2.9 s with 50 km tiles).
     """
+    out = np.zeros(len(polys))
     if len(bufs) == 0 or len(polys) == 0:
-        return np.zeros(len(polys))
-    grid = _tile_grid(polys, tile_m)
-    return _tile_areas(_tile_pieces(bufs, grid), grid)
+        return out
+    x0, y0, x1, y1 = shapely.total_bounds(polys)
+    tile_m = float(tile_m or _EFFECT_TILE_M)
+    nx = max(1, int(np.ceil((x1 - x0) / tile_m)))
+    ny = max(1, int(np.ceil((y1 - y0) / tile_m)))
+    gx, gy = np.meshgrid(x0 + tile_m * np.arange(nx), y0 + tile_m * np.arange(ny))
+    tiles = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + tile_m, gy.ravel() + tile_m)
+    # copies: preparing must not touch the caller's geometry objects
+    polys = np.array([shapely.from_wkb(shapely.to_wkb(p)) for p in polys], dtype=object)
+    shapely.prepare(polys)
+    touch = shapely.intersects(polys[:, None], tiles[None, :])
+    inside = shapely.contains_properly(polys[:, None], tiles[None, :])
+    ti, bi = shapely.STRtree(bufs).query(tiles)
+    order = np.argsort(ti, kind="stable")
+    ti, bi = ti[order], bi[order]
+    starts = np.searchsorted(ti, np.arange(len(tiles) + 1))
+    for k in np.flatnonzero(touch.any(axis=0)):
+        b = bi[starts[k]:starts[k + 1]]
+        if len(b) == 0:
+            continue
+        sub = bufs[b]
+        bb = shapely.bounds(sub)
+        rect = x0 + tile_m * (k % nx), y0 + tile_m * (k // nx)
+        cross = ((bb[:, 0] < rect[0]) | (bb[:, 1] < rect[1]) | (bb[:, 2] > rect[0] + tile_m)
+                 | (bb[:, 3] > rect[1] + tile_m))
+        if cross.any():
+            sub = sub.copy()
+            sub[cross] = shapely.clip_by_rect(sub[cross], *rect, rect[0] + tile_m,
+                                              rect[1] + tile_m)
+        try:
+            piece = shapely.union_all(sub)
+        except shapely.errors.GEOSException:  # clip_by_rect output is not always valid
+            piece = shapely.union_all(shapely.intersection(bufs[b], tiles[k]))
+        if shapely.is_empty(piece):
+            continue
+        piece_area = shapely.area(piece)
+        js = np.flatnonzero(touch[:, k])
+        full = inside[js, k]
+        out[js[full]] += piece_area
+        edge = js[~full]
+        if len(edge):
+            out[edge] += shapely.area(shapely.intersection(polys[edge], piece))
+    return out
 
 
 # --------------------------------------------------------------------------- public API
