@@ -277,7 +277,7 @@ def pairwise_grid_dask(
         Resistance matrix (-1 = not solved), cumulative and maximum current grids (None
         when not asked for).
     """
-    from .circuit.engine import GridOptions, _component_laplacian, _warn_invalid
+    from .circuit.engine import GridOptions, _focal_nodes, _pair_components, _warn_invalid
     from .circuit.graph import build_graph, node_map
     from .circuit.solve import _grounded
 
@@ -317,37 +317,14 @@ def pairwise_grid_dask(
     else:
         graph = build_graph(g, node_map(g, poly), four_neighbors=opts.four_neighbors,
                             avg_resistances=opts.avg_resistances)
-        nodes = np.full(k, -1, dtype=np.int64)
-        for a, fid in enumerate(f.ids):
-            rr, cc = f.cells[fid]
-            if len(rr):
-                nodes[a] = graph.nodemap[rr[0], cc[0]]
-        _warn_invalid([f.ids[a] for a in range(k) if nodes[a] < 0],
-                      "fall on nodata cells or outside the grid")
+        nodes = _focal_nodes(graph, f)
         n_all = graph.n_nodes
         cum_nodes = np.zeros(n_all) if want_cur else None
         max_nodes = np.zeros(n_all) if maximum else None
         edges = graph.edges() if want_cur else None
-        valid = np.flatnonzero(nodes >= 0)
-        labels = graph.labels[nodes[valid]] if valid.size else np.zeros(0, dtype=np.int64)
-        for comp in np.unique(labels):
-            members = valid[labels == comp]
-            sub = include[np.ix_(members, members)]
-            if not np.any(np.triu(sub, 1)):
-                continue
-            uniq_nodes = np.unique(nodes[members])
-            if uniq_nodes.size == 1:
-                for a in members:
-                    for b in members:
-                        if a != b and include[a, b]:
-                            R[a, b] = 0.0
-                continue
-            whole = graph.labels.max() == 0
-            comp_nodes = np.arange(n_all) if whole else np.flatnonzero(graph.labels == comp)
-            local = np.full(n_all, -1, dtype=np.int64)
-            local[comp_nodes] = np.arange(comp_nodes.size)
-            L = graph.laplacian() if whole else _component_laplacian(graph, comp_nodes)
-            ground = int(local[uniq_nodes[0]])
+        for pc in _pair_components(graph, nodes, include, R):
+            members, comp_nodes, local, ground = pc.members, pc.comp_nodes, pc.local, pc.ground
+            L = pc.L
             Lg, _ = _grounded(L, ground)
             check_task_memory(sched, estimate_circuit_bytes(
                 comp_nodes.size, neighbors=4 if opts.four_neighbors else 8,
@@ -357,11 +334,7 @@ def pairwise_grid_dask(
                                       "solver": opts.solver, "want_cum": want_cur,
                                       "want_max": maximum}
             if want_cur:
-                ei, ej, ew = edges
-                if not whole:
-                    em = graph.labels[ei] == comp
-                    ei, ej, ew = local[ei[em]], local[ej[em]], ew[em]
-                system["edges"] = (ei, ej, ew)
+                system["edges"] = pc.local_edges(graph, edges)
             todo: list[tuple[int, int]] = []  # focal positions
             for ia, a in enumerate(members):
                 for b in members[ia + 1:]:

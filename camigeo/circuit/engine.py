@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -126,6 +126,75 @@ def _warn_invalid(ids: list[int], why: str) -> None:
         warnings.warn(msg, CamigeoWarning, stacklevel=4)
 
 
+def _focal_nodes(graph: CircuitGraph, focal: Focal) -> np.ndarray:
+    """Graph node of each focal point (-1 if on nodata/outside; those are warned about)."""
+    k = len(focal.ids)
+    nodes = np.full(k, -1, dtype=np.int64)
+    for a, fid in enumerate(focal.ids):
+        rr, cc = focal.cells[fid]
+        if len(rr):
+            nodes[a] = graph.nodemap[rr[0], cc[0]]
+    _warn_invalid([focal.ids[a] for a in range(k) if nodes[a] < 0],
+                  "fall on nodata cells or outside the grid")
+    return nodes
+
+
+@dataclass
+class _PairComponent:
+    """One connected component with pairs to solve between distinct focal nodes."""
+
+    comp: int  # component label
+    whole: bool  # the graph has a single component (comp_nodes is every node)
+    members: np.ndarray  # focal positions inside the component
+    uniq_nodes: np.ndarray  # distinct graph nodes of those focal points (sorted)
+    comp_nodes: np.ndarray  # graph nodes of the component
+    local: np.ndarray  # graph node -> index within the component (-1 outside)
+    L: object  # component Laplacian (sparse)
+    ground: int  # local index of the grounded node (uniq_nodes[0])
+
+    def local_edges(self, graph: CircuitGraph, edges):
+        """``graph.edges()`` restricted to this component, in local node indices."""
+        ei, ej, ew = edges
+        if not self.whole:
+            em = graph.labels[ei] == self.comp
+            ei, ej, ew = self.local[ei[em]], self.local[ej[em]], ew[em]
+        return ei, ej, ew
+
+
+def _pair_components(graph: CircuitGraph, nodes: np.ndarray, include: np.ndarray,
+                     R: np.ndarray) -> Iterator[_PairComponent]:
+    """Per-component setup shared by :func:`pairwise_grid` and the Dask pairwise path.
+
+    Skips components without an included pair, writes ``R = 0`` for included pairs whose
+    focal points share one node (components with a single distinct node), and yields the
+    rest with their local indexing, Laplacian and ground node.
+    """
+    n_all = graph.n_nodes
+    valid = np.flatnonzero(nodes >= 0)
+    labels = graph.labels[nodes[valid]] if valid.size else np.zeros(0, dtype=np.int64)
+    for comp in np.unique(labels):
+        members = valid[labels == comp]
+        # pairs to solve in this component
+        sub = include[np.ix_(members, members)]
+        if not np.any(np.triu(sub, 1)):
+            continue
+        uniq_nodes = np.unique(nodes[members])
+        if uniq_nodes.size == 1:
+            for a in members:
+                for b in members:
+                    if a != b and include[a, b]:
+                        R[a, b] = 0.0
+            continue
+        whole = graph.labels.max() == 0
+        comp_nodes = np.arange(n_all) if whole else np.flatnonzero(graph.labels == comp)
+        local = np.full(n_all, -1, dtype=np.int64)
+        local[comp_nodes] = np.arange(comp_nodes.size)
+        L = graph.laplacian() if whole else _component_laplacian(graph, comp_nodes)
+        yield _PairComponent(comp=comp, whole=whole, members=members, uniq_nodes=uniq_nodes,
+                             comp_nodes=comp_nodes, local=local, L=L,
+                             ground=int(local[uniq_nodes[0]]))
+
+
 def pairwise_grid(
     g: np.ndarray,
     polymap: np.ndarray | None,
@@ -169,39 +238,14 @@ def pairwise_grid(
     else:
         graph = build_graph(g, node_map(g, polymap), four_neighbors=opts.four_neighbors,
                             avg_resistances=opts.avg_resistances)
-        nodes = np.full(k, -1, dtype=np.int64)
-        for a, fid in enumerate(focal.ids):
-            rr, cc = focal.cells[fid]
-            if len(rr):
-                nodes[a] = graph.nodemap[rr[0], cc[0]]
-        _warn_invalid([focal.ids[a] for a in range(k) if nodes[a] < 0],
-                      "fall on nodata cells or outside the grid")
+        nodes = _focal_nodes(graph, focal)
         edges = graph.edges() if want_maps else None
         n_all = graph.n_nodes
         cum_nodes = np.zeros(n_all) if opts.write_cur_maps else None
         max_nodes = np.zeros(n_all) if opts.write_max else None
-        valid = np.flatnonzero(nodes >= 0)
-        labels = graph.labels[nodes[valid]] if valid.size else np.zeros(0, dtype=np.int64)
-        for comp in np.unique(labels):
-            members = valid[labels == comp]
-            # pairs to solve in this component
-            sub = include[np.ix_(members, members)]
-            if not np.any(np.triu(sub, 1)):
-                continue
-            uniq_nodes = np.unique(nodes[members])
-            if uniq_nodes.size == 1:
-                for a in members:
-                    for b in members:
-                        if a != b and include[a, b]:
-                            R[a, b] = 0.0
-                continue
-            whole = graph.labels.max() == 0
-            comp_nodes = (np.arange(n_all) if whole
-                          else np.flatnonzero(graph.labels == comp))
-            local = np.full(n_all, -1, dtype=np.int64)
-            local[comp_nodes] = np.arange(comp_nodes.size)
-            L = graph.laplacian() if whole else _component_laplacian(graph, comp_nodes)
-            ground = int(local[uniq_nodes[0]])
+        for pc in _pair_components(graph, nodes, include, R):
+            members, uniq_nodes, comp_nodes = pc.members, pc.uniq_nodes, pc.comp_nodes
+            local, L, ground = pc.local, pc.L, pc.ground
             inject = [int(local[u]) for u in uniq_nodes]
             # without maps only the focal rows of G are kept (memory k x k, not n x k)
             G, _ = grounded_potentials(L, ground, inject, solver=opts.solver,
@@ -210,10 +254,7 @@ def pairwise_grid(
             Gff = G[[int(local[u]) for u in uniq_nodes]] if want_maps else G
             Rn = pair_resistances(Gff)
             if want_maps:
-                ei, ej, ew = edges
-                if not whole:
-                    em = graph.labels[ei] == comp
-                    ei, ej, ew = local[ei[em]], local[ej[em]], ew[em]
+                ei, ej, ew = pc.local_edges(graph, edges)
             for ia, a in enumerate(members):
                 for b in members[ia + 1:]:
                     if not (include[a, b] or include[b, a]):
