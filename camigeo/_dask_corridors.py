@@ -575,7 +575,7 @@ def _barrier_band(band: tuple[int, int], *, paths: dict[int, str],
                   form: str, shape: tuple[int, int]) -> tuple[tuple[int, int], np.ndarray]:
     from scipy.ndimage import minimum_filter
 
-    from .corridors.barriers import _disk
+    from .corridors.barriers import _disk, _improvement_score
 
     a, b = band
     xres, yres = res
@@ -590,15 +590,7 @@ def _barrier_band(band: tuple[int, int], *, paths: dict[int, str],
         mins = {i: minimum_filter(np.asarray(c[h0:h1]), footprint=fp, mode="constant",
                                   cval=np.inf)[a - h0:b - h0] for i, c in mm.items()}
         for i, j, lcd in pairs:
-            gain = lcd - (mins[i] + mins[j] + 2.0 * radius)
-            if form == "per_unit":
-                score = gain / (2.0 * radius)
-            elif form == "percent":
-                score = 100.0 * gain / lcd
-            else:
-                score = gain
-            score = np.where(np.isfinite(score), np.maximum(score, 0.0), np.nan)
-            best = np.fmax(best, score)
+            best = np.fmax(best, _improvement_score(lcd, mins[i], mins[j], radius, form))
     return band, best
 
 

@@ -132,13 +132,22 @@ def barrier_improvement(
             lcd = float(np.min(cwd[i].ravel()[cs.cells[j]]))
             if not np.isfinite(lcd) or lcd <= 0:
                 continue
-            gain = lcd - (mins[i] + mins[j] + 2.0 * radius)
-            if form == "per_unit":
-                score = gain / (2.0 * radius)
-            elif form == "percent":
-                score = 100.0 * gain / lcd
-            else:
-                score = gain
-            score = np.where(np.isfinite(score), np.maximum(score, 0.0), np.nan)
-            best = np.fmax(best, score)
+            best = np.fmax(best, _improvement_score(lcd, mins[i], mins[j], radius, form))
     return Raster(best, r.transform, r.crs, np.nan)
+
+
+def _improvement_score(lcd: float, min_a: np.ndarray, min_b: np.ndarray, radius: float,
+                       form: str) -> np.ndarray:
+    """Barrier Mapper score per cell for one core pair and radius (negative gains -> 0).
+
+    gain = LCD - (mA + mB + 2R); ``per_unit`` divides by 2R, ``percent`` by LCD (x100),
+    ``absolute`` keeps the gain. Cells where the score is not finite get NaN.
+    """
+    gain = lcd - (min_a + min_b + 2.0 * radius)
+    if form == "per_unit":
+        score = gain / (2.0 * radius)
+    elif form == "percent":
+        score = 100.0 * gain / lcd
+    else:
+        score = gain
+    return np.where(np.isfinite(score), np.maximum(score, 0.0), np.nan)
