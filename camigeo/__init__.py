@@ -39,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     "validate_layer": "validate",
     "read_movebank": "movebank",
     "read_osm": "osm",
+    "conflate_lines": "conflate",
     "resolve_species": "species",
     # barriers, fragmentation, screening
     "score_conflict": "conflict",
@@ -85,7 +86,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 _SUBMODULES = {
-    "atlas", "circuit", "cli", "conflict", "corridors", "crs", "datasets", "fragmentation",
+    "atlas", "circuit", "cli", "conflate", "conflict", "corridors", "crs", "datasets", "fragmentation",
     "io", "maps", "movebank", "network", "osm", "pipeline", "plot", "raster", "resistance",
     "scale",
     "scenarios", "screening", "species", "telemetry", "validate",
