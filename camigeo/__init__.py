@@ -86,8 +86,8 @@ _EXPORTS: dict[str, str] = {
 }
 
 _SUBMODULES = {
-    "atlas", "circuit", "cli", "conflate", "conflict", "corridors", "crs", "datasets", "fragmentation",
-    "io", "maps", "movebank", "network", "osm", "pipeline", "plot", "raster", "resistance",
+    "atlas", "circuit", "cli", "conflate", "conflict", "corridors", "crs", "datasets",
+    "fragmentation", "io", "maps", "movebank", "network", "osm", "pipeline", "plot", "raster", "resistance",
     "scale",
     "scenarios", "screening", "species", "telemetry", "validate",
 }

@@ -174,7 +174,10 @@ class Raster:
 
     # ------------------------------------------------------------------ helpers
     def with_array(self, array: np.ndarray, *, nodata: float | None | str = "same") -> Raster:
-        """Same georeferencing, new values (``nodata="same"`` keeps the nodata value)."""
+        """Return a raster with the same georeferencing and new values.
+
+        ``nodata="same"`` keeps the nodata value.
+        """
         nd = self.nodata if nodata == "same" else nodata
         return replace(self, array=np.asarray(array), nodata=nd)  # type: ignore[arg-type]
 
