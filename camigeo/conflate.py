@@ -10,7 +10,7 @@ around it, and says where it could not.
 
 Method (per schematic line, in an azimuthal equidistant CRS centred on it):
 
-1. Keep the reference lines of the same ``infra_type`` that intersect the corridor
+1. Keep the reference lines of the same ``infra_type`` (``match_on``) that intersect the corridor
    (``corridor_m`` either side), clipped to it.
 2. Build a graph whose nodes are their vertices (identical coordinates are one node, as
    OSM ways share nodes at joins) and whose edges are their segments, weighted by length.
@@ -26,6 +26,7 @@ that stops short) keeps its schematic geometry, with the reason in ``conflate_no
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -166,7 +167,7 @@ def conflate_lines(
     *,
     corridor_m: float = 20_000.0,
     snap_m: float = 50.0,
-    match_type: bool = True,
+    match_on: str | Sequence[str] | None = "infra_type",
     reference_source: str | None = None,
     reference_accuracy_km: float | None = None,
 ) -> gpd.GeoDataFrame:
@@ -185,9 +186,10 @@ def conflate_lines(
     snap_m : float, default 50
         Line ends closer than this to another reference vertex are joined (metres);
         0 joins only identical vertices.
-    match_type : bool, default True
-        Route only through reference lines with the same ``infra_type`` (both layers need
-        the column); ``False`` uses every reference line.
+    match_on : str or sequence of str or None, default "infra_type"
+        Route each line only through reference lines with the same values in these
+        columns (both layers need them), e.g. ``["infra_type", "status"]`` keeps a planned
+        railway off an existing one; ``None`` uses every reference line.
     reference_source : str, optional
         Provenance of the reference geometry; default: the reference's ``source`` values
         on the route.
@@ -210,7 +212,7 @@ def conflate_lines(
         A parameter is out of range, or ``source``/``accuracy_km`` cannot be taken from
         the reference.
     SchemaError
-        ``match_type=True`` but a layer has no ``infra_type`` column.
+        A ``match_on`` column is missing from a layer.
     GeometryError
         A layer holds non-line geometries.
 
@@ -232,11 +234,12 @@ def conflate_lines(
     snap_m = _check_number("snap_m", snap_m, positive=False)
     if reference_accuracy_km is not None:
         _check_number("reference_accuracy_km", reference_accuracy_km, positive=False)
-    if match_type:
-        for name, gdf in (("lines", lines), ("reference", reference)):
-            if "infra_type" not in gdf.columns:
-                raise SchemaError(f"{name} has no 'infra_type' column, which match_type=True "
-                                  f"needs; add it or pass match_type=False.")
+    keys = [match_on] if isinstance(match_on, str) else list(match_on or [])
+    for name, gdf in (("lines", lines), ("reference", reference)):
+        missing = [k for k in keys if k not in gdf.columns]
+        if missing:
+            raise SchemaError(f"{name} has no {missing} column(s), which match_on={match_on!r} "
+                              f"needs; add them or pass match_on=None to use every line.")
     for col, given, param in (("source", reference_source, "reference_source"),
                               ("accuracy_km", reference_accuracy_km, "reference_accuracy_km")):
         if given is None and col not in reference.columns:
@@ -257,10 +260,10 @@ def conflate_lines(
         if geom is None or geom.is_empty:
             notes[i] = "empty geometry"
             continue
-        cand = ref
-        if match_type:
-            cand = ref[ref["infra_type"].astype(str) == str(out["infra_type"].iloc[i])]
-        cand = cand.reset_index(drop=True)
+        same = np.ones(len(ref), dtype=bool)
+        for k in keys:
+            same &= (ref[k].astype(str) == str(out[k].iloc[i])).to_numpy(dtype=bool)
+        cand = ref[same].reset_index(drop=True)
         new, used, note = _conflate_one(geom, cand.geometry, crs=crs, corridor_m=corridor_m,
                                         snap_m=snap_m)
         if new is None:

@@ -5,6 +5,9 @@ Usage::
 
     python scripts/build_data.py            # all data sets
     python scripts/build_data.py borders    # one or more of: borders ptcr species infrastructure
+    python scripts/build_data.py infrastructure --osm mongolia-latest.osm.pbf
+        # route the schematic railways/roads through the OSM ways of an extract
+        # (camigeo.conflate_lines; lines with no route keep their schematic geometry)
 
 Inputs (all committed, no network except ``npm pack world-atlas@2.0.2``, cached in
 ``.build_cache/``):
@@ -41,6 +44,7 @@ from data_common import (  # noqa: E402
     WGS84,
     anchor_polygon,
     layer_meta,
+    sha256,
     tidy,
     write_gpkg,
     write_manifest,
@@ -227,12 +231,47 @@ def _border_fences(borders: gpd.GeoDataFrame, fences: pd.DataFrame) -> list[dict
     return rows
 
 
-def build_infrastructure(borders: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _conflate_osm(rows: list[dict], pbf: Path, corridor_km: float) -> tuple[list[dict], dict]:
+    """Route the schematic lines through the OSM ways of ``pbf`` (same type and status)."""
+    from camigeo import conflate_lines, read_osm
+
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
+    gdf["accuracy_km"] = gdf["accuracy_km"].astype(float)
+    minx, miny, maxx, maxy = gdf.total_bounds
+    pad = corridor_km / 80.0 + 0.1  # degrees, generous at these latitudes
+    osm = read_osm(pbf, bbox=(max(minx - pad, -180), max(miny - pad, -90),
+                              min(maxx + pad, 180), min(maxy + pad, 90)))
+    out = conflate_lines(gdf, osm, corridor_m=corridor_km * 1000.0,
+                         match_on=["infra_type", "status"])
+    report = {}
+    for rec in out.itertuples():
+        report[rec.infra_id] = rec.geometry_source + (f" ({rec.conflate_note})"
+                                                      if rec.conflate_note else "")
+        log.info("%s: %s", rec.infra_id, report[rec.infra_id])
+    out["accuracy_km"] = [f"{v:g}" for v in out["accuracy_km"]]
+    out = out.drop(columns=["geometry_source", "conflate_note"])
+    return out.to_dict("records"), report
+
+
+def build_infrastructure(borders: gpd.GeoDataFrame, *, osm: Path | None = None,
+                         corridor_km: float = 20.0) -> gpd.GeoDataFrame:
     folder = DATA / "infrastructure"
     lines = _read(folder / "lines.csv")
     verts = _read(folder / "vertices.csv")
     fences = _read(folder / "border_fences.csv")
-    rows = _lines(lines, verts) + _border_fences(borders, fences)
+    schematic = _lines(lines, verts)
+    sources = [{"name": "domain_methods §1/§6 (public reports, GeoNames, author knowledge)",
+                "file": "lines.csv, vertices.csv, border_fences.csv"},
+               {"name": "borders layer", "file": "../borders/borders.gpkg"}]
+    notes = "Schematic lines; replace or extend with OSM (camigeo.read_osm)."
+    if osm is not None:
+        schematic, report = _conflate_osm(schematic, Path(osm), corridor_km)
+        sources.append({"name": "OpenStreetMap contributors (ODbL), via camigeo.conflate_lines",
+                        "file": Path(osm).name, "sha256": sha256(Path(osm)),
+                        "corridor_km": corridor_km, "geometry_by_line": report})
+        notes = ("Railways/roads routed through the OSM ways of the extract where a route "
+                 "joins their ends (sources[-1].geometry_by_line); the rest schematic.")
+    rows = schematic + _border_fences(borders, fences)
     gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
     gdf["fenced"] = gdf["fenced"].map({"True": True, "False": False}).astype(bool)
     gdf["fence_class"] = gdf["fence_class"].replace("", None)
@@ -249,20 +288,31 @@ def build_infrastructure(borders: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         "lines.csv": {"rows": len(lines), "role": "input table"},
         "vertices.csv": {"rows": len(verts), "role": "input table"},
         "border_fences.csv": {"rows": len(fences), "role": "input table"},
-    }, sources=[{"name": "domain_methods §1/§6 (public reports, GeoNames, author knowledge)",
-                 "file": "lines.csv, vertices.csv, border_fences.csv"},
-                {"name": "borders layer", "file": "../borders/borders.gpkg"}],
-        notes="Schematic lines; replace or extend with OSM (camigeo.read_osm).")
+    }, sources=sources, notes=notes)
     log.info("infrastructure: %d lines", len(gdf))
     return gdf
 
 
 def main(argv: list[str]) -> None:
+    import argparse
+
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
-    wanted = set(argv) or {"borders", "ptcr", "species", "infrastructure"}
-    bad = wanted - {"borders", "ptcr", "species", "infrastructure"}
-    if bad:
-        raise SystemExit(f"unknown data set(s) {sorted(bad)}")
+    names = ["borders", "ptcr", "species", "infrastructure"]
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    ap.add_argument("datasets", nargs="*", metavar="DATASET",
+                    help=f"data sets to build (default all): {' '.join(names)}")
+    ap.add_argument("--osm", type=Path, metavar="PBF",
+                    help="OSM extract: route the schematic railways/roads through its ways")
+    ap.add_argument("--osm-corridor-km", type=float, default=20.0, metavar="KM",
+                    help="half-width of the corridor the OSM route must stay in (default 20)")
+    args = ap.parse_args(argv)
+    wanted = set(args.datasets) or set(names)
+    if wanted - set(names):
+        ap.error(f"unknown data set(s) {sorted(wanted - set(names))}; choose from {names}")
+    if args.osm is not None and "infrastructure" not in wanted:
+        ap.error("--osm only applies to the infrastructure data set")
+    if args.osm is not None and not args.osm.is_file():
+        ap.error(f"--osm {args.osm}: file not found")
     if "borders" in wanted:
         countries, borders = build_borders()
     else:
@@ -274,7 +324,7 @@ def main(argv: list[str]) -> None:
     if "species" in wanted:
         build_species(countries, ptcr)
     if "infrastructure" in wanted:
-        build_infrastructure(borders)
+        build_infrastructure(borders, osm=args.osm, corridor_km=args.osm_corridor_km)
 
 
 if __name__ == "__main__":

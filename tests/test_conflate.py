@@ -62,8 +62,19 @@ def test_match_type_keeps_roads_out_of_a_railway_route():
     ref = reference([TRACK, road], types=["railway", "road"])
     rail = conflate_lines(schematic(STRAIGHT), ref)
     np.testing.assert_allclose(shapely.get_coordinates(rail.geometry.iloc[0]), TRACK)
-    anything = conflate_lines(schematic(STRAIGHT), ref, match_type=False)
+    anything = conflate_lines(schematic(STRAIGHT), ref, match_on=None)
     np.testing.assert_allclose(shapely.get_coordinates(anything.geometry.iloc[0]), road)
+
+
+def test_match_on_status_keeps_a_planned_line_off_an_existing_track():
+    lines = schematic(STRAIGHT).assign(status="planned")
+    ref = reference([TRACK]).assign(status="existing")
+    out = conflate_lines(lines, ref, match_on=["infra_type", "status"])
+    assert out["geometry_source"].iloc[0] == "schematic"
+    assert out["conflate_note"].iloc[0] == "no reference line of this type inside the corridor"
+    same = conflate_lines(lines.assign(status="existing"), ref,
+                          match_on=("infra_type", "status"))
+    assert same["geometry_source"].iloc[0] == "reference"
 
 
 def test_digitising_gap_is_bridged_within_snap_m_only():
@@ -162,9 +173,11 @@ def test_bad_layers():
     no_crs = reference([TRACK]).set_crs(None, allow_override=True)
     with pytest.raises(CRSError, match="reference"):
         conflate_lines(schematic(STRAIGHT), no_crs)
-    with pytest.raises(SchemaError, match="reference has no 'infra_type' column, which "
-                                          "match_type=True needs"):
+    with pytest.raises(SchemaError, match=r"reference has no \['infra_type'\] column\(s\), "
+                                          r"which match_on='infra_type' needs"):
         conflate_lines(schematic(STRAIGHT), ok_ref.drop(columns="infra_type"))
+    with pytest.raises(SchemaError, match=r"lines has no \['status'\] column\(s\)"):
+        conflate_lines(schematic(STRAIGHT), ok_ref, match_on=["infra_type", "status"])
     with pytest.raises(CamigeoError, match=r"reference has no 'source' column; pass "
                                            r"reference_source="):
         conflate_lines(schematic(STRAIGHT), ok_ref.drop(columns="source"))

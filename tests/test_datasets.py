@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
@@ -399,3 +400,71 @@ def test_rebuild_from_committed_inputs_gives_identical_files(tmp_path):
     for folder in ("ptcr", "species_ranges", "infrastructure"):
         for path in sorted((src / folder).iterdir()):
             assert _sha256(work / folder / path.name) == _sha256(path), path
+
+
+def test_build_with_osm_extract_routes_the_railway_through_its_ways(tmp_path):
+    """``build_data.py infrastructure --osm PBF`` swaps schematic lines for OSM routes.
+
+    The PBF (written here with pyosmium) holds a winding Trans-Mongolian track: every
+    schematic leg bent through a midpoint 0.05 deg off to the east; plus a dead-end siding.
+    The rebuilt line must be exactly that track (geodesic length by pyproj, independent of
+    camigeo), carry OSM provenance, and every other line must stay as bundled.
+    """
+    import os
+    import subprocess
+    import sys
+
+    osmium = pytest.importorskip("osmium")
+    pytest.importorskip("pyrosm")
+    from pyproj import Geod
+
+    src = datasets.data_dir()
+    script = Path(datasets.__file__).resolve().parents[1] / "scripts" / "build_data.py"
+    if not script.is_file():
+        pytest.skip("scripts/build_data.py is not available (installed package)")
+    verts = pd.read_csv(src / "infrastructure" / "vertices.csv")
+    tm = verts[verts["infra_id"] == "MNG-RW-TRANSMONGOLIAN"].sort_values(["part", "seq"])
+    assert tm["part"].nunique() == 1
+    stations = list(zip(tm["lon"].astype(float), tm["lat"].astype(float), strict=True))
+    track = [stations[0]]
+    for (x0, y0), (x1, y1) in zip(stations[:-1], stations[1:], strict=True):
+        track += [((x0 + x1) / 2 + 0.05, (y0 + y1) / 2), (x1, y1)]
+    siding = [track[4], (track[4][0] + 0.1, track[4][1])]
+    pbf = tmp_path / "tm.osm.pbf"
+    writer = osmium.SimpleWriter(str(pbf))
+    ids = {}
+    for xy in track + siding:
+        if xy not in ids:
+            ids[xy] = len(ids) + 1
+            writer.add_node(osmium.osm.mutable.Node(id=ids[xy], location=xy, version=1, tags={}))
+    for way_id, (nodes, tags) in enumerate([(track, {"railway": "rail"}),
+                                            (siding, {"railway": "rail", "service": "siding"})],
+                                           start=1):
+        writer.add_way(osmium.osm.mutable.Way(id=way_id, nodes=[ids[xy] for xy in nodes],
+                                              version=1, tags=tags))
+    writer.close()
+
+    work = tmp_path / "data"
+    shutil.copytree(src, work)
+    env = dict(os.environ, CAMIGEO_BUILD_DATA_DIR=str(work))
+    run = subprocess.run([sys.executable, str(script), "infrastructure", "--osm", str(pbf)],
+                         env=env, capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert run.returncode == 0, run.stderr
+    new = gpd.read_file(work / "infrastructure" / "infrastructure.gpkg").set_index("infra_id")
+    old = datasets.load_infrastructure().set_index("infra_id")
+    line = new.loc["MNG-RW-TRANSMONGOLIAN"]
+    np.testing.assert_allclose(shapely.get_coordinates(line.geometry), track, atol=1e-7)
+    lon, lat = np.array(track).T
+    want_km = Geod(ellps="WGS84").line_length(lon, lat) / 1000.0
+    assert geodesic_length_km(np.array([line.geometry]))[0] == pytest.approx(want_km, rel=1e-6)
+    assert line["source"].startswith("geometry: OpenStreetMap contributors (ODbL); "
+                                     "attributes: Schematic polyline through stations")
+    assert line["accuracy_km"] == 0.01
+    others = old.index.drop("MNG-RW-TRANSMONGOLIAN")
+    assert new.loc[others].geometry.geom_equals_exact(old.loc[others].geometry, 1e-9).all()
+    assert (new.loc[others, "source"] == old.loc[others, "source"]).all()
+    manifest = json.loads((work / "infrastructure" / "MANIFEST.json").read_text())
+    osm_src = manifest["sources"][-1]
+    assert osm_src["sha256"] == _sha256(pbf)
+    assert osm_src["geometry_by_line"]["MNG-RW-TRANSMONGOLIAN"] == "reference"
+    assert osm_src["geometry_by_line"]["MNG-RW-TT-ZUUNBAYAN"].startswith("schematic (")
