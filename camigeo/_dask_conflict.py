@@ -104,33 +104,26 @@ def _effect_pieces(lines: pd.DataFrame, crs: CRS, effect_ctx: list[tuple[str, An
                    ) -> dict[tuple[int, int], Any]:
     """Union of the buffered lines per (region, type), clipped to the region's box.
 
-    Same selection, projection (local CRS) and buffering (quad_segs=4) as
-    ``camigeo.conflict._effect_areas``; the clip to the region's bounding box (+1 km) only
+    Same selection, projection and buffering as ``camigeo.conflict._effect_areas`` (one
+    implementation: ``camigeo.conflict._EffectLines``); the clip to the region's bounding box (+1 km) only
     drops parts that can never intersect the region's zones.
     """
     out: dict[tuple[int, int], Any] = {}
-    zl = lines[lines["effect_zone_m"] > 0]
-    if zl.empty:
+    eff = _conflict()._EffectLines.of(lines)
+    if eff is None:
         return out
-    geoms = zl["geometry"].to_numpy()
-    dist = zl["effect_zone_m"].to_numpy()
-    codes = zl["type_code"].to_numpy()
-    tree = shapely.STRtree(geoms)
     for r, (local_wkt, region_local, near) in enumerate(effect_ctx):
         x0, y0, x1, y1 = shapely.bounds(region_local)
         box = (x0 - 1000.0, y0 - 1000.0, x1 + 1000.0, y1 + 1000.0)
-        idx = tree.query(near, predicate="intersects")
+        idx = eff.tree.query(near, predicate="intersects")
         if len(idx) == 0:
             continue
-        sel = gpd.GeoSeries(geoms[idx], crs=crs).to_crs(CRS.from_wkt(local_wkt)).to_numpy()
-        for t in np.unique(codes[idx]):
-            m = codes[idx] == t
-            buf = shapely.union_all(shapely.buffer(sel[m], dist[idx][m], quad_segs=4))
+        for t, bufs in eff.buffers(idx, crs, CRS.from_wkt(local_wkt)):
             # clip to the region's box grown by 1 km: far smaller pieces to ship, and no cut
             # along the region boundary (a cut there changes areas by ~1e-7 relative)
-            clipped = shapely.clip_by_rect(buf, *box)
+            clipped = shapely.clip_by_rect(shapely.union_all(bufs), *box)
             if not shapely.is_empty(clipped):
-                out[(r, int(t))] = clipped
+                out[(r, t)] = clipped
     return out
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -397,6 +397,38 @@ def _sum_chunks(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return df.groupby(["zone", "type_code"], as_index=False).sum()
 
 
+@dataclass(frozen=True)
+class _EffectLines:
+    """The lines with an effect zone, indexed; shared by the in-memory and Dask paths."""
+
+    geoms: np.ndarray
+    dist: np.ndarray
+    codes: np.ndarray
+    tree: shapely.STRtree
+
+    @classmethod
+    def of(cls, lines: pd.DataFrame) -> _EffectLines | None:
+        zl = lines[lines["effect_zone_m"] > 0]
+        if zl.empty:
+            return None
+        geoms = zl["geometry"].to_numpy()
+        return cls(geoms, zl["effect_zone_m"].to_numpy(), zl["type_code"].to_numpy(),
+                   shapely.STRtree(geoms))
+
+    def buffers(self, idx: np.ndarray, crs: CRS, local: CRS | str
+                ) -> Iterator[tuple[int, np.ndarray]]:
+        """(type code, effect-zone buffers in ``local``) per type among lines ``idx``.
+
+        Lines are projected to ``local`` (an azimuthal equidistant CRS centred on the
+        region, so widths are true metres) and buffered with ``quad_segs=4``.
+        """
+        sel = gpd.GeoSeries(self.geoms[idx], crs=crs).to_crs(local).to_numpy()
+        codes, dist = self.codes[idx], self.dist[idx]
+        for t in np.unique(codes):
+            m = codes == t
+            yield int(t), shapely.buffer(sel[m], dist[m], quad_segs=4)
+
+
 def _effect_areas(prep: _Prepared, lines: pd.DataFrame,
                   crs: CRS) -> dict[tuple[int, int], np.ndarray]:
     """Effect-zone area (km²) per (region, type) -> array [region area, zone areas...].
@@ -405,13 +437,10 @@ def _effect_areas(prep: _Prepared, lines: pd.DataFrame,
     release the GIL, so two cores halve the wall time (2026-11-23 benchmark).
     """
     out: dict[tuple[int, int], np.ndarray] = {}
-    zl = lines[lines["effect_zone_m"] > 0]
-    if zl.empty:
+    eff = _EffectLines.of(lines)
+    if eff is None:
         return out
-    geoms = zl["geometry"].to_numpy()
-    dist = zl["effect_zone_m"].to_numpy()
-    codes = zl["type_code"].to_numpy()
-    tree = shapely.STRtree(geoms)
+    dist, tree = eff.dist, eff.tree
     # query margin: Albers scale is within 0.98-1.02 over 30-55 N, so 1.1 x the widest zone
     margin = 1.1 * float(dist.max())
     jobs = []
@@ -430,13 +459,8 @@ def _effect_areas(prep: _Prepared, lines: pd.DataFrame,
         local = local_metric_crs(gpd.GeoSeries([rgeom], crs=CENTRAL_ASIA_EQUAL_AREA))
         polys = gpd.GeoSeries(np.concatenate([[rgeom], prep.zone_geoms[zone_idx]]),
                               crs=CENTRAL_ASIA_EQUAL_AREA).to_crs(local).to_numpy()
-        sel_lines = gpd.GeoSeries(geoms[idx], crs=crs).to_crs(local).to_numpy()
-        res = {}
-        for t in np.unique(codes[idx]):
-            m = codes[idx] == t
-            bufs = shapely.buffer(sel_lines[m], dist[idx][m], quad_segs=4)
-            res[(r, int(t))] = _union_area_tiled(bufs, polys) / 1e6
-        return res
+        return {(r, t): _union_area_tiled(bufs, polys) / 1e6
+                for t, bufs in eff.buffers(idx, crs, local)}
 
     jobs.sort(key=lambda j: -len(j[1]))  # largest first: better balance across threads
     workers = min(len(jobs), _effect_threads())
