@@ -53,6 +53,7 @@ _EXPORTS: dict[str, str] = {
     "least_cost_path": "corridors",
     "allocation": "corridors",
     "corridor_links": "corridors",
+    "core_adjacency": "corridors",
     "normalized_corridors": "corridors",
     "barrier_improvement": "corridors",
     "rank_passages": "corridors",

@@ -386,10 +386,15 @@ def corridor_links_dask(
     resistance: Any,
     *,
     id_col: str | None = None,
+    adjacency: str = "all",
     max_cw_dist: float | None = None,
     max_euc_dist_km: float | None = None,
     min_euc_dist_km: float | None = None,
+    min_cw_dist: float | None = None,
     drop_through_cores: bool = True,
+    nearest_neighbors: int | None = None,
+    nearest_by: str = "cw_dist",
+    connect_clusters: bool = False,
     neighbors: int = 8,
     geodesic: bool = False,
     block_corners: bool | float = False,
@@ -400,25 +405,37 @@ def corridor_links_dask(
 
     Parameters as :func:`camigeo.corridors.corridor_links`, plus ``scheduler`` and
     ``workdir`` (see :func:`cost_distance_dask`). With ``max_cw_dist`` each task reads only
-    the window its core can reach.
+    the window its core can reach. Candidate pairs (Euclidean filters and the
+    ``adjacency`` network; its cost allocation is one run on the client) and the final
+    filters and nearest-neighbour pruning use the same helpers as the single-machine path.
 
     Returns
     -------
     geopandas.GeoDataFrame
         The same link table.
     """
-    import geopandas as gpd
-
     from ._errors import CRSError
-    from .corridors.cost import _line_length_km, _path_line, _unit_factor
-    from .corridors.links import _candidate_pairs, _empty_links, _euc_m, _prepare_cores
+    from .corridors.adjacency import _check_network
+    from .corridors.links import (
+        _check_limits,
+        _empty_links,
+        _euc_m,
+        _finish_links,
+        _link_row,
+        _prepare_cores,
+        _select_pairs,
+    )
 
+    _check_limits(max_cw_dist, max_euc_dist_km, min_euc_dist_km, min_cw_dist)
+    _check_network(adjacency, nearest_neighbors, nearest_by, connect_clusters)
     cs = _prepare_cores(cores, resistance, id_col)
     r = cs.raster
     if geodesic and (r.crs is None or not r.crs.is_geographic):
         raise CRSError("geodesic=True needs a lon/lat resistance raster.")
     euc = _euc_m(cs, geodesic)
-    pairs = _candidate_pairs(len(cs.ids), euc, max_euc_dist_km, min_euc_dist_km)
+    pairs = _select_pairs(cs, euc, max_euc_dist_km=max_euc_dist_km,
+                          min_euc_dist_km=min_euc_dist_km, adjacency=adjacency,
+                          neighbors=neighbors, geodesic=geodesic, block_corners=block_corners)
     if not pairs:
         return _empty_links(r.crs)
     firsts = sorted({p[0] for p in pairs})
@@ -435,26 +452,12 @@ def corridor_links_dask(
                      shared={"sr": sr, "neighbors": neighbors, "geodesic": geodesic,
                              "block_corners": block_corners, "max_cost": max_cw_dist})
     found.sort(key=lambda x: (x[0], x[1]))
-    to_map = 1.0 if geodesic else _unit_factor(r.crs)
-    rows = []
-    for i, j, cw, pr, pc in found:
-        through = set(np.unique(cs.labels[pr, pc]).tolist()) - {0, i + 1, j + 1}
-        if drop_through_cores and through:
-            continue
-        line = _path_line(r, pr, pc)
-        length_km = _line_length_km(line, r.crs, geodesic)
-        e = euc[i, j] / to_map
-        path_mu = length_km * 1000.0 / to_map
-        rows.append({"core_a": cs.ids[i], "core_b": cs.ids[j], "cw_dist": cw,
-                     "euc_dist_km": euc[i, j] / 1000.0, "lcp_length_km": length_km,
-                     "cwd_to_euc": cw / e if e > 0 else np.nan,
-                     "cwd_to_path": cw / path_mu if path_mu > 0 else np.nan,
-                     "geometry": line})
-    if max_cw_dist is not None:
-        rows = [x for x in rows if x["cw_dist"] <= max_cw_dist]
-    if not rows:
-        return _empty_links(r.crs)
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=r.crs)
+    rows = [row for i, j, cw, pr, pc in found
+            if (row := _link_row(cs, i, j, cw, pr, pc, euc, geodesic=geodesic,
+                                 drop_through_cores=drop_through_cores)) is not None]
+    return _finish_links(rows, cs, max_cw_dist=max_cw_dist, min_cw_dist=min_cw_dist,
+                         nearest_neighbors=nearest_neighbors, nearest_by=nearest_by,
+                         connect_clusters=connect_clusters)
 
 
 # ----------------------------------------------------------------------------- NLCC, barriers

@@ -9,8 +9,10 @@ import shapely
 
 from camigeo import CamigeoError, CRSError, Raster, SchemaError
 from camigeo.corridors import (
+    ADJACENCY_COLUMNS,
     LINK_COLUMNS,
     barrier_improvement,
+    core_adjacency,
     corridor_links,
     cost_distance,
     normalized_corridors,
@@ -257,3 +259,226 @@ def test_min_cw_dist_on_the_dask_path():
     out = corridor_links(cores, r, drop_through_cores=False, min_cw_dist=60,
                          scheduler="synchronous")
     assert list(zip(out.core_a, out.core_b, strict=True)) == [(1, 2)]
+
+
+# ----------------------------------------------------------------------------- adjacency
+def pairs_of(links):
+    return {(a, b) for a, b in zip(links.core_a, links.core_b, strict=True)}
+
+
+def test_core_adjacency_three_in_a_row():
+    # columns 0 (id 1), 5 (id 3), 10 (id 2) on 5 x 11 unit cells: zones are columns 0-2,
+    # 3-7 and 8-10 (both methods); the boundary 2|3 has 5 edge pairs + 2 x 4 diagonal pairs
+    cores, r = three_cores(), grid(np.ones((5, 11)))
+    for method in ("cost", "euclidean"):
+        adj = core_adjacency(cores, r, method=method)
+        assert list(adj.columns) == list(ADJACENCY_COLUMNS)
+        assert adj.values.tolist() == [[1, 3, 13], [3, 2, 13]]
+        assert core_adjacency(cores, r, method=method, connectivity=4).values.tolist() == \
+            [[1, 3, 5], [3, 2, 5]]
+    # 1-2 is no candidate with the adjacency network (zone 3 separates them)
+    assert pairs_of(corridor_links(cores, r, adjacency="cost", drop_through_cores=False)) \
+        == {(1, 3), (3, 2)}
+    every = corridor_links(cores, r, adjacency="all", drop_through_cores=False)
+    assert pairs_of(every) == {(1, 3), (3, 2), (1, 2)}
+
+
+def ring_case():
+    """A (col 0), B (cell 3,5) in a NaN ring with one resistance-20 gap west, C (col 11)."""
+    a = np.ones((7, 12))
+    a[2:5, 4:7] = np.nan
+    a[3, 5] = 1.0  # B
+    a[3, 4] = 20.0  # the gap
+
+    def box(r0, c0, r1, c1):
+        return shapely.box(c0 * 10, (7 - r1) * 10, c1 * 10, (7 - r0) * 10)
+
+    cores = gpd.GeoDataFrame({"core_id": ["A", "B", "C"]},
+                             geometry=[box(0, 0, 7, 1), box(3, 5, 4, 6), box(0, 11, 7, 12)],
+                             crs=UTM)
+    return cores, grid(a)
+
+
+def test_cost_and_euclidean_adjacency_differ_and_both_is_the_union():
+    cores, r = ring_case()
+    # cost zones: B keeps only itself and the gap (3,4) (B reaches it for (1+20)/2*10 =
+    # 105, A for 30 + 105); every cell next to the gap is A's (e.g. (3,3): A 30, B 210).
+    # A and C meet between columns 5 and 6 in rows 0-1 and 5-6 (A 50 < C 60, C 50 < A 60):
+    # 2 edge + 2 diagonal pairs above and below the ring -> 8; A-B: (3,4) with (2..4,3) -> 3
+    cost = core_adjacency(cores, r, method="cost")
+    assert cost.values.tolist() == [["A", "B", 3], ["A", "C", 8]]
+    # Euclidean zones ignore resistance: columns 5 and 6 are B's in every row (B at most
+    # sqrt(9 + 1) < 5 cells away, A and C at least 5), so B separates A from C
+    euc = core_adjacency(cores, r, method="euclidean")
+    assert {tuple(x) for x in euc[["core_a", "core_b"]].values.tolist()} == \
+        {("A", "B"), ("B", "C")}
+    kw = {"drop_through_cores": False}
+    by = {adj: corridor_links(cores, r, adjacency=adj, **kw)
+          for adj in ("all", "cost", "euclidean", "both")}
+    assert pairs_of(by["cost"]) == {("A", "B"), ("A", "C")}
+    assert pairs_of(by["euclidean"]) == {("A", "B"), ("B", "C")}
+    assert pairs_of(by["both"]) == pairs_of(by["cost"]) | pairs_of(by["euclidean"])
+    assert pairs_of(by["both"]) == pairs_of(by["all"])
+    cw = by["both"].set_index(["core_a", "core_b"]).cw_dist
+    assert cw[("A", "B")] == pytest.approx(30 + 105 + 105)  # onto and off the gap
+    assert cw[("A", "C")] == pytest.approx(110.0)  # along row 0
+    # B -> gap -> (3,3) -> (2,3) -> diagonal to (1,4) -> 7 steps east along row 1
+    assert cw[("B", "C")] == pytest.approx(105 + 105 + 10 + 10 * np.sqrt(2) + 70)
+
+
+def _loop_adjacency(zones):
+    """Touching zone pairs and counts by an explicit loop over cells (8 neighbours)."""
+    out: dict = {}
+    h, w = zones.shape
+    for i in range(h):
+        for j in range(w):
+            for di, dj in ((0, 1), (1, 0), (1, 1), (1, -1)):
+                k, m = i + di, j + dj
+                if 0 <= k < h and 0 <= m < w:
+                    a, b = zones[i, j], zones[k, m]
+                    if a >= 0 and b >= 0 and a != b:
+                        key = (min(a, b), max(a, b))
+                        out[key] = out.get(key, 0) + 1
+    return out
+
+
+def random_cores_case():
+    rng = np.random.default_rng(21)
+    a = rng.uniform(1, 30, (30, 40))
+    a[rng.random(a.shape) < 0.08] = np.nan
+    boxes = [(0, 0, 4, 5), (2, 30, 6, 36), (13, 15, 17, 20), (24, 2, 29, 8),
+             (22, 31, 28, 38), (10, 36, 13, 40)]
+    for r0, c0, r1, c1 in boxes:
+        a[r0:r1, c0:c1] = rng.uniform(1, 30, (r1 - r0, c1 - c0))
+    cores = gpd.GeoDataFrame({"core_id": [5, 4, 3, 2, 1, 0]}, geometry=[
+        shapely.box(c0 * 10, (30 - r1) * 10, c1 * 10, (30 - r0) * 10)
+        for r0, c0, r1, c1 in boxes], crs=UTM)
+    return cores, grid(a), boxes
+
+
+def test_cost_adjacency_equals_skimage_zones():
+    # zones from skimage MCP_Geometric (one run per core, argmin), adjacency by a loop
+    from skimage.graph import MCP_Geometric
+
+    cores, r, boxes = random_cores_case()
+    a = r.array
+    costs = []
+    for r0, c0, r1, c1 in boxes:
+        mcp = MCP_Geometric(np.where(np.isnan(a), np.inf, a), fully_connected=True,
+                            sampling=(10.0, 10.0))
+        d, _ = mcp.find_costs([(i, j) for i in range(r0, r1) for j in range(c0, c1)])
+        costs.append(d)
+    costs = np.array(costs)
+    zones = np.where(np.isfinite(costs.min(axis=0)), costs.argmin(axis=0), -1)
+    srt = np.sort(costs, axis=0)
+    assert not np.any((srt[0] == srt[1]) & np.isfinite(srt[0]))  # no ties
+    ref = _loop_adjacency(zones)
+    ids = cores.core_id.to_numpy()
+    got = core_adjacency(cores, r, method="cost")
+    assert len(ref) >= 7
+    assert {(a_, b_): n for a_, b_, n in got.values.tolist()} == \
+        {(ids[i], ids[j]): n for (i, j), n in ref.items()}
+
+
+def test_euclidean_zones_are_nearest_core_cells():
+    from camigeo.corridors.adjacency import _euclidean_zones, _touching
+    from camigeo.corridors.links import _prepare_cores
+
+    cores, r, boxes = random_cores_case()
+    zones = _euclidean_zones(_prepare_cores(cores, r, None))
+    rr, cc = np.indices(r.shape)
+    d = []  # brute force: distance (cells) from every cell to the nearest cell of each core
+    for r0, c0, r1, c1 in boxes:
+        ci, cj = np.mgrid[r0:r1, c0:c1]
+        d.append(np.hypot(rr[..., None] - ci.ravel(), cc[..., None] - cj.ravel()).min(-1))
+    d = np.array(d)
+    # every cell (nodata included) goes to a nearest core
+    assert np.all(zones >= 0)
+    np.testing.assert_allclose(np.take_along_axis(d, zones[None], 0)[0], d.min(axis=0))
+    a_, b_, n = _touching(zones, len(boxes))
+    assert dict(zip(zip(a_.tolist(), b_.tolist(), strict=True), n.tolist(),
+                    strict=True)) == _loop_adjacency(zones)
+
+
+def four_in_a_row():
+    # 3 x 12 cells of 10 m; cores fill columns 0 (A), 3 (B), 9 (C), 11 (D); column 10 has
+    # resistance 10, so C-D costs 2 x (1 + 10)/2 x 10 = 110 although they are 10 m apart
+    a = np.ones((3, 12))
+    a[:, 10] = 10.0
+    cores = gpd.GeoDataFrame({"core_id": list("ABCD")}, geometry=[
+        shapely.box(c * 10, 0, c * 10 + 10, 30) for c in (0, 3, 9, 11)], crs=UTM)
+    return cores, grid(a)
+
+
+def test_nearest_neighbor_pruning_by_cw_and_euclidean():
+    cores, r = four_in_a_row()
+    kw = {"drop_through_cores": False}
+    every = corridor_links(cores, r, **kw).set_index(["core_a", "core_b"])
+    # hand values: cw A-B 30, B-C 60, C-D 110, A-C 90, A-D 200, B-D 170;
+    # edge-to-edge km A-B .02, B-C .05, C-D .01, A-C .08, A-D .10, B-D .07
+    np.testing.assert_allclose(every.cw_dist.sort_index().values,
+                               [30, 90, 200, 60, 170, 110])  # AB AC AD BC BD CD
+    np.testing.assert_allclose(every.euc_dist_km.sort_index().values,
+                               [.02, .08, .10, .05, .07, .01])
+    # k=1 by cw: A->B, B->A, C->B (60 < 90 < 110), D->C (110 < 170 < 200)
+    nn = corridor_links(cores, r, nearest_neighbors=1, **kw)
+    assert pairs_of(nn) == {("A", "B"), ("B", "C"), ("C", "D")}
+    # k=1 by Euclidean distance: C and D pick each other -> two clusters
+    nn_e = corridor_links(cores, r, nearest_neighbors=1, nearest_by="euc_dist_km", **kw)
+    assert pairs_of(nn_e) == {("A", "B"), ("C", "D")}
+    # connecting the clusters adds their nearest pair B-C (0.05 < B-D .07 < A-C .08)
+    joined = corridor_links(cores, r, nearest_neighbors=1, nearest_by="euc_dist_km",
+                            connect_clusters=True, **kw)
+    assert pairs_of(joined) == {("A", "B"), ("B", "C"), ("C", "D")}
+    # k=2 by cw: A {B, C}, B {A, C}, C {B, A}, D {C, B}: only A-D (the 2 costliest
+    # for both A and D) goes
+    nn2 = corridor_links(cores, r, nearest_neighbors=2, **kw)
+    assert pairs_of(nn2) == set(every.index) - {("A", "D")}
+    # pruned rows keep their values and input order
+    assert nn.cw_dist.tolist() == pytest.approx([30.0, 60.0, 110.0])
+
+
+def test_connect_clusters_repeats_until_connected():
+    # 1 x 31 cells, single-cell cores at columns 0 2 8 10 20 22 28 30: nearest pairs
+    # (cw 20) form 4 clusters; round 1 joins {AB}+{CD} by B-C (60) and {EF}+{GH} by F-G
+    # (60); round 2 joins the two by D-E (100)
+    cols = [0, 2, 8, 10, 20, 22, 28, 30]
+    cores = gpd.GeoDataFrame({"core_id": list("ABCDEFGH")}, geometry=[
+        shapely.box(c * 10, 0, c * 10 + 10, 10) for c in cols], crs=UTM)
+    r = grid(np.ones((1, 31)))
+    nn = corridor_links(cores, r, nearest_neighbors=1)
+    assert pairs_of(nn) == {("A", "B"), ("C", "D"), ("E", "F"), ("G", "H")}
+    joined = corridor_links(cores, r, nearest_neighbors=1, connect_clusters=True)
+    assert pairs_of(joined) == {tuple(p) for p in zip("ABCDEFG", "BCDEFGH", strict=True)}
+    assert sorted(joined.cw_dist) == pytest.approx([20] * 4 + [60, 60, 100])
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"adjacency": "cost-weighted"}, r"adjacency must be one of 'all', 'cost', "
+                                     r"'euclidean', 'both'.*got 'cost-weighted'"),
+    ({"nearest_neighbors": 0}, r"nearest_neighbors must be a whole number >= 1.*got 0"),
+    ({"nearest_neighbors": 1.5}, r"nearest_neighbors must be a whole number >= 1.*got 1.5"),
+    ({"nearest_neighbors": True}, r"nearest_neighbors must be a whole number.*got True"),
+    ({"nearest_by": "euclidean"}, r"nearest_by must be 'cw_dist'.*or 'euc_dist_km'.*"
+                                  r"got 'euclidean'"),
+    ({"connect_clusters": "yes"}, r"connect_clusters must be True or False; got 'yes'"),
+    ({"connect_clusters": True}, r"connect_clusters=True .* pass nearest_neighbors=<k>"),
+])
+def test_network_bad_inputs(kwargs, match):
+    with pytest.raises(CamigeoError, match=match):
+        corridor_links(three_cores(), grid(np.ones((5, 11))), **kwargs)
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"method": "both"}, r"method must be 'cost' .* or 'euclidean' .*got 'both'"),
+    ({"connectivity": 6}, r"connectivity must be 8 .* or 4 .*got 6"),
+])
+def test_core_adjacency_bad_inputs(kwargs, match):
+    with pytest.raises(CamigeoError, match=match):
+        core_adjacency(three_cores(), grid(np.ones((5, 11))), **kwargs)
+
+
+def test_core_adjacency_bad_cores():
+    with pytest.raises(SchemaError, match="no 'core_id' column"):
+        core_adjacency(three_cores().rename(columns={"core_id": "pid"}),
+                       grid(np.ones((5, 11))))

@@ -129,6 +129,26 @@ def test_corridor_links_equal(client, grid, cores) -> None:
                                                   strict=True))
 
 
+@pytest.mark.parametrize("network", [
+    {"adjacency": "both", "nearest_neighbors": 1, "connect_clusters": True},
+    {"adjacency": "cost", "nearest_neighbors": 2, "nearest_by": "euc_dist_km",
+     "min_cw_dist": 40_000.0, "drop_through_cores": False},
+])
+def test_corridor_links_network_equal(client, grid, cores, network) -> None:
+    """Adjacency network and nearest-neighbour pruning: same link table on Dask."""
+    plain = corridor_links(cores, grid, **network)
+    dist = corridor_links_dask(cores, grid, scheduler=client, **network)
+    every = corridor_links(cores, grid, drop_through_cores=network.get(
+        "drop_through_cores", True))
+    assert 3 <= len(plain) < len(every)  # the network options removed some links
+    assert plain[["core_a", "core_b"]].values.tolist() == \
+        dist[["core_a", "core_b"]].values.tolist()
+    for col in ("cw_dist", "euc_dist_km", "lcp_length_km", "cwd_to_path"):
+        np.testing.assert_allclose(dist[col], plain[col], rtol=1e-12, err_msg=col)
+    assert all(a.equals_exact(b, 0) for a, b in zip(plain.geometry, dist.geometry,
+                                                  strict=True))
+
+
 def test_normalized_corridors_identical(client, grid, cores) -> None:
     links = corridor_links(cores, grid)
     plain = normalized_corridors(cores, grid, links, cost_slack=30_000.0).array

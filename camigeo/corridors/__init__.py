@@ -1,14 +1,16 @@
 """Cost distance, least-cost paths and Linkage-Mapper-style corridors.
 
 Submodules: :mod:`.cost` (cost distance, allocation, least-cost path), :mod:`.links`
-(core-to-core link table), :mod:`.nlcc` (normalized least-cost corridors),
-:mod:`.barriers` (Barrier Mapper improvement scores), :mod:`.passages` (ranking fence
-openings). See ``docs/corridors.md``.
+(core-to-core link table), :mod:`.adjacency` (adjacent-core network, nearest-neighbour
+pruning), :mod:`.nlcc` (normalized least-cost corridors), :mod:`.barriers` (Barrier
+Mapper improvement scores), :mod:`.passages` (ranking fence openings). See
+``docs/corridors.md``.
 """
 
 from __future__ import annotations
 
 from ._kernels import OFFSETS
+from .adjacency import ADJACENCY_COLUMNS, core_adjacency
 from .barriers import barrier_improvement
 from .cost import CostDistanceResult, allocation, cost_distance, least_cost_path
 from .links import LINK_COLUMNS, corridor_links
@@ -23,6 +25,8 @@ __all__ = [
     "least_cost_path",
     "LINK_COLUMNS",
     "corridor_links",
+    "ADJACENCY_COLUMNS",
+    "core_adjacency",
     "normalized_corridors",
     "barrier_improvement",
     "candidates_along",

@@ -13,7 +13,7 @@ import os
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -25,6 +25,7 @@ from .._errors import CamigeoError, CamigeoWarning, CRSError, SchemaError
 from ..crs import GEOD
 from ..raster import Raster
 from . import _kernels as K
+from .adjacency import _adjacent_pairs, _check_network, _prune_nearest
 from .cost import (
     _as_resistance,
     _bucket_plan,
@@ -181,13 +182,40 @@ def _empty_links(crs: Any) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
 
 
+def _link_row(cs: _Cores, i: int, j: int, cw: float, pr: np.ndarray, pc: np.ndarray,
+              euc_m: np.ndarray, *, geodesic: bool, drop_through_cores: bool
+              ) -> dict[str, Any] | None:
+    """One link-table row from the cheapest path (rows ``pr``, cols ``pc``, A to B).
+
+    None when ``drop_through_cores`` and the path enters a third core. Shared by the
+    single-machine and the Dask path.
+    """
+    r = cs.raster
+    through = set(np.unique(cs.labels[pr, pc]).tolist()) - {0, i + 1, j + 1}
+    if drop_through_cores and through:
+        log.debug("link %s-%s passes through cores %s: dropped", cs.ids[i], cs.ids[j],
+                  sorted(cs.ids[k - 1] for k in through))
+        return None
+    to_map = 1.0 if geodesic else _unit_factor(r.crs)  # metres per map unit
+    line = _path_line(r, pr, pc)
+    length_km = _line_length_km(line, r.crs, geodesic)
+    euc = euc_m[i, j] / to_map  # map units
+    path_mu = length_km * 1000.0 / to_map
+    return {
+        "core_a": cs.ids[i], "core_b": cs.ids[j], "cw_dist": cw,
+        "euc_dist_km": euc_m[i, j] / 1000.0, "lcp_length_km": length_km,
+        "cwd_to_euc": cw / euc if euc > 0 else np.nan,
+        "cwd_to_path": cw / path_mu if path_mu > 0 else np.nan,
+        "geometry": line,
+    }
+
+
 def _links_from_cwds(cs: _Cores, cwds: Iterator[tuple[int, np.ndarray, np.ndarray]],
                      pairs: set[tuple[int, int]], euc_m: np.ndarray, *, geodesic: bool,
                      drop_through_cores: bool, keep: dict[int, np.ndarray] | None
                      ) -> list[dict[str, Any]]:
     r = cs.raster
     rows: list[dict[str, Any]] = []
-    to_map = 1.0 if geodesic else _unit_factor(r.crs)  # metres per map unit
     for i, cwd, back in cwds:
         if keep is not None:
             keep[i] = cwd
@@ -201,24 +229,10 @@ def _links_from_cwds(cs: _Cores, cwds: Iterator[tuple[int, np.ndarray, np.ndarra
                 continue
             tr, tc = divmod(int(cs.cells[j][best]), r.width)
             pr, pc = K.trace_back(back, tr, tc)
-            pr, pc = pr[::-1], pc[::-1]
-            lab = cs.labels[pr, pc]
-            through = set(np.unique(lab).tolist()) - {0, i + 1, j + 1}
-            if drop_through_cores and through:
-                log.debug("link %s-%s passes through cores %s: dropped", cs.ids[i],
-                          cs.ids[j], sorted(cs.ids[k - 1] for k in through))
-                continue
-            line = _path_line(r, pr, pc)
-            length_km = _line_length_km(line, r.crs, geodesic)
-            euc = euc_m[i, j] / to_map  # map units
-            path_mu = length_km * 1000.0 / to_map
-            rows.append({
-                "core_a": cs.ids[i], "core_b": cs.ids[j], "cw_dist": cw,
-                "euc_dist_km": euc_m[i, j] / 1000.0, "lcp_length_km": length_km,
-                "cwd_to_euc": cw / euc if euc > 0 else np.nan,
-                "cwd_to_path": cw / path_mu if path_mu > 0 else np.nan,
-                "geometry": line,
-            })
+            row = _link_row(cs, i, j, cw, np.asarray(pr)[::-1], np.asarray(pc)[::-1],
+                            euc_m, geodesic=geodesic, drop_through_cores=drop_through_cores)
+            if row is not None:
+                rows.append(row)
     return rows
 
 
@@ -234,6 +248,39 @@ def _candidate_pairs(n: int, euc_m: np.ndarray, max_euc_dist_km: float | None,
                 continue
             pairs.add((i, j))
     return pairs
+
+
+def _select_pairs(cs: _Cores, euc_m: np.ndarray, *, max_euc_dist_km: float | None,
+                  min_euc_dist_km: float | None, adjacency: str, neighbors: int,
+                  geodesic: bool, block_corners: bool | float) -> set[tuple[int, int]]:
+    """Candidate pairs (positions i < j): Euclidean filters, then the adjacency network.
+
+    Shared by the single-machine and the Dask path (same candidates, same link table).
+    """
+    pairs = _candidate_pairs(len(cs.ids), euc_m, max_euc_dist_km, min_euc_dist_km)
+    if not pairs:
+        return pairs
+    adjacent = _adjacent_pairs(cs, adjacency, neighbors=neighbors, geodesic=geodesic,
+                               block_corners=block_corners)
+    return pairs if adjacent is None else pairs & adjacent
+
+
+def _finish_links(rows: list[dict[str, Any]], cs: _Cores, *, max_cw_dist: float | None,
+                  min_cw_dist: float | None, nearest_neighbors: int | None,
+                  nearest_by: str, connect_clusters: bool) -> gpd.GeoDataFrame:
+    """Cost-distance filters, then nearest-neighbour pruning (Linkage Mapper steps 3, 4).
+
+    Shared by the single-machine and the Dask path.
+    """
+    if max_cw_dist is not None:
+        rows = [x for x in rows if x["cw_dist"] <= max_cw_dist]
+    if min_cw_dist is not None:
+        rows = [x for x in rows if x["cw_dist"] >= min_cw_dist]
+    if not rows:
+        return _empty_links(cs.raster.crs)
+    links = gpd.GeoDataFrame(rows, geometry="geometry", crs=cs.raster.crs)
+    return _prune_nearest(links, cs.ids, k=nearest_neighbors, by=nearest_by,
+                          connect=connect_clusters)
 
 
 def _check_limits(max_cw_dist: float | None, max_euc_dist_km: float | None,
@@ -253,30 +300,32 @@ def _check_limits(max_cw_dist: float | None, max_euc_dist_km: float | None,
                            f"({max_cw_dist}): no pair could be linked.")
 
 
-def _drop_short(links: gpd.GeoDataFrame, min_cw_dist: float | None) -> gpd.GeoDataFrame:
-    """Drop links cheaper than ``min_cw_dist`` (Linkage Mapper minimum CWD filter)."""
-    if min_cw_dist is None or not len(links):
-        return links
-    return links[links["cw_dist"] >= min_cw_dist].reset_index(drop=True)
-
-
 def corridor_links(
     cores: gpd.GeoDataFrame,
     resistance: Raster | str | os.PathLike[str],
     *,
     id_col: str | None = None,
+    adjacency: Literal["all", "cost", "euclidean", "both"] = "all",
     max_cw_dist: float | None = None,
     max_euc_dist_km: float | None = None,
     min_euc_dist_km: float | None = None,
     min_cw_dist: float | None = None,
     drop_through_cores: bool = True,
+    nearest_neighbors: int | None = None,
+    nearest_by: Literal["cw_dist", "euc_dist_km"] = "cw_dist",
+    connect_clusters: bool = False,
     neighbors: int = 8,
     geodesic: bool = False,
     block_corners: bool | float = False,
     progress: bool = False,
     scheduler: Any = None,
 ) -> gpd.GeoDataFrame:
-    """Least-cost links between every pair of cores (Linkage Mapper link table).
+    """Least-cost links between pairs of cores (Linkage Mapper link table).
+
+    The steps follow Linkage Mapper: candidate pairs (step 1/2: ``adjacency`` network and
+    the Euclidean filters), one cost-distance run per core and the link of every candidate
+    pair (step 3, with ``drop_through_cores`` and the cost-distance filters), then optional
+    nearest-neighbour pruning (step 4: ``nearest_neighbors``, ``connect_clusters``).
 
     Parameters
     ----------
@@ -287,6 +336,12 @@ def corridor_links(
         Resistance per map unit (projected CRS, or lon/lat with ``geodesic=True``).
     id_col : str, optional
         Id column (default ``core_id``).
+    adjacency : {"all", "cost", "euclidean", "both"}, default "all"
+        Which pairs are candidates. ``"all"``: every pair. ``"cost"``: cores whose
+        cost-allocation zones touch (8-neighbourhood; Linkage Mapper "cost-weighted"
+        adjacency); ``"euclidean"``: cores whose Euclidean allocation zones touch;
+        ``"both"``: either (Linkage Mapper "cost-weighted & Euclidean", the union). See
+        :func:`camigeo.corridors.core_adjacency`.
     max_cw_dist : float, optional
         Drop links whose cost-weighted distance exceeds this (cost units); also limits
         each cost-distance run (faster).
@@ -297,6 +352,17 @@ def corridor_links(
         Mapper's minimum cost-weighted distance), applied after ``drop_through_cores``.
     drop_through_cores : bool, default True
         Drop links whose least-cost path crosses a third core.
+    nearest_neighbors : int, optional
+        Keep only each core's links to its ``k`` nearest neighbours (a link survives when
+        it is among the ``k`` nearest of either core; ties go to the core listed first),
+        after every filter above (Linkage Mapper step 4). None (default): no pruning.
+    nearest_by : {"cw_dist", "euc_dist_km"}, default "cw_dist"
+        Distance that ranks the neighbours: cost-weighted or edge-to-edge Euclidean.
+    connect_clusters : bool, default False
+        After pruning, join the clusters (connected groups of cores) again: each cluster
+        gets its cheapest (by ``nearest_by``) remaining link to another cluster, repeated
+        until no remaining link joins two clusters (Linkage Mapper "connect
+        nearest-neighbour pairs between clusters"). Needs ``nearest_neighbors``.
     neighbors, geodesic, block_corners
         As in :func:`camigeo.corridors.cost_distance`.
     progress : bool, default False
@@ -305,7 +371,8 @@ def corridor_links(
         None (default): this single-machine path. Otherwise one Dask task per core (its
         cost distance and its links; with ``max_cw_dist`` only the window the core can
         reach is read from the resistance shared as a tiled GeoTIFF); same link table.
-        See :mod:`camigeo.scale`, docs/scaling.md.
+        The cost allocation of ``adjacency="cost"``/``"both"`` is one single-machine run
+        on the client. See :mod:`camigeo.scale`, docs/scaling.md.
 
     Returns
     -------
@@ -316,6 +383,12 @@ def corridor_links(
         centres), ``cwd_to_euc`` (cw_dist / Euclidean distance in map units; NaN for
         touching cores), ``cwd_to_path`` (cw_dist / path length in map units), LineString
         geometry from A's edge to B's edge, raster CRS.
+
+    Raises
+    ------
+    CamigeoError
+        Bad cores, negative or crossed filters, unknown ``adjacency`` or ``nearest_by``,
+        ``nearest_neighbors`` < 1, ``connect_clusters`` without ``nearest_neighbors``.
 
     Examples
     --------
@@ -331,14 +404,17 @@ def corridor_links(
     (5.0, 1.2)
     """
     _check_limits(max_cw_dist, max_euc_dist_km, min_euc_dist_km, min_cw_dist)
+    _check_network(adjacency, nearest_neighbors, nearest_by, connect_clusters)
     if scheduler is not None:  # Dask, one task per core (issue 8)
         from .._dask_corridors import corridor_links_dask
 
-        return _drop_short(corridor_links_dask(
-            cores, resistance, id_col=id_col, max_cw_dist=max_cw_dist,
+        return corridor_links_dask(
+            cores, resistance, id_col=id_col, adjacency=adjacency, max_cw_dist=max_cw_dist,
             max_euc_dist_km=max_euc_dist_km, min_euc_dist_km=min_euc_dist_km,
-            drop_through_cores=drop_through_cores, neighbors=neighbors, geodesic=geodesic,
-            block_corners=block_corners, scheduler=scheduler), min_cw_dist)
+            min_cw_dist=min_cw_dist, drop_through_cores=drop_through_cores,
+            nearest_neighbors=nearest_neighbors, nearest_by=nearest_by,
+            connect_clusters=connect_clusters, neighbors=neighbors, geodesic=geodesic,
+            block_corners=block_corners, scheduler=scheduler)
     cs = _prepare_cores(cores, resistance, id_col)
     from ..scale import guard_cost_distance
 
@@ -347,7 +423,9 @@ def corridor_links(
     if geodesic and (cs.raster.crs is None or not cs.raster.crs.is_geographic):
         raise CRSError("geodesic=True needs a lon/lat resistance raster.")
     euc = _euc_m(cs, geodesic)
-    pairs = _candidate_pairs(len(cs.ids), euc, max_euc_dist_km, min_euc_dist_km)
+    pairs = _select_pairs(cs, euc, max_euc_dist_km=max_euc_dist_km,
+                          min_euc_dist_km=min_euc_dist_km, adjacency=adjacency,
+                          neighbors=neighbors, geodesic=geodesic, block_corners=block_corners)
     if not pairs:
         return _empty_links(cs.raster.crs)
     need = {p[0] for p in pairs}  # CWD of the first core of each pair is enough
@@ -356,10 +434,6 @@ def corridor_links(
                       progress=progress)
     rows = _links_from_cwds(cs, cwds, pairs, euc, geodesic=geodesic,
                             drop_through_cores=drop_through_cores, keep=None)
-    if max_cw_dist is not None:
-        rows = [x for x in rows if x["cw_dist"] <= max_cw_dist]
-    if min_cw_dist is not None:
-        rows = [x for x in rows if x["cw_dist"] >= min_cw_dist]
-    if not rows:
-        return _empty_links(cs.raster.crs)
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=cs.raster.crs)
+    return _finish_links(rows, cs, max_cw_dist=max_cw_dist, min_cw_dist=min_cw_dist,
+                         nearest_neighbors=nearest_neighbors, nearest_by=nearest_by,
+                         connect_clusters=connect_clusters)
