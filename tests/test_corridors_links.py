@@ -482,3 +482,35 @@ def test_core_adjacency_bad_cores():
     with pytest.raises(SchemaError, match="no 'core_id' column"):
         core_adjacency(three_cores().rename(columns={"core_id": "pid"}),
                        grid(np.ones((5, 11))))
+
+
+def test_connect_clusters_equals_networkx_spanning_forest():
+    # Borůvka on the clusters: the added links form a minimum spanning forest of the graph
+    # in which the kept nearest-neighbour links cost 0 (networkx as the peer)
+    import networkx as nx
+    import pandas as pd
+
+    from camigeo.corridors.adjacency import _prune_nearest
+
+    rng = np.random.default_rng(3)
+    n = 16
+    ids = np.arange(100, 100 + n)
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n) if rng.random() < 0.5]
+    links = pd.DataFrame({"core_a": [ids[i] for i, _ in pairs],
+                          "core_b": [ids[j] for _, j in pairs],
+                          "cw_dist": rng.uniform(1, 100, len(pairs))})
+    nn = _prune_nearest(links, ids, k=1, by="cw_dist", connect=False)
+    joined = _prune_nearest(links, ids, k=1, by="cw_dist", connect=True)
+    key = list(zip(joined.core_a, joined.core_b, strict=True))
+    nn_key = set(zip(nn.core_a, nn.core_b, strict=True))
+    assert nn_key <= set(key) and len(nn_key) < len(key)
+    g = nx.Graph()
+    g.add_nodes_from(ids.tolist())
+    for a, b, d in links.itertuples(index=False):
+        g.add_edge(a, b, weight=0.0 if (a, b) in nn_key else d)
+    mst = nx.minimum_spanning_tree(g)
+    added = joined[[k not in nn_key for k in key]]
+    assert added.cw_dist.sum() == pytest.approx(mst.size(weight="weight"))
+    pruned = nx.Graph(key)
+    pruned.add_nodes_from(ids.tolist())
+    assert nx.number_connected_components(pruned) == nx.number_connected_components(g)

@@ -194,7 +194,8 @@ def _connect_clusters(a: np.ndarray, b: np.ndarray, d: np.ndarray, keep: np.ndar
                       n: int) -> np.ndarray:
     """Add each cluster's cheapest link to another cluster until none joins two clusters.
 
-    Borůvka rounds on the cluster graph; ties go to the link listed first (input order).
+    Borůvka rounds on the cluster graph (vectorised per round); ties go to the link
+    listed first (input order).
     """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
@@ -203,17 +204,17 @@ def _connect_clusters(a: np.ndarray, b: np.ndarray, d: np.ndarray, keep: np.ndar
     order = np.lexsort((np.arange(len(d)), d))  # cheapest first, then table order
     while True:
         g = coo_matrix((np.ones(int(keep.sum())), (a[keep], b[keep])), shape=(n, n))
-        _, comp = connected_components(g, directed=False)
-        best: dict[int, int] = {}
-        for e in order:
-            ca, cb = comp[a[e]], comp[b[e]]
-            if keep[e] or ca == cb:
-                continue
-            best.setdefault(int(ca), int(e))
-            best.setdefault(int(cb), int(e))
-        if not best:
+        n_comp, comp = connected_components(g, directed=False)
+        ca, cb = comp[a[order]], comp[b[order]]
+        cand = ~keep[order] & (ca != cb)
+        if not cand.any():
             return keep
-        keep[list(best.values())] = True
+        edges, ca, cb = order[cand], ca[cand], cb[cand]
+        rank = np.arange(len(edges))
+        first = np.full(n_comp, len(edges))  # best (lowest) rank touching each cluster
+        np.minimum.at(first, ca, rank)
+        np.minimum.at(first, cb, rank)
+        keep[edges[np.unique(first[first < len(edges)])]] = True
 
 
 # ----------------------------------------------------------------------------- public
