@@ -87,12 +87,15 @@ def _route(pieces: list[np.ndarray], start: np.ndarray, end: np.ndarray, snap_m:
     seg_piece = np.repeat(np.arange(len(segs)), [len(s) for s in segs]).tolist()
     piece_of = dict(zip(pairs, seg_piece, strict=True))
     tree = cKDTree(nodes)
-    if snap_m > 0:  # join piece ends to any vertex within snap_m (digitising gaps)
-        firsts = np.cumsum([0] + [len(s) for s in segs[:-1]])
-        lasts = np.cumsum([len(s) for s in segs]) - 1
-        ends = np.unique(np.concatenate([a[firsts], b[lasts]]))
-        near = tree.query_ball_point(nodes[ends], r=snap_m)
-        extra = [(e, j) for e, js in zip(ends, near, strict=True) for j in js if j != e]
+    if snap_m > 0:  # join piece ends to vertices of other pieces within snap_m (gaps)
+        bounds = np.cumsum([0] + [len(s) for s in segs])
+        extra = []
+        for k in range(len(segs)):
+            own = inv.reshape(-1, 2)[bounds[k]:bounds[k + 1]]
+            for e in (own[0, 0], own[-1, 1]):
+                js = np.asarray(tree.query_ball_point(nodes[e], r=snap_m), dtype=np.int64)
+                # not the piece's own vertices: a dense line would shortcut its own bends
+                extra += [(e, j) for j in js[~np.isin(js, own)]]
         if extra:
             ea, eb = np.array(extra).T
             a, b = np.concatenate([a, ea]), np.concatenate([b, eb])

@@ -184,3 +184,14 @@ def test_bad_layers():
     with pytest.raises(CamigeoError, match=r"reference has no 'accuracy_km' column; pass "
                                            r"reference_accuracy_km="):
         conflate_lines(schematic(STRAIGHT), ok_ref.drop(columns="accuracy_km"))
+
+
+def test_a_line_is_not_snapped_onto_its_own_bends():
+    # a loop: the track leaves its start eastwards, comes back 44 m north of it and then
+    # runs north; snapping the start to that later vertex of the same way would cut the
+    # 3 km loop out of the route
+    loop = [(106.0, 47.0), (106.02, 47.0), (106.02, 47.0004), (106.0, 47.0004), (106.0, 47.5)]
+    assert geod_km(loop[0:4:3]) < 0.05
+    out = conflate_lines(schematic(shapely.LineString([(106.0, 47.0), (106.0, 47.5)])),
+                         reference([loop]), snap_m=50)
+    np.testing.assert_allclose(shapely.get_coordinates(out.geometry.iloc[0]), loop)
