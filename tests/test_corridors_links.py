@@ -514,3 +514,30 @@ def test_connect_clusters_equals_networkx_spanning_forest():
     pruned = nx.Graph(key)
     pruned.add_nodes_from(ids.tolist())
     assert nx.number_connected_components(pruned) == nx.number_connected_components(g)
+
+
+def test_euclidean_zones_lonlat_use_metres():
+    # 0.1 degree cells at 59-60 N: a cell is about half as wide (5.6 km) as high (11.1 km),
+    # so the Euclidean zones follow metres, not degrees
+    from affine import Affine
+
+    from camigeo.corridors.adjacency import _euclidean_zones, _spacing
+    from camigeo.corridors.links import _prepare_cores
+    from camigeo.crs import GEOD
+
+    r = Raster(np.ones((10, 12)), Affine(0.1, 0, 60.0, 0, -0.1, 60.0), "EPSG:4326")
+    dy, dx = _spacing(r)
+    assert dy == pytest.approx(GEOD.inv(60.0, 59.5, 60.0, 59.6)[2])
+    assert dx == pytest.approx(GEOD.inv(60.0, 59.5, 60.1, 59.5)[2])
+    assert 0.49 < dx / dy < 0.52
+    cells = [(1, 1), (8, 2), (4, 10)]  # single-cell cores (row, col)
+    cores = gpd.GeoDataFrame({"core_id": [1, 2, 3]}, geometry=[
+        shapely.box(60.0 + c * 0.1 + 0.02, 60.0 - (rr + 1) * 0.1 + 0.02,
+                    60.0 + (c + 1) * 0.1 - 0.02, 60.0 - rr * 0.1 - 0.02)
+        for rr, c in cells], crs="EPSG:4326")
+    zones = _euclidean_zones(_prepare_cores(cores, r, None))
+    rr, cc = np.indices(r.shape)
+    metres = np.array([np.hypot((rr - a) * dy, (cc - b) * dx) for a, b in cells])
+    degrees = np.array([np.hypot(rr - a, cc - b) for a, b in cells])
+    np.testing.assert_array_equal(zones, metres.argmin(axis=0))
+    assert (zones != degrees.argmin(axis=0)).sum() > 5

@@ -354,7 +354,7 @@ def corridor_links(
         Drop links whose least-cost path crosses a third core.
     nearest_neighbors : int, optional
         Keep only each core's links to its ``k`` nearest neighbours (a link survives when
-        it is among the ``k`` nearest of either core; ties go to the core listed first),
+        it is among the ``k`` nearest of either core; ties go to the partner listed first),
         after every filter above (Linkage Mapper step 4). None (default): no pruning.
     nearest_by : {"cw_dist", "euc_dist_km"}, default "cw_dist"
         Distance that ranks the neighbours: cost-weighted or edge-to-edge Euclidean.
