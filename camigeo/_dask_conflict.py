@@ -105,8 +105,8 @@ def _effect_pieces(lines: pd.DataFrame, crs: CRS, effect_ctx: list[tuple[str, An
     """Union of the buffered lines per (region, type), clipped to the region's box.
 
     Same selection, projection and buffering as ``camigeo.conflict._effect_areas`` (one
-    implementation: ``camigeo.conflict._EffectLines``); the clip to the region's bounding box (+1 km) only
-    drops parts that can never intersect the region's zones.
+    implementation: ``camigeo.conflict._EffectLines``); the clip to the region's bounding
+    box (+1 km) only drops parts that can never intersect the region's zones.
     """
     out: dict[tuple[int, int], Any] = {}
     eff = _conflict()._EffectLines.of(lines)
