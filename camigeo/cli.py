@@ -14,7 +14,7 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 
@@ -44,6 +44,10 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q",
                                         help="Only warnings and errors; no progress bars.")]
 OutDirOpt = Annotated[Path, typer.Option("--out", "-o", help="Output folder.")]
 AtlasOpt = Annotated[Path, typer.Option("--atlas", help="Atlas GeoPackage to update.")]
+AdjacencyOpt = Annotated[Literal["both", "cost", "euclidean", "all"], typer.Option(
+    "--adjacency",
+    help="PTCR pairs to link: whose cost-weighted or Euclidean allocation zones touch "
+         "(both; Linkage Mapper's default), one of these, or all pairs.")]
 
 
 class _TqdmHandler(logging.Handler):
@@ -173,6 +177,7 @@ def run(
     circuit_species: Annotated[str, typer.Option(help="Species of the circuit step.")
                                ] = "Equus hemionus",
     corridor_cell_km: Annotated[float, typer.Option(help="Corridor grid cell size, km.")] = 5.0,
+    adjacency: AdjacencyOpt = "both",
     circuit_cell_km: Annotated[float, typer.Option(help="Circuit grid cell size, km.")] = 10.0,
     grid_cell_km: Annotated[float, typer.Option(help="Conflict hexagon size, km.")] = 25.0,
     skip: Annotated[list[str] | None, typer.Option(
@@ -197,7 +202,8 @@ def run(
     _setup_logging(quiet)
     res = run_all(out_dir=out, ptcrs=ptcrs, ranges=ranges, infrastructure=infrastructure,
                   species=species or None, circuit_species=circuit_species,
-                  corridor_cell_km=corridor_cell_km, circuit_cell_km=circuit_cell_km,
+                  corridor_cell_km=corridor_cell_km, corridor_adjacency=adjacency,
+                  circuit_cell_km=circuit_cell_km,
                   grid_cell_km=grid_cell_km, skip=tuple(skip or ()), tracks=tracks, d_m=d_m,
                   tiles=None if tiles.lower() == "none" else tiles, progress=not quiet)
     if to:
@@ -284,6 +290,7 @@ def corridors(
     species: Annotated[list[str] | None, typer.Option(
         "--species", help="Species (repeatable; default: the migratory ungulates).")] = None,
     cell_km: Annotated[float, typer.Option(help="Grid cell size, km.")] = 5.0,
+    adjacency: AdjacencyOpt = "both",
     atlas: AtlasOpt = Path("outputs/atlas.gpkg"),
     quiet: QuietOpt = False,
 ) -> None:
@@ -294,7 +301,7 @@ def corridors(
     _setup_logging(quiet)
     ctx = _Ctx(out_dir=atlas.parent, inputs={}, progress=not quiet,
                params={"species": list(species) if species else None,
-                       "corridor_cell_km": cell_km})
+                       "corridor_cell_km": cell_km, "corridor_adjacency": adjacency})
     _load(ctx)
     try:
         note = _corridors(ctx)
@@ -307,7 +314,8 @@ def corridors(
     _print_table(layers.get("corridor_links"))
     inputs = {k.split(":", 1)[1]: v for k, v in ctx.files.items() if k.startswith("input:")}
     atlas_mod.update(atlas, layers, command="camigeo corridors",
-                     params={"species": species, "cell_km": cell_km}, inputs=inputs)
+                     params={"species": species, "cell_km": cell_km, "adjacency": adjacency},
+                     inputs=inputs)
     typer.echo(f"Atlas updated: {atlas}")
 
 

@@ -11,7 +11,8 @@ update with provenance), ``map.html``, ``atlas_report.pdf``, ``summary.md`` and
    hexagonal ``conflict_grid``;
 4. ``fragmentation`` - effective mesh size per PTCR (CUT);
 5. ``corridors`` - per migratory ungulate: resistance surface (species range + barriers),
-   least-cost links between the PTCRs it occurs in, corridor graph and PC/IIC/ECA;
+   least-cost links between the PTCRs it occurs in whose allocation zones touch (Linkage
+   Mapper's adjacency network), corridor graph and PC/IIC/ECA;
 6. ``circuit`` - cumulative current across the PTCRs of one ungulate species and pinch
    points inside its least-cost corridors;
 7. ``telemetry`` - only when GPS tracks are given: BaBA encounter classes, barrier ranking
@@ -33,7 +34,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -321,7 +322,8 @@ def _corridors(ctx: _Ctx) -> str:
         template = _grid_for(extent, cell_m, pad_m=5 * cell_m)
         resistance = res_mod.build_resistance(template, ranges=rng,
                                               infrastructure=ctx.data["infrastructure"])
-        links = cor.corridor_links(cores, resistance, progress=False)
+        links = cor.corridor_links(cores, resistance, progress=False,
+                                   adjacency=ctx.params.get("corridor_adjacency", "both"))
         if len(links) == 0:
             notes.append(f"{sp}: no links")
             continue
@@ -577,6 +579,7 @@ def run_all(
     species: Sequence[str] | None = None,
     circuit_species: str = DEFAULT_CIRCUIT_SPECIES,
     corridor_cell_km: float = 5.0,
+    corridor_adjacency: Literal["both", "cost", "euclidean", "all"] = "both",
     circuit_cell_km: float = 10.0,
     grid_cell_km: float = 25.0,
     pinch_cutoff: float = 200_000.0,
@@ -603,6 +606,10 @@ def run_all(
     corridor_cell_km, circuit_cell_km, grid_cell_km : float
         Cell sizes (km) of the corridor and circuit grids and of the hexagonal conflict
         grid. The defaults keep the run within a few minutes on 2 cores.
+    corridor_adjacency : {"both", "cost", "euclidean", "all"}, default "both"
+        Which PTCR pairs the corridor step links (``corridor_links(adjacency=...)``):
+        Linkage Mapper's default network, pairs whose cost-weighted or Euclidean
+        allocation zones touch (``"both"``), or every pair (``"all"``).
     pinch_cutoff : float, default 200000
         NLCC cutoff (cost units = resistance × metres) for the pinch-point corridors.
     tracks : path, optional
@@ -627,6 +634,9 @@ def run_all(
     if bad:
         raise CamigeoError(f"skip: unknown or required step(s) {bad}; skippable steps are "
                            f"{[s for s in STEPS if s not in ('load', 'outputs')]}.")
+    if corridor_adjacency not in ("both", "cost", "euclidean", "all"):
+        raise CamigeoError(f"corridor_adjacency: expected 'both', 'cost', 'euclidean' or "
+                           f"'all'; got {corridor_adjacency!r}.")
     if min(corridor_cell_km, circuit_cell_km, grid_cell_km) <= 0:
         raise CamigeoError("corridor_cell_km, circuit_cell_km and grid_cell_km must be > 0 km.")
     out = Path(out_dir)
@@ -637,7 +647,9 @@ def run_all(
                        "infrastructure": Path(infrastructure) if infrastructure else None},
                params={"species": list(species) if species else None,
                        "circuit_species": circuit_species,
-                       "corridor_cell_km": corridor_cell_km, "circuit_cell_km": circuit_cell_km,
+                       "corridor_cell_km": corridor_cell_km,
+                       "corridor_adjacency": corridor_adjacency,
+                       "circuit_cell_km": circuit_cell_km,
                        "grid_cell_km": grid_cell_km, "pinch_cutoff": pinch_cutoff,
                        "tracks": str(tracks) if tracks else None, "d_m": d_m,
                        "tiles": tiles, "skip": list(skip)},

@@ -199,6 +199,39 @@ def test_bad_arguments(tmp_path: Path) -> None:
         pipeline.run_all(out_dir=tmp_path, skip=("load",))
     with pytest.raises(CamigeoError, match=r"must be > 0 km"):
         pipeline.run_all(out_dir=tmp_path, corridor_cell_km=0)
+    with pytest.raises(CamigeoError, match=r"corridor_adjacency: expected 'both', 'cost', "
+                                           r"'euclidean' or 'all'; got 'near'"):
+        pipeline.run_all(out_dir=tmp_path, corridor_adjacency="near")
+
+
+def test_corridor_step_links_only_adjacent_ptcrs(tmp_path: Path) -> None:
+    """The main job's default network is Linkage Mapper's: pairs whose zones touch.
+
+    With adjacency "all" every PTCR pair of the species is a candidate; with "both" exactly
+    those of them whose cost-weighted or Euclidean allocation zones touch on the same
+    resistance surface remain.
+    """
+    from camigeo.corridors import core_adjacency
+
+    def links(adjacency: str) -> tuple[set, pipeline._Ctx]:
+        ctx = pipeline._Ctx(out_dir=tmp_path, inputs={}, progress=False,
+                            params={"species": ["Gazella subgutturosa"],
+                                    "corridor_cell_km": 25.0,
+                                    "corridor_adjacency": adjacency})
+        pipeline._load(ctx)
+        pipeline._corridors(ctx)
+        df = ctx.layers["corridor_links"]
+        return set(zip(df["core_a"], df["core_b"], strict=True)), ctx
+
+    every, ctx = links("all")
+    lm, _ = links("both")
+    resistance, cores = ctx.rasters["resistance:Gazella subgutturosa"]
+    touching = set()
+    for method in ("cost", "euclidean"):
+        adj = core_adjacency(cores, resistance, method=method)
+        touching |= {tuple(sorted(p)) for p in zip(adj["core_a"], adj["core_b"], strict=True)}
+    assert lm == {p for p in every if tuple(sorted(p)) in touching}
+    assert len(lm) < len(every)  # six goitered-gazelle PTCRs are not all neighbours
 
 
 @pytest.mark.slow
