@@ -189,6 +189,11 @@ def run(
         help="GPS fixes (Movebank CSV or vector file): also run the telemetry step.")] = None,
     d_m: Annotated[float, typer.Option("--d-m", help="BaBA buffer distance for --tracks, m.")
                    ] = 1000.0,
+    osm: Annotated[Path | None, typer.Option(
+        help="OSM extract (.osm.pbf): route the infrastructure lines through its ways first.")
+    ] = None,
+    osm_corridor_km: Annotated[float, typer.Option(
+        help="Half-width of the corridor the OSM route must stay in, km.")] = 20.0,
     to: Annotated[str | None, typer.Option(
         "--to", help="Also export the Atlas to PostGIS (postgresql://...).")] = None,
     quiet: QuietOpt = False,
@@ -205,6 +210,7 @@ def run(
                   corridor_cell_km=corridor_cell_km, corridor_adjacency=adjacency,
                   circuit_cell_km=circuit_cell_km,
                   grid_cell_km=grid_cell_km, skip=tuple(skip or ()), tracks=tracks, d_m=d_m,
+                  osm=osm, osm_corridor_km=osm_corridor_km,
                   tiles=None if tiles.lower() == "none" else tiles, progress=not quiet)
     if to:
         from .atlas import export_postgis

@@ -5,7 +5,8 @@ update with provenance), ``map.html``, ``atlas_report.pdf``, ``summary.md`` and
 ``summary.csv`` (the ranked PTCR table), and the cumulative current raster
 ``current_<species>.tif`` (Cloud-Optimized GeoTIFF) next to the Atlas:
 
-1. ``load`` - load the bundled layers (or the given files) with schema validation;
+1. ``load`` - load the bundled layers (or the given files) with schema validation; with
+   ``osm=`` route the infrastructure lines through the OSM ways of an extract;
 2. ``summary`` - per layer: rows, geometry types, km (geodesic) and km² (equal-area);
 3. ``conflict`` - ``score_conflict`` + ``summarize_conflict`` for the 13 PTCRs, and the
    hexagonal ``conflict_grid``;
@@ -190,10 +191,37 @@ def _load(ctx: _Ctx) -> str:
             hit = avail.loc[avail["name"] == name, "path"]
             if len(hit):
                 files[key] = Path(str(hit.iloc[0]))
+    note = ""
+    if ctx.params.get("osm"):
+        files["osm"] = Path(ctx.params["osm"])
+        note = _conflate_osm(ctx, files["osm"])
     ctx.files.update({f"input:{k}": v for k, v in files.items()})
     ctx.params["inputs"] = {k: str(v) for k, v in files.items()}
     n = {k: len(v) for k, v in ctx.data.items()}
-    return ", ".join(f"{k} {v}" for k, v in n.items())
+    return ", ".join(f"{k} {v}" for k, v in n.items()) + note
+
+
+def _conflate_osm(ctx: _Ctx, pbf: Path) -> str:
+    """Route the infrastructure lines through the OSM ways of ``pbf`` (same type/status)."""
+    from .conflate import conflate_lines
+    from .crs import WGS84
+    from .osm import read_osm
+
+    if not pbf.is_file():
+        raise CamigeoError(f"osm: OSM extract {pbf} does not exist; pass an .osm.pbf file "
+                           f"(e.g. from Geofabrik) or leave osm out.")
+    infra = ctx.data["infrastructure"]
+    corridor_m = float(ctx.params.get("osm_corridor_km", 20.0)) * 1000.0
+    x0, y0, x1, y1 = infra.to_crs(WGS84).total_bounds
+    pad = corridor_m / 80_000.0 + 0.1  # degrees; >= corridor_m north of 30 N
+    ref = read_osm(pbf, bbox=(max(x0 - pad, -180.0), max(y0 - pad, -90.0),
+                              min(x1 + pad, 180.0), min(y1 + pad, 90.0)))
+    out = conflate_lines(infra, ref, corridor_m=corridor_m,
+                         match_on=["infra_type", "status"])
+    ctx.data["infrastructure"] = out
+    routed = int((out["geometry_source"] == "reference").sum())
+    return (f"; {routed} of {len(out)} infrastructure lines routed through the OSM ways of "
+            f"{pbf.name}")
 
 
 def _summary(ctx: _Ctx) -> str:
@@ -585,6 +613,8 @@ def run_all(
     pinch_cutoff: float = 200_000.0,
     tracks: str | os.PathLike[str] | None = None,
     d_m: float = 1000.0,
+    osm: str | os.PathLike[str] | None = None,
+    osm_corridor_km: float = 20.0,
     tiles: str | None = "OpenStreetMap",
     skip: Sequence[str] = (),
     progress: bool = False,
@@ -617,6 +647,14 @@ def run_all(
         fences, border fences and railways) only when given.
     d_m : float, default 1000
         BaBA buffer distance (metres) for the telemetry step.
+    osm : path, optional
+        OSM extract (``.osm.pbf``; extra ``osm``): before any analysis, every
+        infrastructure line is replaced by its route through the extract's ways of the same
+        ``infra_type`` and ``status`` (:func:`camigeo.conflate_lines`); lines without a
+        route keep their geometry. The layer then has ``geometry_source`` and
+        ``conflate_note`` columns, and the extract's SHA-256 is in the provenance.
+    osm_corridor_km : float, default 20
+        Half-width of the corridor the OSM route must stay in (km).
     tiles : str or None
         Basemap of ``map.html``.
     skip : sequence of str
@@ -637,6 +675,9 @@ def run_all(
     if corridor_adjacency not in ("both", "cost", "euclidean", "all"):
         raise CamigeoError(f"corridor_adjacency: expected 'both', 'cost', 'euclidean' or "
                            f"'all'; got {corridor_adjacency!r}.")
+    if not (isinstance(osm_corridor_km, int | float) and osm_corridor_km > 0):
+        raise CamigeoError(f"osm_corridor_km must be a number > 0 (km); got "
+                           f"{osm_corridor_km!r}.")
     if min(corridor_cell_km, circuit_cell_km, grid_cell_km) <= 0:
         raise CamigeoError("corridor_cell_km, circuit_cell_km and grid_cell_km must be > 0 km.")
     out = Path(out_dir)
@@ -652,6 +693,7 @@ def run_all(
                        "circuit_cell_km": circuit_cell_km,
                        "grid_cell_km": grid_cell_km, "pinch_cutoff": pinch_cutoff,
                        "tracks": str(tracks) if tracks else None, "d_m": d_m,
+                       "osm": str(osm) if osm else None, "osm_corridor_km": osm_corridor_km,
                        "tiles": tiles, "skip": list(skip)},
                progress=progress)
     res = RunResult(out_dir=out)

@@ -60,3 +60,42 @@ def client() -> Iterator[object]:
                                   dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as c:
         yield c
+
+
+def write_pbf(path: Path, ways: list[tuple[list[tuple[float, float]], dict[str, str]]]) -> Path:
+    """Write a small OSM PBF with pyosmium: ``ways`` = [(lon/lat vertices, tags), ...].
+
+    Vertices with the same coordinates become one node (shared by the ways, as in OSM);
+    way ids are 1, 2, ... in the given order. Needs ``osmium`` (test extra).
+    """
+    import osmium
+
+    writer = osmium.SimpleWriter(str(path))
+    ids: dict[tuple[float, float], int] = {}
+    for coords, _ in ways:
+        for xy in coords:
+            if xy not in ids:
+                ids[xy] = len(ids) + 1
+                writer.add_node(osmium.osm.mutable.Node(id=ids[xy], location=xy, version=1,
+                                                        tags={}))
+    for way_id, (coords, tags) in enumerate(ways, start=1):
+        writer.add_way(osmium.osm.mutable.Way(id=way_id, nodes=[ids[xy] for xy in coords],
+                                              version=1, tags=tags))
+    writer.close()
+    return path
+
+
+def winding_transmongolian() -> list[tuple[float, float]]:
+    """The bundled Trans-Mongolian stations with every leg bent 0.05 deg east at its middle."""
+    import pandas as pd
+
+    from camigeo import datasets
+
+    verts = pd.read_csv(datasets.data_dir() / "infrastructure" / "vertices.csv")
+    tm = verts[verts["infra_id"] == "MNG-RW-TRANSMONGOLIAN"].sort_values(["part", "seq"])
+    assert tm["part"].nunique() == 1
+    stations = list(zip(tm["lon"].astype(float), tm["lat"].astype(float), strict=True))
+    track = [stations[0]]
+    for (x0, y0), (x1, y1) in zip(stations[:-1], stations[1:], strict=True):
+        track += [((x0 + x1) / 2 + 0.05, (y0 + y1) / 2), (x1, y1)]
+    return track

@@ -414,35 +414,20 @@ def test_build_with_osm_extract_routes_the_railway_through_its_ways(tmp_path):
     import subprocess
     import sys
 
-    osmium = pytest.importorskip("osmium")
+    pytest.importorskip("osmium")
     pytest.importorskip("pyrosm")
+    from conftest import winding_transmongolian, write_pbf
     from pyproj import Geod
 
     src = datasets.data_dir()
     script = Path(datasets.__file__).resolve().parents[1] / "scripts" / "build_data.py"
     if not script.is_file():
         pytest.skip("scripts/build_data.py is not available (installed package)")
-    verts = pd.read_csv(src / "infrastructure" / "vertices.csv")
-    tm = verts[verts["infra_id"] == "MNG-RW-TRANSMONGOLIAN"].sort_values(["part", "seq"])
-    assert tm["part"].nunique() == 1
-    stations = list(zip(tm["lon"].astype(float), tm["lat"].astype(float), strict=True))
-    track = [stations[0]]
-    for (x0, y0), (x1, y1) in zip(stations[:-1], stations[1:], strict=True):
-        track += [((x0 + x1) / 2 + 0.05, (y0 + y1) / 2), (x1, y1)]
+    track = winding_transmongolian()
     siding = [track[4], (track[4][0] + 0.1, track[4][1])]
-    pbf = tmp_path / "tm.osm.pbf"
-    writer = osmium.SimpleWriter(str(pbf))
-    ids = {}
-    for xy in track + siding:
-        if xy not in ids:
-            ids[xy] = len(ids) + 1
-            writer.add_node(osmium.osm.mutable.Node(id=ids[xy], location=xy, version=1, tags={}))
-    for way_id, (nodes, tags) in enumerate([(track, {"railway": "rail"}),
-                                            (siding, {"railway": "rail", "service": "siding"})],
-                                           start=1):
-        writer.add_way(osmium.osm.mutable.Way(id=way_id, nodes=[ids[xy] for xy in nodes],
-                                              version=1, tags=tags))
-    writer.close()
+    pbf = write_pbf(tmp_path / "tm.osm.pbf", [(track, {"railway": "rail"}),
+                                              (siding, {"railway": "rail",
+                                                        "service": "siding"})])
 
     work = tmp_path / "data"
     shutil.copytree(src, work)

@@ -202,6 +202,9 @@ def test_bad_arguments(tmp_path: Path) -> None:
     with pytest.raises(CamigeoError, match=r"corridor_adjacency: expected 'both', 'cost', "
                                            r"'euclidean' or 'all'; got 'near'"):
         pipeline.run_all(out_dir=tmp_path, corridor_adjacency="near")
+    with pytest.raises(CamigeoError, match=r"osm_corridor_km must be a number > 0 \(km\); "
+                                           r"got -1"):
+        pipeline.run_all(out_dir=tmp_path, osm_corridor_km=-1)
 
 
 def test_corridor_step_links_only_adjacent_ptcrs(tmp_path: Path) -> None:
@@ -232,6 +235,43 @@ def test_corridor_step_links_only_adjacent_ptcrs(tmp_path: Path) -> None:
         touching |= {tuple(sorted(p)) for p in zip(adj["core_a"], adj["core_b"], strict=True)}
     assert lm == {p for p in every if tuple(sorted(p)) in touching}
     assert len(lm) < len(every)  # six goitered-gazelle PTCRs are not all neighbours
+
+
+def test_run_with_osm_extract_routes_infrastructure_first(small_subset: Path,
+                                                          tmp_path: Path) -> None:
+    """``run_all(osm=...)`` swaps the schematic lines for OSM routes before the analyses."""
+    pytest.importorskip("osmium")
+    pytest.importorskip("pyrosm")
+    import numpy as np
+    import shapely
+    from conftest import winding_transmongolian, write_pbf
+
+    from camigeo import datasets
+
+    track = winding_transmongolian()
+    pbf = write_pbf(tmp_path / "tm.osm.pbf", [(track, {"railway": "rail"}),
+                                              ([(100.0, 45.0), (100.5, 45.0)],
+                                               {"highway": "primary"})])
+    r = pipeline.run_all(out_dir=tmp_path / "out", ptcrs=small_subset, osm=pbf,
+                         skip=("conflict", "fragmentation", "corridors", "circuit"),
+                         tiles=None)
+    assert r.ok, r.steps_table().to_string()
+    n = len(datasets.load_infrastructure())
+    assert r.steps[0].note.endswith(f"; 1 of {n} infrastructure lines routed through the "
+                                    f"OSM ways of tm.osm.pbf")
+    infra = r.layers["infrastructure"].to_crs(4326).set_index("infra_id")
+    tm = infra.loc["MNG-RW-TRANSMONGOLIAN"]
+    np.testing.assert_allclose(shapely.get_coordinates(tm.geometry), track, atol=1e-7)
+    assert tm["geometry_source"] == "reference"
+    assert tm["source"].startswith("geometry: OpenStreetMap contributors (ODbL); attributes:")
+    other = infra.drop(index="MNG-RW-TRANSMONGOLIAN")
+    assert (other["geometry_source"] == "schematic").all()
+    h = atlas.history(r.files["atlas"]).iloc[-1]
+    sha = {i["label"]: i["sha256"] for i in h["inputs"]}
+    assert sha["osm"] == hashlib.sha256(pbf.read_bytes()).hexdigest()
+    with pytest.raises(CamigeoError, match=r"osm: OSM extract .*nope.osm.pbf does not exist"):
+        pipeline.run_all(out_dir=tmp_path / "x", osm=tmp_path / "nope.osm.pbf",
+                         skip=("conflict", "fragmentation", "corridors", "circuit"))
 
 
 @pytest.mark.slow
