@@ -10,7 +10,8 @@ update with provenance), ``map.html``, ``atlas_report.pdf``, ``summary.md`` and
 2. ``summary`` - per layer: rows, geometry types, km (geodesic) and km² (equal-area);
 3. ``conflict`` - ``score_conflict`` + ``summarize_conflict`` for the 13 PTCRs, and the
    hexagonal ``conflict_grid``;
-4. ``fragmentation`` - effective mesh size per PTCR (CUT);
+4. ``fragmentation`` - effective mesh size per PTCR and per species range (CUT; per range
+   also with the documented barriers only);
 5. ``corridors`` - per migratory ungulate: resistance surface (species range + barriers),
    least-cost links between the PTCRs it occurs in whose allocation zones touch (Linkage
    Mapper's adjacency network), corridor graph and PC/IIC/ECA;
@@ -275,10 +276,24 @@ def _conflict(ctx: _Ctx) -> str:
 
 
 def _fragmentation(ctx: _Ctx) -> str:
-    mod = _need("fragmentation", "effective_mesh_size")
-    frag = mod.effective_mesh_size(ctx.data["ptcrs"], ctx.data["infrastructure"], method="CUT")
+    mod = _need("fragmentation", "effective_mesh_size", "reporting_units")
+    infra = ctx.data["infrastructure"]
+    frag = mod.effective_mesh_size(ctx.data["ptcrs"], infra, method="CUT")
     ctx.layers["fragmentation"] = frag
-    return f"m_eff for {len(frag)} PTCRs"
+    # per species: the whole (indicative or given) range, cut by every default barrier and
+    # by the documented ones only (border lines whose fencing is not documented left out)
+    units = mod.reporting_units(ranges=ctx.data["ranges"], kind="range")
+    rf = mod.effective_mesh_size(units, infra, method="CUT")
+    documented = infra[infra["fence_class"].astype(object) != "unknown"] \
+        if "fence_class" in infra.columns else infra
+    doc = mod.effective_mesh_size(units, documented, method="CUT")
+    rf = rf.merge(pd.DataFrame({"sci_name": doc["sci_name"],
+                                "n_patches_documented": doc["n_patches"],
+                                "m_eff_documented_km2": doc["m_eff_km2"]}),
+                  on="sci_name", how="left")
+    rf["m_eff_pct_of_range"] = 100.0 * rf["m_eff_km2"] / rf["area_km2"]
+    ctx.layers["range_fragmentation"] = rf
+    return f"m_eff for {len(frag)} PTCRs and the ranges of {len(rf)} species"
 
 
 def _migratory_ungulates(ctx: _Ctx) -> list[str]:
@@ -588,6 +603,15 @@ def _write_summary(ctx: _Ctx, res: RunResult) -> None:
                                         floatfmt=",.1f"),
         "## PTCRs ranked by conflict score\n", _md_table(res.ranked),
     ]
+    if "range_fragmentation" in ctx.layers:
+        rf = pd.DataFrame(ctx.layers["range_fragmentation"]).drop(columns="geometry",
+                                                                  errors="ignore")
+        cols = ["sci_name", "area_km2", "n_patches", "m_eff_km2", "m_eff_pct_of_range",
+                "n_patches_documented", "m_eff_documented_km2"]
+        parts += ["## Range fragmentation per species (effective mesh size, CUT)\n",
+                  "`m_eff` counts every existing barrier, including border lines whose "
+                  "fencing is not documented; the `documented` columns leave those out.\n",
+                  _md_table(rf[cols].sort_values("m_eff_pct_of_range"), floatfmt=",.1f")]
     if "corridor_indices" in ctx.layers:
         parts += ["## Corridor network indices per species\n",
                   _md_table(ctx.layers["corridor_indices"], floatfmt=",.4g")]

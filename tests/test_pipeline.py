@@ -89,6 +89,23 @@ def _check_numbers(r: pipeline.RunResult) -> None:
     assert set(links["species"]) == {"Gazella subgutturosa"}
     assert set(links["core_a"]) | set(links["core_b"]) <= {1, 3, 9, 11}
     assert (links["cw_dist"] >= 0).all()
+    # range fragmentation: one row per species; a range no barrier crosses is one patch with
+    # m_eff = its area (sum A_i^2 / A_total); leaving barriers out never lowers m_eff
+    rf = r.layers["range_fragmentation"].set_index("sci_name")
+    assert len(rf) == 17
+    whole = rf[rf["n_patches"] == 1]
+    assert len(whole) >= 1
+    assert whole["m_eff_km2"].to_numpy() == pytest.approx(whole["area_km2"].to_numpy(),
+                                                          rel=1e-9)
+    assert whole["m_eff_pct_of_range"].to_numpy() == pytest.approx(100.0)
+    assert (rf["m_eff_documented_km2"] >= rf["m_eff_km2"] * (1 - 1e-9)).all()
+    assert (rf["n_patches_documented"] <= rf["n_patches"]).all()
+    ranges = r.layers["ranges"].to_crs(4326)
+    name = whole.index[0]
+    geom = ranges.loc[ranges["sci_name"] == name].union_all()
+    geod_area = abs(GEOD.geometry_area_perimeter(geom)[0]) / 1e6
+    assert whole.loc[name, "area_km2"] == pytest.approx(geod_area, rel=5e-3)
+    assert "## Range fragmentation per species" in r.files["summary_md"].read_text()
     # cumulative current COG
     import rasterio
 
