@@ -20,40 +20,16 @@ Usage: ``python benchmarks/bench_conflate.py [--n 200000] [--sidings 2000]``
 from __future__ import annotations
 
 import argparse
-import threading
-import time
 
 import geopandas as gpd
 import networkx as nx
 import numpy as np
-import psutil
 import shapely
+from _measure import measure  # benchmarks/_measure.py (run as a script)
 from pyproj import Transformer
 
 from camigeo import conflate_lines
 from camigeo.crs import WGS84, local_metric_crs
-
-
-def measure(func, *args, **kwargs):
-    """Run func; return (result, seconds, peak RSS increase in MiB)."""
-    proc = psutil.Process()
-    base = proc.memory_info().rss
-    peak = [base]
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.is_set():
-            peak[0] = max(peak[0], proc.memory_info().rss)
-            time.sleep(0.01)
-
-    thread = threading.Thread(target=sample, daemon=True)
-    thread.start()
-    t0 = time.perf_counter()
-    out = func(*args, **kwargs)
-    dt = time.perf_counter() - t0
-    stop.set()
-    thread.join()
-    return out, dt, (peak[0] - base) / 2**20
 
 
 def make_data(n: int, sidings: int, seed: int = 0):

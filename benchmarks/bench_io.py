@@ -27,41 +27,17 @@ from __future__ import annotations
 import argparse
 import shutil
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import psutil
 import pyogrio
 import shapely
+from _measure import measure  # benchmarks/_measure.py (run as a script)
 
 from camigeo.io import read_layer, write_layer
 from camigeo.movebank import read_movebank
-
-
-def measure(func, *args, **kwargs):
-    """Run func; return (result, seconds, peak RSS increase in MiB)."""
-    proc = psutil.Process()
-    base = proc.memory_info().rss
-    peak = [base]
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.is_set():
-            peak[0] = max(peak[0], proc.memory_info().rss)
-            time.sleep(0.01)
-
-    thread = threading.Thread(target=sample, daemon=True)
-    thread.start()
-    t0 = time.perf_counter()
-    out = func(*args, **kwargs)
-    dt = time.perf_counter() - t0
-    stop.set()
-    thread.join()
-    return out, dt, (peak[0] - base) / 2**20
 
 
 def make_lines(n: int, rng: np.random.Generator) -> gpd.GeoDataFrame:
