@@ -173,6 +173,7 @@ def conflate_lines(
     match_on: str | Sequence[str] | None = "infra_type",
     reference_source: str | None = None,
     reference_accuracy_km: float | None = None,
+    progress: bool = False,
 ) -> gpd.GeoDataFrame:
     """Replace schematic lines by their route through a detailed reference layer.
 
@@ -199,6 +200,8 @@ def conflate_lines(
     reference_accuracy_km : float, optional
         Positional accuracy of the reference (km); default: the largest ``accuracy_km`` of
         the reference lines on the route.
+    progress : bool, default False
+        Show a tqdm progress bar over the lines.
 
     Returns
     -------
@@ -258,7 +261,12 @@ def conflate_lines(
            else np.full(len(out), np.nan))
     used_src = np.full(len(out), "schematic", dtype=object)
     notes = np.full(len(out), "", dtype=object)
-    for i in range(len(out)):
+    rows: Any = range(len(out))
+    if progress:
+        from tqdm.auto import tqdm
+
+        rows = tqdm(rows, desc="conflate", unit="line")
+    for i in rows:
         geom = geoms[i]
         if geom is None or geom.is_empty:
             notes[i] = "empty geometry"
@@ -287,4 +295,6 @@ def conflate_lines(
         out["accuracy_km"] = acc
     out["geometry_source"] = used_src
     out["conflate_note"] = notes
+    log.info("conflate_lines: %d of %d lines routed through the reference",
+             int((used_src == "reference").sum()), len(out))
     return out
