@@ -195,3 +195,15 @@ def test_a_line_is_not_snapped_onto_its_own_bends():
     out = conflate_lines(schematic(shapely.LineString([(106.0, 47.0), (106.0, 47.5)])),
                          reference([loop]), snap_m=50)
     np.testing.assert_allclose(shapely.get_coordinates(out.geometry.iloc[0]), loop)
+
+
+def test_missing_and_closed_lines_keep_their_geometry_with_a_reason():
+    ring = shapely.LineString([(106.0, 47.0), (106.02, 47.1), (106.0, 47.0)])
+    lines = schematic(STRAIGHT, ring)
+    lines.loc[len(lines)] = {"infra_id": "L2", "infra_type": "railway", "source": "x",
+                             "accuracy_km": 1.0, "geometry": None}
+    out = conflate_lines(lines, reference([TRACK]))
+    assert out["geometry_source"].tolist() == ["reference", "schematic", "schematic"]
+    assert out["conflate_note"].tolist()[1:] == [
+        "both ends snap to the same reference vertex", "empty geometry"]
+    assert out.geometry.iloc[1].equals(ring) and out.geometry.iloc[2] is None
