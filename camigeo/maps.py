@@ -65,6 +65,10 @@ BORDER_FENCE_COLORS: dict[str, str] = {
     "impermeable": "#67001f", "low": "#d6604d", "medium": "#f4a582", "high": "#92c5de",
     "open": "#1a9850", "unknown": "#888888",
 }
+#: Least-cost paths (dashed), pinch points and passage hotspots on the meeting map.
+PATH_COLOR = "#01665e"
+PINCH_COLOR = "#f768a1"
+HOTSPOT_COLOR = "#ff7f00"
 _RANGE_COLORS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02",
                  "#a6761d", "#666666", "#1f78b4", "#b15928", "#6a3d9a", "#33a02c",
                  "#fb9a99", "#cab2d6", "#fdbf6f", "#b2df8a", "#a6cee3"]
@@ -290,13 +294,19 @@ def _new_map(bounds: Sequence[float] | None, tiles: str | None, attr: str | None
              controls: bool) -> Any:
     import folium
 
-    m = folium.Map(location=[45, 70], zoom_start=4, tiles=None, control_scale=False)
+    # fractional zoom so that fit_bounds fills the window instead of snapping a level out
+    m = folium.Map(location=[45, 70], zoom_start=4, tiles=None, control_scale=False,
+                   zoomSnap=0.25, zoomDelta=0.5)
     _add_metric_scale(m)
     if tiles is not None:
         folium.TileLayer(tiles=tiles, attr=attr, name="Basemap", control=True).add_to(m)
     if bounds is not None and all(np.isfinite(bounds)):
         minx, miny, maxx, maxy = bounds
-        m.fit_bounds([[miny, minx], [maxy, maxx]])
+        # keep the data clear of the legend (bottom left) and the expanded layer list (top
+        # right) that the meeting maps carry
+        pad = {"padding_top_left": (270, 10), "padding_bottom_right": (330, 10)} \
+            if controls else {}
+        m.fit_bounds([[miny, minx], [maxy, maxx]], **pad)
     if controls:
         from folium.plugins import Fullscreen, MeasureControl
 
@@ -503,26 +513,34 @@ def conflict_map(
     if paths is not None and len(paths):
         pa = _prepared(paths, "paths", simplify_m=None)
         _geojson_layer(m, pa, "Least-cost paths",
-                       style=lambda _r: {"color": "#00441b", "weight": 3, "opacity": 0.9},
+                       style=lambda _r: {"color": PATH_COLOR, "weight": 3, "opacity": 0.9,
+                                         "dashArray": "10 5"},
                        tip=lambda row: _tip_generic(row, "Least-cost path"),
                        popup_columns=_num_cols(pa, ["core_a", "core_b", "species", "cw_dist",
                                                     "lcp_length_km", "euc_dist_km"]))
     if pinch_points is not None and len(pinch_points):
         pp = _prepared(pinch_points, "pinch_points", simplify_m=None)
         _geojson_layer(m, pp, "Pinch points",
-                       style=lambda _r: {"color": "#7a0177", "weight": 1, "fillColor": "#f768a1",
+                       style=lambda _r: {"color": "#7a0177", "weight": 1, "fillColor": PINCH_COLOR,
                                          "fillOpacity": 0.8},
                        tip=lambda row: _tip_generic(row, "Pinch point"),
                        popup_columns=_num_cols(pp, ["current", "species"]), point_radius=3.0)
     if hotspots is not None and len(hotspots):
         hs = _prepared(hotspots, "hotspots", simplify_m=None)
         _geojson_layer(m, hs, "Passage hotspots",
-                       style=lambda _r: {"color": "#ff7f00", "weight": 5, "fillColor": "#ff7f00",
+                       style=lambda _r: {"color": HOTSPOT_COLOR, "weight": 5,
+                                         "fillColor": HOTSPOT_COLOR,
                                          "fillOpacity": 0.9},
                        tip=lambda row: _tip_generic(row, "Passage hotspot"),
                        popup_columns=_num_cols(hs, ["barrier_id", "name", "rank"]))
     import folium
 
+    marks = [e for e, layer in ((("dash", PATH_COLOR, "least-cost path (corridor)"), paths),
+                                (("box", PINCH_COLOR, "pinch point"), pinch_points),
+                                (("line", HOTSPOT_COLOR, "passage hotspot (GPS)"), hotspots))
+             if layer is not None and len(layer)]
+    if marks:
+        legends.append(_legend_html("Corridors and crossings", marks))
     _add_legend(m, [*legends, range_legend] if range_legend else legends)
     folium.LayerControl(collapsed=False).add_to(m)
     return m

@@ -88,6 +88,13 @@ def test_conflict_map_layers_and_escaping(layers: dict, tmp_path: Path) -> None:
     # legend has the 3 quantile classes of [0.5, 1, 2] and the fence classes
     assert "camigeo-legend" in text and "impermeable" in text
     assert "unknown (fencing not documented)" in text
+    # corridors and crossings have their own legend block, dashed paths unlike any fence
+    for label in ("Corridors and crossings", "least-cost path (corridor)", "pinch point",
+                  "passage hotspot (GPS)"):
+        assert label in text, label
+    assert maps.PATH_COLOR not in maps.BORDER_FENCE_COLORS.values()
+    bare = maps.save_map(maps.conflict_map(layers["ptcrs"], tiles=None), tmp_path / "b.html")
+    assert "Corridors and crossings" not in bare.read_text(encoding="utf-8")
     # score classes first, the (initially hidden) species ranges last
     assert (text.index("PTCR conflict score (") < text.index("Infrastructure</div>")
             < text.index("Species ranges (toggle in layer list)"))
