@@ -574,24 +574,16 @@ def normalized_corridors_dask(
 
 
 def _barrier_band(band: tuple[int, int], *, paths: dict[int, str],
-                  pairs: list[tuple[int, int, float]], radii: list[float], res: tuple[float, float],
-                  form: str, shape: tuple[int, int]) -> tuple[tuple[int, int], np.ndarray]:
-    from scipy.ndimage import minimum_filter
-
-    from .corridors.barriers import _disk, _improvement_score
+                  pairs: list[tuple[int, int, float]], radii: list[float], grid: Any,
+                  form: str) -> tuple[tuple[int, int], np.ndarray]:
+    """Scores of rows ``band`` from the per-core grids (memory maps) and their halos."""
+    from .corridors.barriers import _improvement_score, _window_minima
 
     a, b = band
-    xres, yres = res
     mm = {i: np.load(p, mmap_mode="r") for i, p in paths.items()}
-    best = np.full((b - a, shape[1]), np.nan)
+    best = np.full((b - a, grid.shape[1]), np.nan)
     for radius in radii:
-        fp = _disk(radius, xres, yres)
-        halo = fp.shape[0] // 2
-        h0, h1 = max(0, a - halo), min(shape[0], b + halo)
-        # rows outside the raster are padded with inf exactly as mode="constant" does for
-        # the whole grid; rows inside come from the neighbours' data (the halo)
-        mins = {i: minimum_filter(np.asarray(c[h0:h1]), footprint=fp, mode="constant",
-                                  cval=np.inf)[a - h0:b - h0] for i, c in mm.items()}
+        mins = _window_minima(mm, a, b, radius, grid)
         for i, j, lcd in pairs:
             best = np.fmax(best, _improvement_score(lcd, mins[i], mins[j], radius, form))
     return band, best
@@ -606,6 +598,7 @@ def barrier_improvement_dask(
     form: str = "per_unit",
     id_col: str | None = None,
     neighbors: int = 8,
+    geodesic: bool = False,
     block_corners: bool | float = False,
     scheduler: Any = "threads",
     workdir: str | os.PathLike[str] | None = None,
@@ -614,37 +607,30 @@ def barrier_improvement_dask(
     """:func:`camigeo.corridors.barrier_improvement`: per-core tasks, then per-band tasks.
 
     Parameters as :func:`camigeo.corridors.barrier_improvement`, plus ``scheduler``,
-    ``workdir`` and ``band_rows`` (see :func:`normalized_corridors_dask`).
+    ``workdir`` and ``band_rows`` (see :func:`normalized_corridors_dask`). Validation and
+    the window minimum (footprints per row, halo) are the single-machine helpers, so a
+    lon/lat raster with ``geodesic=True`` works the same way.
 
     Returns
     -------
     Raster
         The same score raster (identical values).
     """
-    from ._errors import CRSError
-    from .corridors.barriers import _FORMS
+    from .corridors.barriers import _check_args
     from .corridors.links import _prepare_cores
     from .corridors.nlcc import link_pairs
 
-    if form not in _FORMS:
-        raise CamigeoError(f"form must be one of {_FORMS}; got {form!r}.")
     cs = _prepare_cores(cores, resistance, id_col)
     r = cs.raster
-    if r.crs is not None and r.crs.is_geographic:
-        raise CRSError("barrier_improvement needs a projected resistance raster (windows "
-                       "are circles in metres); reproject it first.")
-    xres, yres = r.res
-    radii = list(radii_m) if radii_m is not None else [min(xres, yres) * k for k in (1, 2, 4)]
-    if not radii or min(radii) < min(xres, yres):
-        raise CamigeoError(f"radii_m must be >= one cell ({min(xres, yres)} m); got "
-                           f"{radii}.")
+    radii, grid = _check_args(r, radii_m, form, geodesic)
     pairs = link_pairs(cs, links)
     best = np.full(r.shape, np.nan)
     if not pairs:
         return Raster(best, r.transform, r.crs, np.nan)
     with _workdir(workdir) as wd:
-        _, paths, lcds = _pair_cwd_files(cs, pairs, wd, neighbors=neighbors, geodesic=False,
-                                         block_corners=block_corners, scheduler=scheduler)
+        _, paths, lcds = _pair_cwd_files(cs, pairs, wd, neighbors=neighbors,
+                                         geodesic=geodesic, block_corners=block_corners,
+                                         scheduler=scheduler)
         plist = [(i, j, lcds[(i, j)]) for i, j in pairs
                  if np.isfinite(lcds[(i, j)]) and lcds[(i, j)] > 0]
 
@@ -655,5 +641,5 @@ def barrier_improvement_dask(
         reduce_tasks(_barrier_band, _bands(r.height, band_rows), combine,
                      scheduler=scheduler,
                      shared={"paths": paths, "pairs": plist, "radii": radii,
-                             "res": (xres, yres), "form": form, "shape": r.shape})
+                             "grid": grid, "form": form})
     return Raster(best, r.transform, r.crs, np.nan)

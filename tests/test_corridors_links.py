@@ -191,6 +191,184 @@ def test_barrier_improvement_bad_inputs():
         barrier_improvement(cores, r, radii_m="10")
 
 
+# ----------------------------------------------------------------- Barrier Mapper on lon/lat
+def lonlat(arr, *, dlon, dlat, west, north):
+    from affine import Affine
+
+    return Raster(np.asarray(arr, dtype=float), Affine(dlon, 0, west, 0, -dlat, north),
+                  "EPSG:4326")
+
+
+def col_cores(r, c_a, c_b, crs):
+    """Two cores filling whole columns c_a and c_b of ``r``."""
+    t, h = r.transform, r.height
+    boxes = [shapely.box(t.c + c * t.a, t.f + h * t.e, t.c + (c + 1) * t.a, t.f)
+             for c in (c_a, c_b)]
+    return gpd.GeoDataFrame({"core_id": [1, 2]}, geometry=boxes, crs=crs)
+
+
+def brute_window_min(r, grid, radius):
+    """Oracle: per cell, min of ``grid`` over the cells whose centres are within
+    ``radius`` metres by pyproj.Geod.inv (WGS84), tolerance R (1 + 1e-9)."""
+    from camigeo.crs import GEOD
+
+    h, w = r.shape
+    rr, cc = np.mgrid[0:h, 0:w]
+    lon = r.transform.c + r.transform.a * (cc.ravel() + 0.5)
+    lat = r.transform.f + r.transform.e * (rr.ravel() + 0.5)
+    i, j = np.meshgrid(np.arange(h * w), np.arange(h * w), indexing="ij")
+    _, _, d = GEOD.inv(lon[i.ravel()], lat[i.ravel()], lon[j.ravel()], lat[j.ravel()])
+    inside = np.asarray(d).reshape(h * w, h * w) <= radius * (1 + 1e-9)
+    return np.where(inside, np.asarray(grid, float).ravel()[None, :], np.inf
+                    ).min(axis=1).reshape(h, w)
+
+
+def test_barrier_improvement_lonlat_equator_matches_metric_grid():
+    from affine import Affine
+
+    from camigeo.corridors.barriers import _disk, _footprint, _halfwidths, _WindowGrid
+    from camigeo.crs import GEOD
+
+    a = np.random.default_rng(7).uniform(1, 5, (5, 9))
+    a[:, 4] = 50.0
+    d = 0.001  # degrees: about 111 m; rows at latitudes 0.002 ... -0.002
+    geo = lonlat(a, dlon=d, dlat=d, west=60.0, north=2.5 * d)
+    # the equivalent metric grid: the geodesic E-W and N-S steps on the equator
+    xm = GEOD.inv(0, 0, d, 0)[2]
+    ym = GEOD.inv(0, -d / 2, 0, d / 2)[2]
+    met = Raster(a, Affine(xm, 0, 0, 0, -ym, 5 * ym), UTM)
+    radius = 250.0  # no cell centre within 1 m of the circle: same windows
+    fp = _disk(radius, xm, ym)
+    for row in range(5):
+        k = _halfwidths(_WindowGrid.of(geo, True), radius, row, row + 1)[0]
+        np.testing.assert_array_equal(_footprint(k), fp)
+    # tolerance: every geodesic step length differs from its planar counterpart by a
+    # relative delta at most, so every CWD and LCD by delta relative and the absolute
+    # gain LCD - mA - mB - 2R by at most delta (LCD + mA + mB) <= 3 delta max(LCD)
+    from camigeo.corridors import _kernels as K
+
+    lat = 2.5 * d - d * (np.arange(5) + 0.5)
+    delta = 0.0
+    for dr, dc in K.OFFSETS:
+        g = GEOD.inv(np.zeros(5), lat, np.full(5, dc * d), lat - dr * d)[2]
+        delta = max(delta, float(np.max(np.abs(g / np.hypot(dc * xm, dr * ym) - 1))))
+    assert delta < 1e-5
+    g_abs = barrier_improvement(col_cores(geo, 0, 8, "EPSG:4326"), geo, radii_m=[radius],
+                                form="absolute", geodesic=True).array
+    p_abs = barrier_improvement(col_cores(met, 0, 8, UTM), met, radii_m=[radius],
+                                form="absolute").array
+    lcd = corridor_links(col_cores(met, 0, 8, UTM), met).cw_dist.iloc[0]
+    assert np.nanmax(p_abs) > 0.5 * lcd  # the wall dominates: a real signal to compare
+    np.testing.assert_array_equal(np.isnan(g_abs), np.isnan(p_abs))
+    assert np.nanmax(np.abs(g_abs - p_abs)) <= 3 * delta * lcd * 1.01
+
+
+def test_barrier_improvement_lonlat_60n_footprint_and_hand_score():
+    from camigeo.corridors.barriers import _footprint, _halfwidths, _WindowGrid
+    from camigeo.crs import GEOD
+
+    a = np.ones((5, 15))
+    a[:, 7] = 101.0  # N-S wall column
+    d = 0.01
+    r = lonlat(a, dlon=d, dlat=d, west=60.0, north=60.025)  # rows at 60.02 ... 59.98
+    lat = 60.025 - d * (np.arange(5) + 0.5)
+    ew = GEOD.inv(np.zeros(5), lat, np.full(5, d), lat)[2]  # about 558 m (cos 60 = 0.5)
+    ns = GEOD.inv(0, 60.005, 0, 59.995)[2]  # about 1114 m
+    radius = 2.2 * ns
+    # by hand: N-S reach floor(2.2) = 2 rows; E-W half-width floor(2.2 ns / ew) =
+    # floor(4.39) = 4, on rows +-1 floor(sqrt(2.2^2 - 1) ns / ew) = floor(3.91) = 3, on
+    # rows +-2 floor(sqrt(2.2^2 - 4) ns / ew) = floor(1.83) = 1: twice as wide as tall
+    want = np.array([[abs(dc) <= k for dc in range(-4, 5)] for k in (1, 3, 4, 3, 1)])
+    for row in (0, 2, 4):
+        k = _halfwidths(_WindowGrid.of(r, True), radius, row, row + 1)[0]
+        np.testing.assert_array_equal(_footprint(k), want)
+    cores = col_cores(r, 0, 14, "EPSG:4326")
+    # least-cost path along the northernmost (narrowest) row: 12 unit steps and two
+    # steps onto/off the wall at (1 + 101) / 2
+    lcd = 114 * ew[0]
+    assert corridor_links(cores, r, geodesic=True).cw_dist.iloc[0] == pytest.approx(
+        lcd, rel=1e-12)
+    s = barrier_improvement(cores, r, radii_m=[radius], geodesic=True).array
+    # centre (2, 7): CWD_A(row, c) = c ew_row west of the wall; the window reaches column
+    # 3 on row 2 (3 ew_2), 4 on rows 1/3, 6 on rows 0/4 -> mA = 3 ew_2, mB = 3 ew_2
+    assert s[2, 7] == pytest.approx((lcd - 6 * ew[2] - 2 * radius) / (2 * radius),
+                                    rel=1e-12)
+    # top row: the window is rows 0-2 only -> mA = mB = 3 ew_0
+    assert s[0, 7] == pytest.approx((lcd - 6 * ew[0] - 2 * radius) / (2 * radius),
+                                    rel=1e-12)
+    # on core A: mA = 0, mB = CWD_B(2, 4) = (10 + 100) ew_2 (the wall costs 2 x 51 - 2
+    # unit steps more): gain 114 ew_0 - 110 ew_2 - 2R < 0 -> 0
+    assert lcd - 110 * ew[2] - 2 * radius < 0
+    assert s[2, 0] == 0.0
+
+
+def test_barrier_window_minimum_equals_geod_brute_force():
+    from camigeo.corridors.barriers import _halfwidths, _window_minima, _WindowGrid
+
+    # 1-degree cells from 72 N to 40 N: the E-W half-width grows from 2 to 6 cells
+    r = lonlat(np.ones((32, 16)), dlon=1.0, dlat=1.0, west=60.0, north=72.0)
+    wg = _WindowGrid.of(r, True)
+    vals = np.random.default_rng(3).random(r.shape)
+    for radius in (150e3, 250e3, 400e3):
+        got = _window_minima({0: vals}, 0, r.height, radius, wg)[0]
+        np.testing.assert_array_equal(got, brute_window_min(r, vals, radius))
+        assert len(np.unique(_halfwidths(wg, radius, 0, r.height), axis=0)) >= 5
+
+
+def test_barrier_improvement_lonlat_equals_geod_brute_force():
+    a = np.random.default_rng(5).uniform(1, 10, (10, 12))
+    a[:, 6] = 80.0
+    r = lonlat(a, dlon=0.5, dlat=0.5, west=60.0, north=52.0)
+    cores = col_cores(r, 0, 11, "EPSG:4326")
+    radii = [60e3, 110e3]
+    got = barrier_improvement(cores, r, radii_m=radii, geodesic=True).array
+    cwd_a = np.nan_to_num(cost_distance(r, cores.iloc[[0]], geodesic=True).array, nan=np.inf)
+    cwd_b = np.nan_to_num(cost_distance(r, cores.iloc[[1]], geodesic=True).array, nan=np.inf)
+    lcd = cwd_a[:, 11].min()
+    want = np.full(r.shape, -np.inf)
+    for radius in radii:
+        gain = lcd - (brute_window_min(r, cwd_a, radius) + brute_window_min(r, cwd_b, radius)
+                      + 2 * radius)
+        want = np.maximum(want, np.maximum(gain / (2 * radius), 0.0))
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-9)
+    assert np.max(want) > 1.0
+
+
+def test_barrier_improvement_geodesic_on_projected_raster():
+    cores, r = wall_case()
+    with pytest.raises(CRSError, match=r"geodesic=True needs a lon/lat \(geographic\) "
+                                       r"resistance raster; this one is in WGS 84 / UTM zone "
+                                       r"42N\. Use geodesic=False"):
+        barrier_improvement(cores, r, radii_m=[10], geodesic=True)
+
+
+def test_barrier_improvement_lonlat_without_geodesic():
+    r = lonlat(np.ones((4, 6)), dlon=0.01, dlat=0.01, west=60.0, north=45.0)
+    with pytest.raises(CRSError, match=r"barrier_improvement: the resistance raster is in "
+                                       r"WGS 84 \(degrees\) but geodesic=False; pass "
+                                       r"geodesic=True .* or reproject"):
+        barrier_improvement(col_cores(r, 0, 5, "EPSG:4326"), r, radii_m=[2000])
+
+
+def test_barrier_improvement_lonlat_radius_below_one_cell():
+    from camigeo.crs import GEOD
+
+    # 1-degree cells 40-72 N: E-W steps 84.7 km (40.5 N) ... 35.3 km (71.5 N); N-S 111 km
+    r = lonlat(np.ones((32, 16)), dlon=1.0, dlat=1.0, west=60.0, north=72.0)
+    one = GEOD.inv(0, 40.5, 1.0, 40.5)[2]
+    with pytest.raises(CamigeoError, match=rf"radii_m must be >= one cell \({one:.6g} m on "
+                                           r"the equator-most row.*got \[50000\.0\]"):
+        barrier_improvement(col_cores(r, 0, 15, "EPSG:4326"), r, radii_m=[50_000],
+                            geodesic=True)
+
+
+def test_barrier_improvement_radius_not_finite():
+    cores, r = wall_case()
+    with pytest.raises(CamigeoError, match=r"radii_m must be finite window radii in metres; "
+                                           r"got \[nan\]"):
+        barrier_improvement(cores, r, radii_m=[float("nan")])
+
+
 def test_links_geodesic_lonlat_and_progress():
     from affine import Affine
 

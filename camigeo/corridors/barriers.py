@@ -9,12 +9,30 @@ Barrier Mapper "improvement score" per unit distance restored), ``percent`` =
 100 × ΔLCD / LCD, ``absolute`` = ΔLCD. Negative values (no improvement) become 0
 [assumption, as Barrier Mapper reports only gains]. The result is the maximum over links
 and radii.
+
+Windows. Projected raster: cell (r + dr, c + dc) is in the window of (r, c) when
+``(dc·xres)² + (dr·yres)² <= R² (1 + 1e-12)`` (map units, metres). Lon/lat raster with
+``geodesic=True``: when the geodesic distance between the two cell centres on the WGS84
+ellipsoid (GeographicLib through ``pyproj.Geod.inv``, the ellipsoid of the geodesic cost
+distance) is ``<= R (1 + 1e-9)`` (the 1e-9 keeps a centre lying exactly on the circle,
+e.g. R = one cell, inside despite rounding: 1 µm per 1000 m). That distance depends only
+on the row, ``dr`` and ``|dc|`` (the ellipsoid is symmetric about its axis) and grows
+with ``|dc|``, so a row's window is, for every row offset ``dr``, the columns
+``|dc| <= k(row, dr)``; the half-widths are found exactly per row (a guess from the local
+radius of curvature, checked with ``Geod.inv`` and corrected by bisection where it was
+off). Rows sharing all half-widths form runs; each run gets one
+``scipy.ndimage.minimum_filter`` with that footprint on its rows plus a halo of the
+footprint's row reach. Windows do not wrap across the antimeridian (half-widths are capped
+at the raster width and 180°). The same helper (:func:`_window_minima`) serves the
+single-machine path (one band: the whole raster) and every Dask band task.
 """
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -22,6 +40,7 @@ import numpy as np
 from scipy.ndimage import minimum_filter
 
 from .._errors import CamigeoError, CRSError
+from ..crs import GEOD
 from ..raster import Raster
 from .links import _prepare_cores
 from .nlcc import _pair_cwds, link_pairs
@@ -29,12 +48,190 @@ from .nlcc import _pair_cwds, link_pairs
 __all__ = ["barrier_improvement"]
 
 _FORMS = ("per_unit", "percent", "absolute")
+#: relative tolerance of "centre within R" on the ellipsoid (see the module docstring)
+_GEO_TOL = 1e-9
+
+
+@dataclass(frozen=True)
+class _WindowGrid:
+    """What the window footprints depend on (small and picklable for Dask band tasks).
+
+    Projected: ``xres``/``yres`` cell sizes in map units. Geodesic: ``xres`` = cell width
+    in degrees of longitude, ``top`` + ``dlat`` · (row + 0.5) = latitude of a row centre
+    (``top`` = transform.f, ``dlat`` = transform.e, as in the geodesic cost distance).
+    """
+
+    shape: tuple[int, int]
+    xres: float
+    yres: float
+    top: float
+    dlat: float
+    geodesic: bool
+
+    @classmethod
+    def of(cls, r: Raster, geodesic: bool) -> _WindowGrid:
+        t = r.transform
+        return cls((int(r.height), int(r.width)), abs(float(t.a)), abs(float(t.e)),
+                   float(t.f), float(t.e), bool(geodesic))
 
 
 def _disk(radius: float, xres: float, yres: float) -> np.ndarray:
     nx, ny = int(np.floor(radius / xres)), int(np.floor(radius / yres))
     yy, xx = np.mgrid[-ny:ny + 1, -nx:nx + 1]
     return (xx * xres) ** 2 + (yy * yres) ** 2 <= radius * radius * (1 + 1e-12)
+
+
+def _geo_dist(lat1: np.ndarray, lat2: np.ndarray, dlon: np.ndarray) -> np.ndarray:
+    """Geodesic metres between (0, lat1) and (dlon, lat2), WGS84 (vectorised)."""
+    _, _, d = GEOD.inv(np.zeros_like(lat1), lat1, dlon, lat2)
+    return np.asarray(d, dtype=float)
+
+
+def _geo_halfwidths(wg: _WindowGrid, radius: float, a: int, b: int) -> np.ndarray:
+    """(b - a, 2 ny + 1) int: largest ``|dc|`` in the window per row and row offset.
+
+    Column ``m`` is ``dr = m - ny``; -1 = no cell of that row offset is in the window.
+    ``ny`` bounds the row reach: any curve between latitudes φ1, φ2 is at least as long as
+    the meridian arc, itself >= a (1 - e²) |φ2 - φ1| (the smallest meridian radius).
+    """
+    rt = radius * (1.0 + _GEO_TOL)
+    m_min = GEOD.a * (1.0 - GEOD.es)
+    ny = int(math.floor(rt / (m_min * math.radians(wg.yres))))
+    dr = np.arange(-ny, ny + 1)
+    rows = np.arange(a, b)
+    lat1 = np.broadcast_to((wg.top + wg.dlat * (rows + 0.5))[:, None], (len(rows), len(dr)))
+    lat2 = wg.top + wg.dlat * (rows[:, None] + dr[None, :] + 0.5)
+    cap = max(0, min(wg.shape[1] - 1, int(math.floor(180.0 / wg.xres))))
+    out = np.full(lat2.shape, -1, dtype=np.int64)
+    ok = np.abs(lat2) <= 90.0
+    ok[ok] = _geo_dist(lat1[ok], lat2[ok], np.zeros(int(ok.sum()))) <= rt
+    if not ok.any():
+        return out
+    p1, p2 = lat1[ok], lat2[ok]
+    # guess from the radius of curvature of the parallel at the mid latitude
+    phi = np.radians(0.5 * (p1 + p2))
+    ew = math.radians(wg.xres) * GEOD.a * np.cos(phi) / np.sqrt(1 - GEOD.es * np.sin(phi) ** 2)
+    ns = _geo_dist(p1, p2, np.zeros_like(p1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = np.floor(np.sqrt(np.maximum(rt * rt - ns * ns, 0.0)) / ew)
+    g = np.clip(np.nan_to_num(g, nan=cap, posinf=cap), 0, cap).astype(np.int64)
+    # invariant: k = lo is inside (dist <= rt), k = hi is outside (hi = cap + 1: none)
+    lo = np.zeros_like(g)
+    hi = np.full_like(g, cap + 1)
+    for _ in range(2):  # test the guess and the next column: usually settles it
+        act = (g > lo) & (g < hi)
+        if act.any():
+            inside = _geo_dist(p1[act], p2[act], g[act] * wg.xres) <= rt
+            idx = np.flatnonzero(act)
+            lo[idx[inside]] = g[act][inside]
+            hi[idx[~inside]] = g[act][~inside]
+        g = lo + 1
+    while (act := hi - lo > 1).any():  # bisection where the guess was off
+        mid = (lo[act] + hi[act]) // 2
+        inside = _geo_dist(p1[act], p2[act], mid * wg.xres) <= rt
+        idx = np.flatnonzero(act)
+        lo[idx[inside]] = mid[inside]
+        hi[idx[~inside]] = mid[~inside]
+    out[ok] = lo
+    return out
+
+
+def _halfwidths(wg: _WindowGrid, radius: float, a: int, b: int) -> np.ndarray:
+    """Half-widths per row ``a..b-1`` and row offset (see :func:`_geo_halfwidths`)."""
+    if wg.geodesic:
+        return _geo_halfwidths(wg, radius, a, b)
+    fp = _disk(radius, wg.xres, wg.yres)
+    k = np.minimum((fp.sum(axis=1) - 1) // 2, max(0, wg.shape[1] - 1))
+    return np.broadcast_to(k, (b - a, len(k)))
+
+
+def _footprint(k: np.ndarray) -> np.ndarray:
+    """Centred boolean footprint from the half-widths of one row (trimmed to its reach)."""
+    ny = (len(k) - 1) // 2
+    used = np.flatnonzero(k >= 0) - ny
+    nyr = int(np.abs(used).max())
+    nxr = int(k.max())
+    kk = k[ny - nyr:ny + nyr + 1]
+    dc = np.arange(-nxr, nxr + 1)
+    return np.abs(dc)[None, :] <= kk[:, None]
+
+
+def _window_minima(grids: Mapping[Any, Any], a: int, b: int, radius: float,
+                   wg: _WindowGrid) -> dict[Any, np.ndarray]:
+    """Minimum of each grid over the window of every cell of rows ``a..b-1``.
+
+    ``grids`` are whole-raster arrays (or memory maps); only rows ``a..b-1`` plus the
+    windows' reach are read. Cells outside the raster count as +inf. Returns
+    ``(b - a, width)`` arrays keyed like ``grids``; identical for any banding.
+    """
+    h, w = wg.shape
+    k = _halfwidths(wg, radius, a, b)
+    cut = np.flatnonzero(np.any(k[1:] != k[:-1], axis=1)) + 1
+    starts = np.concatenate([[0], cut])
+    ends = np.concatenate([cut, [b - a]])
+    out = {key: np.empty((b - a, w)) for key in grids}
+    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+        fp = _footprint(k[s])
+        halo = fp.shape[0] // 2
+        h0, h1 = max(0, a + s - halo), min(h, a + e + halo)
+        # rows outside the raster are padded with inf by mode="constant"; rows inside
+        # come from the grid itself (the halo), so any banding gives the same minima
+        for key, g in grids.items():
+            out[key][s:e] = minimum_filter(np.asarray(g[h0:h1]), footprint=fp,
+                                           mode="constant", cval=np.inf
+                                           )[a + s - h0:a + e - h0]
+    return out
+
+
+def _one_cell_m(r: Raster, geodesic: bool) -> float:
+    """Smallest radius whose window holds the nearest 4-neighbours of every cell.
+
+    Projected: min(xres, yres). Lon/lat: per row the shorter of the N–S and E–W geodesic
+    steps, maximised over rows (the equator-most row, where E–W cells are widest).
+    """
+    if not geodesic:
+        return float(min(r.res))
+    from .cost import _step_lengths
+
+    return float(np.max(np.min(_step_lengths(r, True)[:, :4], axis=1)))
+
+
+def _check_args(r: Raster, radii_m: Any, form: str, geodesic: bool
+                ) -> tuple[list[float], _WindowGrid]:
+    """Validate ``form``, the CRS against ``geodesic`` and ``radii_m`` (both paths)."""
+    if form not in _FORMS:
+        raise CamigeoError(f"form must be one of {_FORMS}; got {form!r}.")
+    crs = r.crs
+    is_geo = crs is not None and crs.is_geographic
+    if geodesic and not is_geo:
+        raise CRSError(
+            f"geodesic=True needs a lon/lat (geographic) resistance raster; this one is in "
+            f"{crs.name if crs else 'no CRS'}. Use geodesic=False for projected rasters.")
+    if is_geo and not geodesic:
+        raise CRSError(
+            f"barrier_improvement: the resistance raster is in {crs.name} (degrees) but "
+            f"geodesic=False; pass geodesic=True (geodesic cost distances and windows that "
+            f"are circles of radius_m metres on the WGS84 ellipsoid) or reproject it to a "
+            f"projected CRS in metres, e.g. camigeo.crs.CENTRAL_ASIA_EQUAL_AREA.")
+    one = _one_cell_m(r, geodesic)
+    try:
+        if isinstance(radii_m, str | bytes):
+            raise TypeError
+        radii = ([float(v) for v in radii_m] if radii_m is not None
+                 else [one * f for f in (1, 2, 4)])
+    except (TypeError, ValueError):
+        raise CamigeoError(f"radii_m must be a list of window radii in metres, e.g. "
+                           f"[1000, 2000]; got {radii_m!r}.") from None
+    if not all(math.isfinite(v) for v in radii):
+        raise CamigeoError(f"radii_m must be finite window radii in metres; got {radii}.")
+    if not radii or min(radii) < one:
+        where = (" on the equator-most row: the shorter of its N-S and E-W geodesic cell "
+                 "steps" if geodesic else "")
+        raise CamigeoError(
+            f"radii_m must be >= one cell ({one:.6g} m{where}) so that every window holds "
+            f"more than its centre cell; got {radii}. Use larger radii, e.g. "
+            f"radii_m=[{one:.6g}, {2 * one:.6g}], or a finer raster.")
+    return radii, _WindowGrid.of(r, geodesic)
 
 
 def barrier_improvement(
@@ -46,6 +243,7 @@ def barrier_improvement(
     form: str = "per_unit",
     id_col: str | None = None,
     neighbors: int = 8,
+    geodesic: bool = False,
     block_corners: bool | float = False,
     progress: bool = False,
     scheduler: Any = None,
@@ -55,27 +253,43 @@ def barrier_improvement(
     Parameters
     ----------
     cores : GeoDataFrame
-        Core polygons (``core_id`` or ``id_col``), raster CRS (projected, metres).
+        Core polygons (``core_id`` or ``id_col``), raster CRS.
     resistance : Raster or path
+        Projected (metres), or lon/lat with ``geodesic=True``.
     links : GeoDataFrame, optional
         Output of :func:`corridor_links` (pairs to score); default every pair.
     radii_m : sequence of float, optional
-        Window radii in metres; default 1, 2 and 4 cells. Radii smaller than a cell are
-        rejected.
+        Window radii in metres; default 1, 2 and 4 cells. A "cell" is ``min(xres, yres)``
+        (projected) or, on lon/lat, the shorter of the N–S and E–W geodesic steps of the
+        equator-most row; smaller radii are rejected (some windows would hold only their
+        centre cell).
     form : {"per_unit", "percent", "absolute"}, default "per_unit"
         ΔLCD / (2R), 100 × ΔLCD / LCD, or ΔLCD (cost units).
     id_col, neighbors, block_corners, progress
         As in :func:`corridor_links`.
+    geodesic : bool, default False
+        Lon/lat raster: cost distances with geodesic step lengths (cost units =
+        resistance × metres, so ``2R`` is the cost of crossing a restored window) and
+        windows that hold the cells whose centre is within R metres of the centre cell
+        on the WGS84 ellipsoid (``pyproj.Geod.inv`` distance <= R (1 + 1e-9)); the
+        footprint then widens E–W with latitude (about 1 / cos φ cells).
     scheduler : None, "synchronous", "threads", "processes", "client" or Client, optional
         None (default): this single-machine path. Otherwise one Dask task per core writes
         its cost distance to the work folder (:func:`camigeo.scale.get_workdir`), then one
-        task per band of rows (with a halo of the window radius) scores the links;
+        task per band of rows (with a halo of the window's row reach) scores the links;
         identical values. See docs/scaling.md.
 
     Returns
     -------
     Raster
         float64 score (0 = no gain; NaN where no link reaches the window).
+
+    Raises
+    ------
+    CRSError
+        Lon/lat raster with ``geodesic=False``, or ``geodesic=True`` on a projected one.
+    CamigeoError
+        Unknown ``form``; ``radii_m`` not numbers, not finite or below one cell.
 
     Examples
     --------
@@ -93,26 +307,11 @@ def barrier_improvement(
 
         return barrier_improvement_dask(cores, resistance, links, radii_m=radii_m, form=form,
                                         id_col=id_col, neighbors=neighbors,
-                                        block_corners=block_corners, scheduler=scheduler)
-    if form not in _FORMS:
-        raise CamigeoError(f"form must be one of {_FORMS}; got {form!r}.")
+                                        geodesic=geodesic, block_corners=block_corners,
+                                        scheduler=scheduler)
     cs = _prepare_cores(cores, resistance, id_col)
     r = cs.raster
-    if r.crs is not None and r.crs.is_geographic:
-        raise CRSError("barrier_improvement needs a projected resistance raster (windows "
-                       "are circles in metres); reproject it first.")
-    xres, yres = r.res
-    try:
-        if isinstance(radii_m, str | bytes):
-            raise TypeError
-        radii = ([float(v) for v in radii_m] if radii_m is not None
-                 else [min(xres, yres) * k for k in (1, 2, 4)])
-    except (TypeError, ValueError):
-        raise CamigeoError(f"radii_m must be a list of window radii in metres, e.g. "
-                           f"[1000, 2000]; got {radii_m!r}.") from None
-    if not radii or min(radii) < min(xres, yres):
-        raise CamigeoError(f"radii_m must be >= one cell ({min(xres, yres)} m); got "
-                           f"{radii}.")
+    radii, wg = _check_args(r, radii_m, form, geodesic)
     pairs = link_pairs(cs, links)
     from ..scale import guard_cost_distance
 
@@ -122,12 +321,10 @@ def barrier_improvement(
     best = np.full(r.shape, np.nan)
     if not pairs:
         return Raster(best, r.transform, r.crs, np.nan)
-    cwd = _pair_cwds(cs, pairs, neighbors=neighbors, geodesic=False,
+    cwd = _pair_cwds(cs, pairs, neighbors=neighbors, geodesic=geodesic,
                      block_corners=block_corners, progress=progress)
     for radius in radii:
-        fp = _disk(radius, xres, yres)
-        mins = {i: minimum_filter(c, footprint=fp, mode="constant", cval=np.inf)
-                for i, c in cwd.items()}
+        mins = _window_minima(cwd, 0, r.height, radius, wg)
         for i, j in pairs:
             lcd = float(np.min(cwd[i].ravel()[cs.cells[j]]))
             if not np.isfinite(lcd) or lcd <= 0:
