@@ -167,6 +167,31 @@ def test_barrier_improvement_identical_with_halo(client, grid, cores) -> None:
     assert np.nanmax(plain) > 0
 
 
+def test_barrier_improvement_lonlat_identical_with_halo(client) -> None:
+    from affine import Affine
+
+    from camigeo.corridors.barriers import _halfwidths, _WindowGrid
+
+    # 0.5-degree cells from 70 N to 50 N: the footprint changes across the rows, so
+    # 5-row bands hold several footprint runs and need halos from their neighbours
+    a = np.random.default_rng(2).uniform(1.0, 20.0, (40, 24))
+    a[5:35, 12] = 200.0
+    r = Raster(a, Affine(0.5, 0, 60.0, 0, -0.5, 70.0), "EPSG:4326")
+    boxes = [shapely.box(60.0, 55.0, 61.0, 65.0), shapely.box(70.5, 60.0, 72.0, 68.0),
+             shapely.box(66.0, 50.0, 68.0, 51.5)]
+    cores = gpd.GeoDataFrame({"core_id": [1, 2, 3]}, geometry=boxes, crs="EPSG:4326")
+    kw = {"radii_m": [60e3, 130e3], "geodesic": True}
+    assert len(np.unique(_halfwidths(_WindowGrid.of(r, True), 130e3, 0, 40), axis=0)) >= 4
+    plain = barrier_improvement(cores, r, **kw).array
+    dist = barrier_improvement_dask(cores, r, scheduler=client, band_rows=5, **kw).array
+    np.testing.assert_array_equal(dist, plain)
+    np.testing.assert_array_equal(
+        barrier_improvement(cores, r, scheduler=client, **kw).array, plain)
+    assert np.nanmax(plain) > 0
+    with pytest.raises(CamigeoError, match=r"geodesic=False; pass geodesic=True"):
+        barrier_improvement(cores, r, radii_m=[60e3], scheduler="synchronous")
+
+
 def test_bad_inputs_named(grid, cores, tmp_path: Path) -> None:
     with pytest.raises(CamigeoError, match="cost_slack must be >= 0"):
         normalized_corridors_dask(cores, grid, cost_slack=-1, scheduler="synchronous")
