@@ -207,3 +207,28 @@ def test_missing_and_closed_lines_keep_their_geometry_with_a_reason():
     assert out["conflate_note"].tolist()[1:] == [
         "both ends snap to the same reference vertex", "empty geometry"]
     assert out.geometry.iloc[1].equals(ring) and out.geometry.iloc[2] is None
+
+
+# --------------------------------------------------------------------------- invariants
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.floats(-0.05, 0.05), st.floats(0.005, 0.05)), min_size=2,
+                max_size=25),
+       st.lists(st.integers(1, 23), max_size=4), st.booleans())
+def test_a_way_cut_into_pieces_is_routed_back_whole(steps, cuts, reverse_pieces):
+    # a random walk northwards (so no vertex repeats), cut into ways at shared vertices,
+    # some drawn backwards: the route from its first to its last vertex is the whole walk
+    xy = np.cumsum(np.array([(106.0, 47.0), *steps]), axis=0)
+    walk = [tuple(p) for p in xy]
+    at = sorted({c for c in cuts if 0 < c < len(walk) - 1})
+    bounds = [0, *at, len(walk) - 1]
+    pieces = [walk[a:b + 1] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    if reverse_pieces:
+        pieces = [p[::-1] if k % 2 else p for k, p in enumerate(pieces)]
+    line = shapely.LineString([walk[0], walk[-1]])
+    out = conflate_lines(schematic(line), reference(pieces), corridor_m=200_000, snap_m=0)
+    np.testing.assert_allclose(shapely.get_coordinates(out.geometry.iloc[0]), walk,
+                               atol=1e-9)
