@@ -207,6 +207,15 @@ def col_cores(r, c_a, c_b, crs):
     return gpd.GeoDataFrame({"core_id": [1, 2]}, geometry=boxes, crs=crs)
 
 
+def row_halfwidths(r, radius, row):
+    """{row offset: largest |column offset|} of the window of one row (lon/lat)."""
+    from camigeo.corridors.barriers import _halfwidths, _WindowGrid
+
+    k = _halfwidths(_WindowGrid.of(r, True), radius, row, row + 1)[0]
+    ny = (len(k) - 1) // 2
+    return {m - ny: int(v) for m, v in enumerate(k) if v >= 0}
+
+
 def brute_window_min(r, grid, radius):
     """Oracle: per cell, min of ``grid`` over the cells whose centres are within
     ``radius`` metres by pyproj.Geod.inv (WGS84), tolerance R (1 + 1e-9)."""
@@ -226,7 +235,7 @@ def brute_window_min(r, grid, radius):
 def test_barrier_improvement_lonlat_equator_matches_metric_grid():
     from affine import Affine
 
-    from camigeo.corridors.barriers import _disk, _footprint, _halfwidths, _WindowGrid
+    from camigeo.corridors.barriers import _disk
     from camigeo.crs import GEOD
 
     a = np.random.default_rng(7).uniform(1, 5, (5, 9))
@@ -238,10 +247,11 @@ def test_barrier_improvement_lonlat_equator_matches_metric_grid():
     ym = GEOD.inv(0, -d / 2, 0, d / 2)[2]
     met = Raster(a, Affine(xm, 0, 0, 0, -ym, 5 * ym), UTM)
     radius = 250.0  # no cell centre within 1 m of the circle: same windows
-    fp = _disk(radius, xm, ym)
+    fp = _disk(radius, xm, ym)  # the projected window
+    disk = {dr - fp.shape[0] // 2: (n - 1) // 2 for dr, n in enumerate(fp.sum(axis=1))}
+    assert disk == {-2: 1, -1: 2, 0: 2, 1: 2, 2: 1}
     for row in range(5):
-        k = _halfwidths(_WindowGrid.of(geo, True), radius, row, row + 1)[0]
-        np.testing.assert_array_equal(_footprint(k), fp)
+        assert row_halfwidths(geo, radius, row) == disk
     # tolerance: every geodesic step length differs from its planar counterpart by a
     # relative delta at most, so every CWD and LCD by delta relative and the absolute
     # gain LCD - mA - mB - 2R by at most delta (LCD + mA + mB) <= 3 delta max(LCD)
@@ -264,7 +274,6 @@ def test_barrier_improvement_lonlat_equator_matches_metric_grid():
 
 
 def test_barrier_improvement_lonlat_60n_footprint_and_hand_score():
-    from camigeo.corridors.barriers import _footprint, _halfwidths, _WindowGrid
     from camigeo.crs import GEOD
 
     a = np.ones((5, 15))
@@ -278,10 +287,8 @@ def test_barrier_improvement_lonlat_60n_footprint_and_hand_score():
     # by hand: N-S reach floor(2.2) = 2 rows; E-W half-width floor(2.2 ns / ew) =
     # floor(4.39) = 4, on rows +-1 floor(sqrt(2.2^2 - 1) ns / ew) = floor(3.91) = 3, on
     # rows +-2 floor(sqrt(2.2^2 - 4) ns / ew) = floor(1.83) = 1: twice as wide as tall
-    want = np.array([[abs(dc) <= k for dc in range(-4, 5)] for k in (1, 3, 4, 3, 1)])
     for row in (0, 2, 4):
-        k = _halfwidths(_WindowGrid.of(r, True), radius, row, row + 1)[0]
-        np.testing.assert_array_equal(_footprint(k), want)
+        assert row_halfwidths(r, radius, row) == {-2: 1, -1: 3, 0: 4, 1: 3, 2: 1}
     cores = col_cores(r, 0, 14, "EPSG:4326")
     # least-cost path along the northernmost (narrowest) row: 12 unit steps and two
     # steps onto/off the wall at (1 + 101) / 2
@@ -310,8 +317,15 @@ def test_barrier_window_minimum_equals_geod_brute_force():
     wg = _WindowGrid.of(r, True)
     vals = np.random.default_rng(3).random(r.shape)
     for radius in (150e3, 250e3, 400e3):
-        got = _window_minima({0: vals}, 0, r.height, radius, wg)[0]
-        np.testing.assert_array_equal(got, brute_window_min(r, vals, radius))
+        want = brute_window_min(r, vals, radius)
+        for method in (None, "footprint", "rows"):  # both exact methods and the choice
+            np.testing.assert_array_equal(
+                _window_minima({0: vals}, 0, r.height, radius, wg, method=method)[0], want)
+            # a band of rows 9..20 reads its halo from the whole grid
+            np.testing.assert_array_equal(
+                _window_minima({0: vals}, 9, 21, radius, wg, method=method)[0], want[9:21])
+            np.testing.assert_array_equal(  # a one-row band at the bottom edge
+                _window_minima({0: vals}, 31, 32, radius, wg, method=method)[0], want[31:])
         assert len(np.unique(_halfwidths(wg, radius, 0, r.height), axis=0)) >= 5
 
 
