@@ -114,15 +114,16 @@ def _geo_halfwidths(wg: _WindowGrid, radius: float, a: int, b: int) -> np.ndarra
     lat2 = wg.top + wg.dlat * (rows[:, None] + dr[None, :] + 0.5)
     cap = max(0, min(wg.shape[1] - 1, int(math.floor(180.0 / wg.xres))))
     out = np.full(lat2.shape, -1, dtype=np.int64)
+    ns = np.full(lat2.shape, np.inf)  # N-S distance (dc = 0); rows beyond a pole: none
     ok = np.abs(lat2) <= 90.0
-    ok[ok] = _geo_dist(lat1[ok], lat2[ok], np.zeros(int(ok.sum()))) <= rt
+    ns[ok] = _geo_dist(lat1[ok], lat2[ok], np.zeros(int(ok.sum())))
+    ok = ns <= rt
     if not ok.any():
         return out
-    p1, p2 = lat1[ok], lat2[ok]
+    p1, p2, ns = lat1[ok], lat2[ok], ns[ok]
     # guess from the radius of curvature of the parallel at the mid latitude
     phi = np.radians(0.5 * (p1 + p2))
     ew = math.radians(wg.xres) * GEOD.a * np.cos(phi) / np.sqrt(1 - GEOD.es * np.sin(phi) ** 2)
-    ns = _geo_dist(p1, p2, np.zeros_like(p1))
     with np.errstate(divide="ignore", invalid="ignore"):
         g = np.floor(np.sqrt(np.maximum(rt * rt - ns * ns, 0.0)) / ew)
     g = np.clip(np.nan_to_num(g, nan=cap, posinf=cap), 0, cap).astype(np.int64)
