@@ -251,11 +251,15 @@ def _source_task(item: tuple[int, np.ndarray], *, sr: SharedRaster, neighbors: i
 
 
 def _source_alloc_task(item: tuple[int, np.ndarray], *, sr: SharedRaster, neighbors: int,
-                       geodesic: bool, block_corners: bool | float, max_cost: float | None
-                       ) -> tuple[int, tuple[int, int, int, int], np.ndarray]:
-    win, dist = _source_task(item, sr=sr, neighbors=neighbors, geodesic=geodesic,
-                             block_corners=block_corners, max_cost=max_cost)
-    return int(item[0]), win, dist
+                       geodesic: bool, block_corners: bool | float, max_cost: float | None,
+                       want_back: bool = False
+                       ) -> tuple[int, tuple[int, int, int, int], np.ndarray, np.ndarray | None]:
+    """(label, window, cost, back-links or None) of one source group."""
+    _, flat = item
+    win, dist, back = _run_window(sr, flat, neighbors=neighbors, geodesic=geodesic,
+                                  block_corners=block_corners, max_cost=max_cost,
+                                  want_back=want_back)
+    return int(item[0]), win, dist, (back if want_back else None)
 
 
 def cost_distance_dask(
@@ -291,8 +295,12 @@ def cost_distance_dask(
         run gives them to whichever source's front settles the cell first; the two agree
         wherever there is no exact tie.
     return_traceback : bool, default False
-        Not available on Dask (back-links of separate runs would need the winning run's
-        back-link per cell); True raises.
+        Also return the back-link raster: per cell, the back-link of the source that
+        reaches it at the lowest cost (the offset index of the step that reached it, as
+        :data:`camigeo.corridors.OFFSETS`; back-links are independent of the window a
+        task ran on). Exact ties follow the same lowest-id rule as the allocation, so a
+        tied cell may point along another, equally cheap path than the single-machine
+        run; following the back-links always gives a least-cost path.
     scheduler : str or Client
         See :func:`camigeo.scale.check_scheduler`.
     workdir : path, optional
@@ -303,14 +311,9 @@ def cost_distance_dask(
     -------
     Raster or CostDistanceResult
         Accumulated cost (float64, NaN = unreachable), equal to the single-machine result;
-        with ``return_allocation`` a ``CostDistanceResult(cost, None, allocation)``.
+        with ``return_allocation`` / ``return_traceback`` a
+        ``CostDistanceResult(cost, traceback, allocation)``.
     """
-    if return_traceback:
-        raise CamigeoError(
-            "return_traceback is not available with scheduler=; run "
-            "cost_distance(..., scheduler=None) for it, or use corridor_links(..., "
-            "scheduler=...) for least-cost paths between cores."
-        )
     from .corridors.cost import _as_resistance, _cost_array, _source_cells, _valid_sources
 
     r = _as_resistance(resistance)
@@ -320,37 +323,48 @@ def cost_distance_dask(
     flat, lab = _valid_sources(arr, nod, use_nod, flat, lab, "sources")
     items = [(int(v), flat[lab == v]) for v in np.unique(lab)]
     out = np.full(r.shape, np.inf)
-    alloc = np.full(r.shape, -1, dtype=np.int32) if return_allocation else None
+    full = return_allocation or return_traceback
+    # the winning label per cell is needed for the tie rule of either extra output
+    alloc = np.full(r.shape, -1, dtype=np.int32) if full else None
+    back = np.full(r.shape, -1, dtype=np.int8) if return_traceback else None
 
     def combine(res: tuple[tuple[int, int, int, int], np.ndarray]) -> None:
         (r0, r1, c0, c1), dist = res
         np.fmin(out[r0:r1, c0:c1], dist, out=out[r0:r1, c0:c1])
 
-    def combine_alloc(res: tuple[int, tuple[int, int, int, int], np.ndarray]) -> None:
+    def combine_full(res: tuple[int, tuple[int, int, int, int], np.ndarray,
+                                np.ndarray | None]) -> None:
         # argmin over sources, ties to the lowest id (results arrive in any order)
-        label, (r0, r1, c0, c1), dist = res
+        label, (r0, r1, c0, c1), dist, bk = res
         cur = out[r0:r1, c0:c1]
         al = alloc[r0:r1, c0:c1]
         win = np.isfinite(dist) & ((dist < cur) | ((dist == cur) & (label < al)))
         cur[win] = dist[win]
         al[win] = label
+        if bk is not None:
+            back[r0:r1, c0:c1][win] = bk[win]
 
     with _workdir(workdir) as wd:
         sr = share_raster(r, wd, neighbors=neighbors, geodesic=geodesic)
         sched = _guard(scheduler, sr.shape, [_window(sr, it[1], max_cost, geodesic)
                                              for it in items], "cost distance")
         log.info("cost distance: %d source tasks on %s", len(items), sched)
-        reduce_tasks(_source_alloc_task if return_allocation else _source_task, items,
-                     combine_alloc if return_allocation else combine, scheduler=sched,
-                     shared={"sr": sr, "neighbors": neighbors, "geodesic": geodesic,
-                             "block_corners": block_corners, "max_cost": max_cost})
+        shared = {"sr": sr, "neighbors": neighbors, "geodesic": geodesic,
+                  "block_corners": block_corners, "max_cost": max_cost}
+        if full:
+            reduce_tasks(_source_alloc_task, items, combine_full, scheduler=sched,
+                         shared={**shared, "want_back": return_traceback})
+        else:
+            reduce_tasks(_source_task, items, combine, scheduler=sched, shared=shared)
     out[np.isinf(out)] = np.nan
     cost = Raster(out, r.transform, r.crs, np.nan)
-    if alloc is None:
+    if not full:
         return cost
     from .corridors.cost import CostDistanceResult
 
-    return CostDistanceResult(cost, None, Raster(alloc, r.transform, r.crs, -1))
+    return CostDistanceResult(
+        cost, Raster(back, r.transform, r.crs, -1) if back is not None else None,
+        Raster(alloc, r.transform, r.crs, -1) if return_allocation else None)
 
 
 # ----------------------------------------------------------------------------- links

@@ -205,7 +205,7 @@ def test_bad_inputs_named(grid, cores, tmp_path: Path) -> None:
         gone.read()
 
 
-def test_workdir_from_set_workdir_and_no_traceback(grid, tmp_path: Path) -> None:
+def test_workdir_from_set_workdir(grid, tmp_path: Path) -> None:
     from camigeo import scale
 
     scale.set_workdir(tmp_path)
@@ -228,11 +228,49 @@ def test_workdir_from_set_workdir_and_no_traceback(grid, tmp_path: Path) -> None
         assert seen == [tmp_path]
     finally:
         scale.set_workdir(None)
-    with pytest.raises(CamigeoError, match="return_traceback is not available with "
-                                           "scheduler="):
-        cost_distance_dask(grid, [(3, 3)], return_traceback=True, scheduler="synchronous")
-    with pytest.raises(CamigeoError, match="return_traceback is not available"):
-        cost_distance(grid, [(3, 3)], return_traceback=True, scheduler="synchronous")
+
+
+def test_traceback_is_the_winning_runs_back_links(client, grid, cores) -> None:
+    """Random real resistances: no exact ties, so the back-links equal the plain run's."""
+    from camigeo.corridors import OFFSETS
+
+    src = [(3, 3), (85, 110), (45, 30), (20, 100)]
+    for kw in ({}, {"max_cost": 40_000.0}):
+        plain = cost_distance(grid, src, return_traceback=True, **kw)
+        dist = cost_distance(grid, src, return_traceback=True, scheduler=client, **kw)
+        assert dist.allocation is None and dist.traceback.array.dtype == np.int8
+        assert _rel(plain.cost.array, dist.cost.array) <= 1e-12
+        np.testing.assert_array_equal(dist.traceback.array, plain.traceback.array)
+    both = cost_distance(grid, cores, id_col="core_id", return_traceback=True,
+                         return_allocation=True, scheduler="threads")
+    ref = cost_distance(grid, cores, id_col="core_id", return_traceback=True,
+                        return_allocation=True)
+    np.testing.assert_array_equal(both.traceback.array, ref.traceback.array)
+    np.testing.assert_array_equal(both.allocation.array, ref.allocation.array)
+    # walking the back-links from a far cell ends on a source cell
+    back = dist.traceback.array
+    r, c = 60, 50
+    for _ in range(back.size):
+        k = back[r, c]
+        if k < 0:
+            break
+        r, c = r - OFFSETS[k][0], c - OFFSETS[k][1]
+    assert (r, c) in src
+
+
+def test_traceback_exact_tie_goes_to_the_lowest_id() -> None:
+    """1 x 5 cells of resistance 1: ids 7 (west end) and 3 (east end) tie at the middle,
+    which the Dask path gives to id 3, so its back-link points east."""
+    from camigeo.corridors import OFFSETS
+
+    r = Raster.from_array(np.ones((1, 5)), cellsize=10.0, crs=CRS)
+    pts = gpd.GeoDataFrame({"id": [7, 3]}, geometry=[shapely.Point(5, 5),
+                                                     shapely.Point(45, 5)], crs=CRS)
+    res = cost_distance(r, pts, id_col="id", return_traceback=True, scheduler="synchronous")
+    back = res.traceback.array[0]
+    assert back[0] == -1 and back[4] == -1  # the sources
+    steps = [tuple(int(v) for v in OFFSETS[k]) for k in back[1:4]]
+    assert steps == [(0, 1), (0, -1), (0, -1)]  # west cell from 7; middle and east from 3
 
 
 def test_allocation_argmin_equals_multi_source_run(client, grid, cores) -> None:

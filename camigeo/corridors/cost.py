@@ -376,8 +376,9 @@ def cost_distance(
         minimum of the per-source runs equals the multi-source run. Allocation is the
         argmin over the per-source runs (exact ties go to the lowest source id, while this
         single-machine run gives them to the source that settles the cell first: they
-        agree wherever there is no exact tie). Traceback is not available then (clear
-        error). See :mod:`camigeo.scale`, docs/scaling.md.
+        agree wherever there is no exact tie). The traceback is the winning run's
+        back-link per cell (same tie rule; following it always gives a least-cost path).
+        See :mod:`camigeo.scale`, docs/scaling.md.
 
     Returns
     -------
