@@ -402,6 +402,79 @@ def test_equals_grass_r_cost_including_knight_moves(tmp_path):
         np.testing.assert_allclose(ours[ok], ref[ok], rtol=1e-12)
 
 
+_GRASS_SCRIPT_2 = """set -e
+for f in rand lab; do r.in.gdal -o input=$f.tif output=$f --q; done
+g.region raster=rand
+r.cost input=rand output=c8 start_raster=lab nearest=near8 --q
+r.cost input=rand output=cmax start_raster=lab max_cost=60 --q
+r.cost input=rand output=c1 start_coordinates=12.5,912.5 outdir=dir1 --q
+r.drain -d input=c1 direction=dir1 output=path start_coordinates={target} --q
+for m in near8 cmax path; do r.out.gdal -c input=$m output=$m.tif type=Float64 --q -f; done
+"""
+
+
+@pytest.mark.skipif(__import__("shutil").which("grass") is None,
+                    reason="GRASS GIS (grass-core) not installed")
+def test_allocation_max_cost_and_path_equal_grass(tmp_path):
+    """GRASS as the peer for the other cost-distance outputs, on a random raster with
+    nodata: ``allocation`` = ``r.cost nearest=`` (start raster ids 7, 3, 5), ``max_cost``
+    = ``r.cost max_cost=`` (GRASS costs are in cells of the E-W resolution: 60 cells =
+    1500 cost units here), and ``least_cost_path`` = the cells of ``r.drain -d`` following
+    ``r.cost outdir=`` back from a target."""
+    import subprocess
+
+    import rasterio
+    from rasterio.transform import from_origin
+
+    cell, (nr, nc) = 25.0, (37, 43)
+    rng = np.random.default_rng(0)
+    b = rng.uniform(0.5, 20.0, (nr, nc))
+    b[rng.random(b.shape) < 0.1] = -9999.0
+    srcs, ids = [(0, 0), (20, 30), (36, 5)], [7, 3, 5]
+    lab = np.zeros((nr, nc))
+    for s, v in zip(srcs, ids, strict=True):
+        b[s] = 1.0
+        lab[s] = v
+    for name, a, nod in (("rand.tif", b, -9999.0), ("lab.tif", lab, 0.0)):
+        with rasterio.open(tmp_path / name, "w", driver="GTiff", height=nr, width=nc,
+                           count=1, dtype="float64", crs=UTM, nodata=nod,
+                           transform=from_origin(0, nr * cell, cell, cell)) as dst:
+            dst.write(a, 1)
+    target = (30, 40)
+    xy = f"{(target[1] + 0.5) * cell},{(nr - target[0] - 0.5) * cell}"
+    (tmp_path / "run.sh").write_text(_GRASS_SCRIPT_2.format(target=xy))
+    subprocess.run(["grass", "--tmp-location", UTM, "--exec", "bash", "run.sh"],
+                   cwd=tmp_path, check=True, capture_output=True, timeout=300)
+
+    def grass(name):
+        with rasterio.open(tmp_path / f"{name}.tif") as src:
+            return src.read(1, masked=True).filled(np.nan)
+
+    r = Raster.from_array(b, cellsize=cell, crs=UTM, nodata=-9999.0)
+    labels = lab.astype(int)
+    near = grass("near8")
+    ours = allocation(r, labels).array
+    np.testing.assert_array_equal(ours == -1, np.isnan(near))
+    np.testing.assert_array_equal(ours[~np.isnan(near)], near[~np.isnan(near)])
+    assert set(np.unique(ours)) == {-1, *ids}
+    # max_cost: GRASS also writes the tentative (not final) costs of the frontier beyond
+    # max_cost; camigeo leaves every cell beyond it NaN. Up to max_cost both are equal.
+    capped = cost_distance(r, labels, max_cost=60 * cell).array / cell
+    ref = grass("cmax")
+    within = ref <= 60
+    np.testing.assert_array_equal(np.isfinite(capped), within)
+    np.testing.assert_allclose(capped[within], ref[within], rtol=1e-12)
+    full = cost_distance(r, labels).array / cell
+    beyond = ref > 60
+    assert beyond.sum() > 0 and (ref[beyond] >= full[beyond] - 1e-9).all()
+    path = least_cost_path(r, [srcs[0]], [target])
+    xs, ys = shapely.get_coordinates(path.geometry.iloc[0]).T
+    cells = {(int(nr - y / cell), int(x / cell)) for x, y in zip(xs, ys, strict=True)}
+    drained = grass("path")
+    assert cells == {tuple(rc) for rc in np.argwhere(~np.isnan(drained))}
+    assert path["n_cells"].iloc[0] == len(cells) > 40
+
+
 def test_far_corner_of_a_2x3_grid():
     # the issue's "far corner 59.1421": 2 x 3 grid of 10 m cells, start cost 8 at (0, 0)
     a = np.ones((2, 3))
