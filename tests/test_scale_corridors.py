@@ -360,3 +360,40 @@ def test_single_machine_memory_guard(grid, cores, monkeypatch) -> None:
         normalized_corridors(cores, grid)
     with pytest.raises(CamigeoError, match=r"barrier_improvement \(90 x 120 cells"):
         barrier_improvement(cores, grid)
+
+
+def test_rank_passages_on_dask_equals_single_machine(client, grid, cores) -> None:
+    """Openings in the NaN wall (column 60): every candidate is one task; same table,
+    also for greedy selection (one round of tasks per pick)."""
+    from camigeo.corridors import rank_passages
+
+    x = 60.5 * CELL
+    wall = gpd.GeoDataFrame({"infra_id": ["wall"]}, crs=CRS,
+                            geometry=[shapely.LineString([(x, 10 * CELL), (x, 80 * CELL)])])
+    links = corridor_links(cores, grid)
+    kw = {"barriers": wall, "resistance": grid, "cores": cores, "links": links,
+          "spacing_km": 1.0, "width_m": 300.0, "passage_resistance": 5.0, "select": 2}
+    plain = rank_passages(None, **kw)
+    dist = rank_passages(None, scheduler=client, **kw)
+    cols = ["n_cells_opened", "n_links_improved", "delta_cw_dist_sum", "delta_cw_dist_max",
+            "best_link", "rank", "pick", "pick_gain"]
+    assert len(plain) == 7 and plain["n_cells_opened"].gt(0).all()
+    assert plain["delta_cw_dist_sum"].max() > 0  # an opening shortens some link
+    assert plain["pick"].notna().sum() >= 1
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(pd.DataFrame(dist[cols]), pd.DataFrame(plain[cols]),
+                                  rtol=1e-12)
+    threads = rank_passages(None, scheduler="threads", **kw)
+    pd.testing.assert_frame_equal(pd.DataFrame(threads[cols]), pd.DataFrame(plain[cols]),
+                                  rtol=1e-12)
+
+
+def test_rank_passages_bad_scheduler(grid, cores) -> None:
+    from camigeo.corridors import rank_passages
+
+    wall = gpd.GeoDataFrame(geometry=[shapely.LineString([(6050, 1000), (6050, 8000)])],
+                            crs=CRS)
+    with pytest.raises(CamigeoError, match="scheduler must be one of"):
+        rank_passages(None, barriers=wall, resistance=grid, cores=cores, spacing_km=1.0,
+                      scheduler="mpi")

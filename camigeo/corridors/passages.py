@@ -130,6 +130,21 @@ def _links_cw(arr: np.ndarray, cs: Any, pairs: list[tuple[int, int]], cw_now: np
     return new_cw
 
 
+def _score_task(item: tuple[int, np.ndarray, float], *, arr: np.ndarray, cs: Any,
+                pairs: list[tuple[int, int]], cw_now: np.ndarray, neighbors: int
+                ) -> tuple[int, np.ndarray]:
+    """(candidate, cw_dist of every link with its opening applied to ``arr``).
+
+    One opening alone, on a copy of ``arr``; the unit of work on one machine and on Dask.
+    """
+    c, opened, val = item
+    if not len(opened):
+        return c, cw_now.copy()
+    a = arr.copy()
+    a.ravel()[opened] = val
+    return c, _links_cw(a, cs, pairs, cw_now, neighbors)
+
+
 def _xy_m(candidates: gpd.GeoDataFrame, unit: float) -> np.ndarray:
     """Candidate positions (representative points) in metres of the projected CRS."""
     pts = shapely.point_on_surface(np.asarray(candidates.geometry.values))
@@ -153,6 +168,7 @@ def rank_passages(
     min_spacing_km: float | None = None,
     select: int | None = None,
     progress: bool = False,
+    scheduler: Any = None,
 ) -> gpd.GeoDataFrame:
     """Rank candidate openings in barriers by the gain in least-cost distance (and ECA).
 
@@ -206,6 +222,13 @@ def rank_passages(
         gain, and so on. Stops early (with a log message) when no remaining candidate
         gains anything. Costs ``select`` times the independent scoring.
     progress : bool, default False
+        Show a tqdm bar over the candidates (single-machine path).
+    scheduler : None, "synchronous", "threads", "processes", "client" or Client, optional
+        None (default): candidates are scored one after another here. Otherwise each
+        candidate (its opening, then the cost distances of the cores its links start from)
+        is one Dask task, in the independent scoring and in every round of ``select``; the
+        resistance, cores and links are shared once per round. Same numbers: the task is
+        the single-machine unit of work. See :mod:`camigeo.scale`, docs/scaling.md.
 
     Returns
     -------
@@ -266,22 +289,37 @@ def rank_passages(
     geoms = list(candidates.geometry)
     zones = [_open_zone(g, r, bmask, arr0, half, cell, passage_resistance) for g in geoms]
 
+    sched = None
+    if scheduler is not None:
+        from ..scale import check_scheduler, check_task_memory, estimate_cost_distance_bytes
+
+        sched = check_scheduler(scheduler)
+        # a task holds the resistance, its copy with the opening and one cost-distance run
+        check_task_memory(sched, estimate_cost_distance_bytes(r.array.size)
+                          + 2 * 8 * r.array.size,
+                          what=f"rank_passages ({r.height} x {r.width} cells per task)")
+
     def score(arr_now: np.ndarray, cw_now: np.ndarray, which: list[int],
               desc: str) -> dict[int, np.ndarray]:
-        it: Any = which
+        items = [(c, *zones[c]) for c in which]
+        shared = {"arr": arr_now, "cs": cs, "pairs": pairs, "cw_now": cw_now,
+                  "neighbors": neighbors}
+        out: dict[int, np.ndarray] = {}
+        if sched is not None:
+            from ..scale import reduce_tasks
+
+            log.info("rank_passages: %d candidate tasks (%s) on %s", len(items), desc, sched)
+            reduce_tasks(_score_task, items, lambda res: out.__setitem__(*res),
+                         scheduler=sched, shared=shared)
+            return out
+        it: Any = items
         if progress:
             from tqdm.auto import tqdm
 
-            it = tqdm(which, desc=desc)
-        out: dict[int, np.ndarray] = {}
-        for c in it:
-            opened, val = zones[c]
-            if not len(opened):
-                out[c] = cw_now.copy()
-                continue
-            arr = arr_now.copy()
-            arr.ravel()[opened] = val
-            out[c] = _links_cw(arr, cs, pairs, cw_now, neighbors)
+            it = tqdm(items, desc=desc)
+        for item in it:
+            c, cw = _score_task(item, **shared)
+            out[c] = cw
         return out
 
     all_c = list(range(len(geoms)))
