@@ -228,7 +228,9 @@ def rank_passages(
         candidate (its opening, then the cost distances of the cores its links start from)
         is one Dask task, in the independent scoring and in every round of ``select``; the
         resistance, cores and links are shared once per round. Same numbers: the task is
-        the single-machine unit of work. See :mod:`camigeo.scale`, docs/scaling.md.
+        the single-machine unit of work. Use worker processes or a cluster: threads do not
+        speed it up (benchmarks/bench_passages.py). See :mod:`camigeo.scale`,
+        docs/scaling.md.
 
     Returns
     -------
