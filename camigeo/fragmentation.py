@@ -130,6 +130,24 @@ def _polygonize(area: Any, lines: np.ndarray) -> np.ndarray:
     return polys[inside]
 
 
+def _unit_cut(item: tuple[int, Any, np.ndarray]) -> tuple[int, float, int]:
+    """CUT for one unit: (position, m_eff km², number of patches)."""
+    i, unit, lines = item
+    polys = _polygonize(unit, lines)
+    a_i = shapely.area(polys) / 1e6
+    return i, float(np.sum(a_i**2) / (shapely.area(unit) / 1e6)), len(polys)
+
+
+def _unit_cbc(item: tuple[int, Any, np.ndarray], *, full: np.ndarray,
+              full_area: np.ndarray) -> tuple[int, float, int]:
+    """CBC for one unit: parts of the complete patches ``full[j]`` inside it."""
+    i, unit, j = item
+    a_i = shapely.area(shapely.intersection(full[j], unit)) / 1e6
+    ok = a_i > 0
+    return i, float(np.sum(a_i[ok] * full_area[j][ok]) / (shapely.area(unit) / 1e6)), \
+        int(ok.sum())
+
+
 def patches(area: Any, barriers: gpd.GeoDataFrame, *,
             barrier_filter: BarrierFilter | str = None) -> gpd.GeoDataFrame:
     """Unfragmented patches of one area (polygon GeoDataFrame or GeoSeries).
@@ -173,6 +191,7 @@ def effective_mesh_size(
     method: str = "CUT",
     barrier_filter: BarrierFilter | str = None,
     extent: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
+    scheduler: Any = None,
 ) -> gpd.GeoDataFrame:
     """Effective mesh size m_eff (km²) and related indices per reporting unit.
 
@@ -195,6 +214,11 @@ def effective_mesh_size(
         included): the union of ``areas``. Give a larger extent (e.g. the species' whole
         range or all PTCRs) so patches reaching beyond the units are credited fully;
         barriers outside the extent are ignored.
+    scheduler : None, "synchronous", "threads", "processes", "client" or Client, optional
+        None (default): units one after another here. Otherwise one Dask task per unit
+        (CUT: its polygonization with the lines that reach it; CBC: its share of the
+        complete patches, which are polygonized once over the extent on this machine).
+        Same numbers; worth it for many units, e.g. an m_eff grid. See docs/scaling.md.
 
     Returns
     -------
@@ -245,21 +269,31 @@ def effective_mesh_size(
         full = _polygonize(ext, lines[tree.query(ext, predicate="intersects")])
         full_area = shapely.area(full) / 1e6
         ptree = shapely.STRtree(full)
-    for i, unit in enumerate(units):
-        if unit is None or shapely.is_empty(unit) or a_t[i] == 0:
-            m_eff[i] = np.nan
-            continue
-        if method == "CUT":
-            polys = _polygonize(unit, lines[tree.query(unit, predicate="intersects")])
-            a_i = shapely.area(polys) / 1e6
-            m_eff[i] = np.sum(a_i**2) / a_t[i]
-            n_patch[i] = len(polys)
-        else:
-            j = ptree.query(unit, predicate="intersects")
-            a_i = shapely.area(shapely.intersection(full[j], unit)) / 1e6
-            ok = a_i > 0
-            m_eff[i] = np.sum(a_i[ok] * full_area[j][ok]) / a_t[i]
-            n_patch[i] = int(ok.sum())
+    todo = [i for i, unit in enumerate(units)
+            if unit is not None and not shapely.is_empty(unit) and a_t[i] > 0]
+    empty = np.ones(len(units), dtype=bool)
+    empty[todo] = False
+    m_eff[empty] = np.nan
+    func: Callable[..., tuple[int, float, int]]
+    if method == "CUT":
+        func, shared = _unit_cut, {}
+        items = [(i, units[i], lines[tree.query(units[i], predicate="intersects")])
+                 for i in todo]
+    else:
+        func, shared = _unit_cbc, {"full": full, "full_area": full_area}
+        items = [(i, units[i], ptree.query(units[i], predicate="intersects")) for i in todo]
+
+    def combine(res: tuple[int, float, int]) -> None:
+        m_eff[res[0]], n_patch[res[0]] = res[1], res[2]
+
+    if scheduler is None:
+        for item in items:
+            combine(func(item, **shared))
+    else:
+        from .scale import reduce_tasks
+
+        logger.info("effective_mesh_size: %d unit tasks (%s)", len(items), method)
+        reduce_tasks(func, items, combine, scheduler=scheduler, shared=shared)
     out = areas.copy()
     out["method"] = method
     out["area_km2"] = a_t

@@ -172,3 +172,33 @@ def test_bad_area_and_filter_inputs():
     with pytest.raises(SchemaError, match=r"barrier_filter returned 2 value\(s\) for 1 "
                                           r"barrier line"):
         effective_mesh_size(_unit(), _cut(), barrier_filter=lambda g: [True, False])
+
+
+# --------------------------------------------------------------------------- Dask
+@pytest.mark.dask
+def test_one_task_per_unit_on_dask_gives_the_same_table(client):
+    """A 6 x 6 grid of 10 km units cut by random roads: CUT and CBC on a LocalCluster and
+    with threads equal the single-machine run; the doctest unit still gives 58 km²."""
+    pytest.importorskip("distributed")
+    rng = np.random.default_rng(3)
+    units = gpd.GeoDataFrame(
+        {"cell": range(36)}, crs=EA,
+        geometry=[box(c * 10 * KM, r * 10 * KM, (c + 1) * 10 * KM, (r + 1) * 10 * KM)
+                  for r in range(6) for c in range(6)])
+    xy = rng.uniform(-5 * KM, 65 * KM, (120, 2))
+    ang = rng.uniform(0, np.pi, 120)
+    ends = xy + 25 * KM * np.column_stack([np.cos(ang), np.sin(ang)])
+    roads = gpd.GeoDataFrame({"infra_type": ["road"] * 120, "status": "existing"}, crs=EA,
+                             geometry=[LineString([tuple(a), tuple(b)])
+                                       for a, b in zip(xy, ends, strict=True)])
+    cols = ["area_km2", "n_patches", "m_eff_km2"]
+    for method in ("CUT", "CBC"):
+        plain = effective_mesh_size(units, roads, method=method)
+        assert plain["n_patches"].sum() > 36  # the roads do cut the units
+        for sched in (client, "threads"):
+            dist = effective_mesh_size(units, roads, method=method, scheduler=sched)
+            np.testing.assert_array_equal(dist["n_patches"], plain["n_patches"])
+            np.testing.assert_allclose(dist[cols].to_numpy(float), plain[cols].to_numpy(float),
+                                       rtol=1e-12)
+    one = effective_mesh_size(_unit(), _cut(), scheduler="synchronous")
+    assert one["m_eff_km2"].iloc[0] == pytest.approx(58.0)
