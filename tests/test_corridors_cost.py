@@ -347,6 +347,34 @@ for m in r8 r16; do r.out.gdal -c input=$m output=$m.tif type=Float64 --q -f; do
 """
 
 
+def _run_grass(tmp_path, script):
+    """Run a GRASS shell script in a throwaway UTM location; return a reader of its GeoTIFFs."""
+    import subprocess
+
+    import rasterio
+
+    (tmp_path / "run.sh").write_text(script)
+    subprocess.run(["grass", "--tmp-location", UTM, "--exec", "bash", "run.sh"],
+                   cwd=tmp_path, check=True, capture_output=True, timeout=300)
+
+    def grass(name):
+        with rasterio.open(tmp_path / f"{name}.tif") as src:
+            return src.read(1, masked=True).filled(np.nan)
+
+    return grass
+
+
+def _grass_random_raster():
+    """37 x 43 random resistance 0.5-20 with 10 % nodata (-9999) and 3 source cells of 1."""
+    rng = np.random.default_rng(0)
+    b = rng.uniform(0.5, 20.0, (37, 43))
+    b[rng.random(b.shape) < 0.1] = -9999.0
+    srcs = [(0, 0), (20, 30), (36, 5)]
+    for src in srcs:
+        b[src] = 1.0
+    return b, srcs
+
+
 @pytest.mark.skipif(__import__("shutil").which("grass") is None,
                     reason="GRASS GIS (grass-core) not installed")
 def test_equals_grass_r_cost_including_knight_moves(tmp_path):
@@ -356,7 +384,6 @@ def test_equals_grass_r_cost_including_knight_moves(tmp_path):
     is ours / cellsize. A knight-move layout other than (c_a + c_i1 + c_i2 + c_b)/4 with
     the two cells the segment crosses changes >1000 cells of the random raster by up to
     20 %, so this pins the layout (checked by swapping camigeo's INTERMEDIATES)."""
-    import subprocess
 
     import rasterio
     from rasterio.transform import from_origin
@@ -371,21 +398,10 @@ def test_equals_grass_r_cost_including_knight_moves(tmp_path):
     a = np.ones((5, 5))
     a[0, 0] = 8.0
     write("start8.tif", a, 10.0)
-    rng = np.random.default_rng(0)
-    b = rng.uniform(0.5, 20.0, (37, 43))
-    b[rng.random(b.shape) < 0.1] = -9999.0
-    srcs = [(0, 0), (20, 30), (36, 5)]
-    for s in srcs:
-        b[s] = 1.0
+    b, srcs = _grass_random_raster()
     write("rand.tif", b, 25.0)
     starts = ",".join(f"{c * 25 + 12.5},{(37 - r) * 25 - 12.5}" for r, c in srcs)
-    (tmp_path / "run.sh").write_text(_GRASS_SCRIPT.format(starts=starts))
-    subprocess.run(["grass", "--tmp-location", UTM, "--exec", "bash", "run.sh"],
-                   cwd=tmp_path, check=True, capture_output=True, timeout=300)
-
-    def grass(name):
-        with rasterio.open(tmp_path / f"{name}.tif") as src:
-            return src.read(1, masked=True).filled(np.nan)
+    grass = _run_grass(tmp_path, _GRASS_SCRIPT.format(starts=starts))
 
     s8 = grass("s8")
     assert s8[0, 1] * 10 == pytest.approx(45.0) and s8[1, 2] * 10 == pytest.approx(59.1421,
@@ -421,20 +437,16 @@ def test_allocation_max_cost_and_path_equal_grass(tmp_path):
     = ``r.cost max_cost=`` (GRASS costs are in cells of the E-W resolution: 60 cells =
     1500 cost units here), and ``least_cost_path`` = the cells of ``r.drain -d`` following
     ``r.cost outdir=`` back from a target."""
-    import subprocess
 
     import rasterio
     from rasterio.transform import from_origin
 
     cell, (nr, nc) = 25.0, (37, 43)
-    rng = np.random.default_rng(0)
-    b = rng.uniform(0.5, 20.0, (nr, nc))
-    b[rng.random(b.shape) < 0.1] = -9999.0
-    srcs, ids = [(0, 0), (20, 30), (36, 5)], [7, 3, 5]
+    b, srcs = _grass_random_raster()
+    ids = [7, 3, 5]
     lab = np.zeros((nr, nc))
-    for s, v in zip(srcs, ids, strict=True):
-        b[s] = 1.0
-        lab[s] = v
+    for src, v in zip(srcs, ids, strict=True):
+        lab[src] = v
     for name, a, nod in (("rand.tif", b, -9999.0), ("lab.tif", lab, 0.0)):
         with rasterio.open(tmp_path / name, "w", driver="GTiff", height=nr, width=nc,
                            count=1, dtype="float64", crs=UTM, nodata=nod,
@@ -442,13 +454,7 @@ def test_allocation_max_cost_and_path_equal_grass(tmp_path):
             dst.write(a, 1)
     target = (30, 40)
     xy = f"{(target[1] + 0.5) * cell},{(nr - target[0] - 0.5) * cell}"
-    (tmp_path / "run.sh").write_text(_GRASS_SCRIPT_2.format(target=xy))
-    subprocess.run(["grass", "--tmp-location", UTM, "--exec", "bash", "run.sh"],
-                   cwd=tmp_path, check=True, capture_output=True, timeout=300)
-
-    def grass(name):
-        with rasterio.open(tmp_path / f"{name}.tif") as src:
-            return src.read(1, masked=True).filled(np.nan)
+    grass = _run_grass(tmp_path, _GRASS_SCRIPT_2.format(target=xy))
 
     r = Raster.from_array(b, cellsize=cell, crs=UTM, nodata=-9999.0)
     labels = lab.astype(int)
