@@ -83,6 +83,7 @@ _EXPORTS: dict[str, str] = {
     "explore": "maps",
     "save_map": "maps",
     "atlas_report": "plot",
+    "range_fragmentation_chart": "plot",
     "run_all": "pipeline",
 }
 

@@ -580,7 +580,8 @@ def _outputs(ctx: _Ctx, steps: list[StepReport], ranked: pd.DataFrame) -> str:
         out / "atlas_report.pdf", ptcrs=ctx.data["ptcrs"],
         infrastructure=ctx.data["infrastructure"], ranges=ctx.data["ranges"],
         scores=ctx.layers.get("conflict_scores"), summary=rsum,
-        countries=ctx.data.get("countries"), progress=ctx.progress)
+        countries=ctx.data.get("countries"),
+        range_fragmentation=ctx.layers.get("range_fragmentation"), progress=ctx.progress)
     return f"atlas run {run_id[:8]}, map, report"
 
 

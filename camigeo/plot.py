@@ -34,6 +34,7 @@ __all__ = [
     "km_by_type_chart",
     "overview_map",
     "ptcr_page",
+    "range_fragmentation_chart",
     "save_figure",
 ]
 
@@ -261,6 +262,58 @@ def km_by_type_chart(scores: pd.DataFrame, ptcr_id: Any, *, ax: Any = None) -> A
     return ax
 
 
+def range_fragmentation_chart(frag: pd.DataFrame, *, ax: Any = None) -> Any:
+    """Horizontal bars per species: effective mesh size as % of the range area.
+
+    Dark bars count every existing barrier; when ``m_eff_documented_km2`` is given, light
+    bars behind them leave out the barriers whose fencing is not documented, so the gap
+    between the two shows how much of the fragmentation rests on undocumented borders.
+
+    Parameters
+    ----------
+    frag : DataFrame
+        ``sci_name``, ``area_km2``, ``m_eff_km2`` and optionally ``m_eff_documented_km2``
+        (the ``range_fragmentation`` layer of ``camigeo run``, or
+        :func:`camigeo.fragmentation.effective_mesh_size` on
+        ``reporting_units(kind="range")``).
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new A4-landscape figure by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Species sorted from the most fragmented (bottom) up; bar lengths in % (0-100).
+    """
+    import matplotlib.pyplot as plt
+
+    need = ["sci_name", "area_km2", "m_eff_km2"]
+    missing = [c for c in need if c not in frag.columns]
+    if missing:
+        raise SchemaError(f"frag: needs columns {need} (optional m_eff_documented_km2); "
+                          f"missing {missing}; got {list(frag.columns)}.")
+    area = frag["area_km2"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pct = 100.0 * frag["m_eff_km2"].to_numpy(dtype=float) / area
+        doc = (100.0 * frag["m_eff_documented_km2"].to_numpy(dtype=float) / area
+               if "m_eff_documented_km2" in frag.columns else None)
+    order = np.argsort(pct, kind="stable")
+    names = frag["sci_name"].astype(str).to_numpy()[order]
+    y = np.arange(len(order))
+    with plt.rc_context(STYLE):
+        if ax is None:
+            _fig, ax = plt.subplots(figsize=_A4_LANDSCAPE, layout="constrained")
+        if doc is not None:
+            ax.barh(y, doc[order], height=0.8, color="#c6dbef",
+                    label="documented barriers only")
+        ax.barh(y, pct[order], height=0.45, color="#08519c", label="all existing barriers")
+        ax.set_yticks(y, list(names), fontstyle="italic")
+        ax.set_xlim(0.0, 100.0)
+        ax.set_xlabel("effective mesh size, % of the range area (CUT)")
+        ax.legend(loc="lower right", frameon=True, framealpha=0.9)
+        ax.set_title("Range fragmentation per species (100 % = range not cut)")
+    return ax
+
+
 #: fragmentation columns shown in the key figures: column, label, unit, number format
 _FRAG_FIGURES = (("m_eff_km2", "Effective mesh size", "km²", ",.0f"),
                  ("s_eff_per_1000km2", "Splitting density", "per 1,000 km²", ",.3g"))
@@ -477,6 +530,7 @@ def atlas_report(
     summary: pd.DataFrame | None = None,
     countries: Any = None,
     ptcr_ids: Iterable[Any] | None = None,
+    range_fragmentation: pd.DataFrame | None = None,
     title: str = "camigeo Atlas",
     progress: bool = False,
 ) -> Path:
@@ -492,6 +546,8 @@ def atlas_report(
         ``camigeo.score_conflict`` / ``summarize_conflict`` outputs.
     ptcr_ids : iterable, optional
         Pages to include (default every PTCR, by id).
+    range_fragmentation : DataFrame, optional
+        Adds a page after the overview with :func:`range_fragmentation_chart`.
     title : str
         PDF title metadata.
     progress : bool, default False
@@ -522,11 +578,16 @@ def atlas_report(
                           infrastructure=infrastructure)
         pdf.savefig(ax.figure)
         plt.close(ax.figure)
+        if range_fragmentation is not None:
+            ax = range_fragmentation_chart(range_fragmentation)
+            pdf.savefig(ax.figure)
+            plt.close(ax.figure)
         for pid in it:
             fig = ptcr_page(pid, ptcrs=pt, infrastructure=infrastructure, ranges=ranges,
                             scores=scores, summary=summary, countries=countries)
             pdf.savefig(fig)
             plt.close(fig)
-    log.info("Atlas report with %d pages written to %s", len(ids) + 1, p)
+    log.info("Atlas report with %d pages written to %s",
+             len(ids) + 1 + (range_fragmentation is not None), p)
     return p
 

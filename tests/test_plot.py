@@ -115,6 +115,29 @@ def test_km_by_type_chart_bar_lengths(synth: dict) -> None:
     plt.close(ax.figure)
 
 
+def test_range_fragmentation_chart_bars_and_report_page(synth: dict, tmp_path: Path) -> None:
+    frag = pd.DataFrame({"sci_name": ["A a", "B b", "C c"],
+                         "area_km2": [200.0, 400.0, 1000.0],
+                         "m_eff_km2": [100.0, 100.0, 1000.0],  # 50 %, 25 %, 100 %
+                         "m_eff_documented_km2": [200.0, 300.0, 1000.0]})  # 100, 75, 100
+    ax = plot.range_fragmentation_chart(frag)
+    # sorted by % with every barrier, most fragmented first (bottom)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["B b", "A a", "C c"]
+    widths = [p.get_width() for p in ax.patches]
+    assert widths == pytest.approx([75.0, 100.0, 100.0, 25.0, 50.0, 100.0])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "documented barriers only", "all existing barriers"]
+    plt.close(ax.figure)
+    ax = plot.range_fragmentation_chart(frag.drop(columns="m_eff_documented_km2"))
+    assert [p.get_width() for p in ax.patches] == pytest.approx([25.0, 50.0, 100.0])
+    plt.close(ax.figure)
+    with pytest.raises(SchemaError, match=r"frag: needs columns \['sci_name', 'area_km2', "
+                                          r"'m_eff_km2'\] .*missing \['m_eff_km2'\]"):
+        plot.range_fragmentation_chart(frag.drop(columns="m_eff_km2"))
+    out = plot.atlas_report(tmp_path / "r.pdf", range_fragmentation=frag, **synth)
+    assert len(re.findall(rb"/Type /Page\b", out.read_bytes())) == 1 + 1 + 3
+
+
 def test_key_figures_text(synth: dict) -> None:
     fig = plot.ptcr_page(1, **synth)
     text = "\n".join(t.get_text() for ax in fig.axes for t in ax.texts)
