@@ -119,7 +119,8 @@ def _check_numbers(r: pipeline.RunResult) -> None:
 
 def _check_report_map_summary(r: pipeline.RunResult) -> None:
     pdf = r.files["report"].read_bytes()
-    assert len(re.findall(rb"/Type /Page\b", pdf)) == 1 + 4
+    # overview + range fragmentation + one page per PTCR of the subset
+    assert len(re.findall(rb"/Type /Page\b", pdf)) == 1 + 1 + 4
     html = r.files["map"].read_text(encoding="utf-8")
     assert '<script src="http' not in html and "Least-cost paths" in html
     md = r.files["summary_md"].read_text(encoding="utf-8")
