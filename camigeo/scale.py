@@ -93,9 +93,12 @@ def scatter_once(client: Any, obj: Any) -> Any:
     """Scatter one object to every worker of ``client`` (broadcast) and return its future.
 
     Wrapped in a list so that dicts, lists and arrays travel as one object (``scatter``
-    would otherwise split a dict into one key per entry).
+    would otherwise split a dict into one key per entry). ``hash=False`` gives every
+    scatter its own key: with content-hashed keys, scattering the same object again
+    right after the previous run released it raced with that release, and the new tasks
+    were cancelled for "lost dependencies" (seen with repeated runs on one client).
     """
-    return client.scatter([obj], broadcast=True)[0]
+    return client.scatter([obj], broadcast=True, hash=False)[0]
 
 
 def check_scheduler(scheduler: Any, *, name: str = "scheduler") -> Any:
