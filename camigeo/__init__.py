@@ -40,6 +40,7 @@ _EXPORTS: dict[str, str] = {
     "read_movebank": "movebank",
     "read_osm": "osm",
     "conflate_lines": "conflate",
+    "conflate_osm": "conflate",
     "resolve_species": "species",
     # barriers, fragmentation, screening
     "score_conflict": "conflict",

@@ -26,6 +26,7 @@ that stops short) keeps its schematic geometry, with the reason in ``conflate_no
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,7 +42,7 @@ from scipy.spatial import cKDTree
 from ._errors import CamigeoError, GeometryError, SchemaError
 from .crs import WGS84, local_metric_crs, require_crs
 
-__all__ = ["conflate_lines"]
+__all__ = ["conflate_lines", "conflate_osm"]
 
 log = logging.getLogger(__name__)
 
@@ -298,3 +299,57 @@ def conflate_lines(
     log.info("conflate_lines: %d of %d lines routed through the reference",
              int((used_src == "reference").sum()), len(out))
     return out
+
+
+def conflate_osm(
+    lines: gpd.GeoDataFrame,
+    pbf_path: str | os.PathLike[str],
+    *,
+    corridor_m: float = 20_000.0,
+    snap_m: float = 50.0,
+    match_on: str | Sequence[str] | None = ("infra_type", "status"),
+    progress: bool = False,
+) -> gpd.GeoDataFrame:
+    """:func:`conflate_lines` with the ways of an OSM extract as the reference.
+
+    Reads only the ways near ``lines`` (:func:`camigeo.read_osm` with the lines' bounding
+    box grown by the corridor) and routes each line through those of the same
+    ``infra_type`` and ``status`` by default.
+
+    Parameters
+    ----------
+    lines : GeoDataFrame
+        Lines in the ``infrastructure`` schema (any CRS).
+    pbf_path : str or path-like
+        OpenStreetMap ``.osm.pbf`` extract (extra ``osm``).
+    corridor_m, snap_m, match_on, progress
+        As in :func:`conflate_lines`.
+
+    Returns
+    -------
+    GeoDataFrame
+        As :func:`conflate_lines`; routed lines get ``source`` "geometry: OpenStreetMap
+        contributors (ODbL); attributes: ..." and ``accuracy_km`` 0.01.
+
+    Raises
+    ------
+    DataNotFoundError
+        The extract does not exist.
+    """
+    from .osm import read_osm
+
+    corridor_m = _check_number("corridor_m", corridor_m, positive=True)
+    x0, y0, x1, y1 = _check_layer_bounds(lines)
+    pad = corridor_m / 80_000.0 + 0.1  # degrees; more than corridor_m north of 30 N
+    ref = read_osm(pbf_path, bbox=(max(x0 - pad, -180.0), max(y0 - pad, -90.0),
+                                   min(x1 + pad, 180.0), min(y1 + pad, 90.0)))
+    return conflate_lines(lines, ref, corridor_m=corridor_m, snap_m=snap_m,
+                          match_on=match_on, progress=progress)
+
+
+def _check_layer_bounds(lines: Any) -> tuple[float, float, float, float]:
+    """Lon/lat bounds of ``lines`` (validated as a line layer)."""
+    crs = _check_layer(lines, "lines")
+    geo = lines.geometry if crs.equals(WGS84) else lines.geometry.to_crs(WGS84)
+    x0, y0, x1, y1 = geo.total_bounds
+    return float(x0), float(y0), float(x1), float(y1)

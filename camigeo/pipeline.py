@@ -204,21 +204,13 @@ def _load(ctx: _Ctx) -> str:
 
 def _conflate_osm(ctx: _Ctx, pbf: Path) -> str:
     """Route the infrastructure lines through the OSM ways of ``pbf`` (same type/status)."""
-    from .conflate import conflate_lines
-    from .crs import WGS84
-    from .osm import read_osm
+    from .conflate import conflate_osm
 
     if not pbf.is_file():
         raise CamigeoError(f"osm: OSM extract {pbf} does not exist; pass an .osm.pbf file "
                            f"(e.g. from Geofabrik) or leave osm out.")
-    infra = ctx.data["infrastructure"]
-    corridor_m = float(ctx.params.get("osm_corridor_km", 20.0)) * 1000.0
-    x0, y0, x1, y1 = infra.to_crs(WGS84).total_bounds
-    pad = corridor_m / 80_000.0 + 0.1  # degrees; >= corridor_m north of 30 N
-    ref = read_osm(pbf, bbox=(max(x0 - pad, -180.0), max(y0 - pad, -90.0),
-                              min(x1 + pad, 180.0), min(y1 + pad, 90.0)))
-    out = conflate_lines(infra, ref, corridor_m=corridor_m,
-                         match_on=["infra_type", "status"])
+    out = conflate_osm(ctx.data["infrastructure"], pbf,
+                       corridor_m=float(ctx.params.get("osm_corridor_km", 20.0)) * 1000.0)
     ctx.data["infrastructure"] = out
     routed = int((out["geometry_source"] == "reference").sum())
     return (f"; {routed} of {len(out)} infrastructure lines routed through the OSM ways of "

@@ -233,16 +233,11 @@ def _border_fences(borders: gpd.GeoDataFrame, fences: pd.DataFrame) -> list[dict
 
 def _conflate_osm(rows: list[dict], pbf: Path, corridor_km: float) -> tuple[list[dict], dict]:
     """Route the schematic lines through the OSM ways of ``pbf`` (same type and status)."""
-    from camigeo import conflate_lines, read_osm
+    from camigeo.conflate import conflate_osm
 
     gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
     gdf["accuracy_km"] = gdf["accuracy_km"].astype(float)
-    minx, miny, maxx, maxy = gdf.total_bounds
-    pad = corridor_km / 80.0 + 0.1  # degrees, generous at these latitudes
-    osm = read_osm(pbf, bbox=(max(minx - pad, -180), max(miny - pad, -90),
-                              min(maxx + pad, 180), min(maxy + pad, 90)))
-    out = conflate_lines(gdf, osm, corridor_m=corridor_km * 1000.0,
-                         match_on=["infra_type", "status"])
+    out = conflate_osm(gdf, pbf, corridor_m=corridor_km * 1000.0)
     report = {}
     for rec in out.itertuples():
         report[rec.infra_id] = rec.geometry_source + (f" ({rec.conflate_note})"

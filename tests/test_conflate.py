@@ -232,3 +232,30 @@ def test_a_way_cut_into_pieces_is_routed_back_whole(steps, cuts, reverse_pieces)
     out = conflate_lines(schematic(line), reference(pieces), corridor_m=200_000, snap_m=0)
     np.testing.assert_allclose(shapely.get_coordinates(out.geometry.iloc[0]), walk,
                                atol=1e-9)
+
+
+def test_conflate_osm_reads_the_extract_near_the_lines(tmp_path):
+    pytest.importorskip("osmium")
+    pytest.importorskip("pyrosm")
+    from conftest import write_pbf
+
+    from camigeo import DataNotFoundError, conflate_osm
+
+    far = [(x + 5.0, y) for x, y in TRACK]  # ~380 km east: outside the read box
+    pbf = write_pbf(tmp_path / "t.osm.pbf", [(TRACK, {"railway": "rail"}),
+                                             (far, {"railway": "rail"})])
+    lines = schematic(STRAIGHT).assign(status="existing")
+    lines.loc[1] = {"infra_id": "P", "infra_type": "railway", "status": "planned",
+                    "source": "plan", "accuracy_km": 5.0, "geometry": STRAIGHT}
+    out = conflate_osm(lines, pbf)
+    np.testing.assert_allclose(shapely.get_coordinates(out.geometry.iloc[0]), TRACK,
+                               atol=1e-7)
+    assert out["source"].iloc[0] == ("geometry: OpenStreetMap contributors (ODbL); "
+                                     "attributes: station list")
+    assert out["accuracy_km"].iloc[0] == 0.01
+    # the planned line is kept off the existing track (match on type and status)
+    assert out["geometry_source"].tolist() == ["reference", "schematic"]
+    with pytest.raises(DataNotFoundError, match="OSM PBF file not found"):
+        conflate_osm(lines, tmp_path / "missing.osm.pbf")
+    with pytest.raises(CamigeoError, match="corridor_m must be a finite number > 0"):
+        conflate_osm(lines, pbf, corridor_m=0)
