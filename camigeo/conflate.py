@@ -84,9 +84,7 @@ def _route(pieces: list[np.ndarray], start: np.ndarray, end: np.ndarray, snap_m:
     nodes, inv = np.unique(seg.reshape(-1, 2), axis=0, return_inverse=True)
     a, b = inv.reshape(-1, 2).T
     w = np.hypot(*(seg[:, 1] - seg[:, 0]).T)
-    pairs = zip(np.minimum(a, b).tolist(), np.maximum(a, b).tolist(), strict=True)
-    seg_piece = np.repeat(np.arange(len(segs)), [len(s) for s in segs]).tolist()
-    piece_of = dict(zip(pairs, seg_piece, strict=True))
+    piece = np.repeat(np.arange(len(segs)), [len(s) for s in segs])  # per segment
     tree = cKDTree(nodes)
     if snap_m > 0:  # join piece ends to vertices of other pieces within snap_m (gaps)
         bounds = np.cumsum([0] + [len(s) for s in segs])
@@ -101,14 +99,16 @@ def _route(pieces: list[np.ndarray], start: np.ndarray, end: np.ndarray, snap_m:
             ea, eb = np.array(extra).T
             a, b = np.concatenate([a, ea]), np.concatenate([b, eb])
             w = np.concatenate([w, np.hypot(*(nodes[ea] - nodes[eb]).T)])
+            piece = np.concatenate([piece, np.full(len(ea), -1)])  # joins: no piece
     # one edge per vertex pair, the shortest (coo -> csr would add up repeated pairs, e.g.
     # two ways drawn over each other); zero-length edges are repeated vertices
     n = len(nodes)
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     order = np.lexsort((w, lo * n + hi))
     first = np.unique((lo * n + hi)[order], return_index=True)[1]
-    pick = order[first]
+    pick = order[first]  # in ascending key order
     pick = pick[w[pick] > 0]
+    keys = (lo * n + hi)[pick]
     graph = sparse.coo_matrix((w[pick], (lo[pick], hi[pick])), shape=(n, n)).tocsr()
     (d0, i0), (d1, i1) = tree.query(start), tree.query(end)
     if max(d0, d1) > reach_m:
@@ -126,9 +126,10 @@ def _route(pieces: list[np.ndarray], start: np.ndarray, end: np.ndarray, snap_m:
     path = [i1]
     while path[-1] != i0:
         path.append(pred[path[-1]])
-    path = path[::-1]
-    on = {piece_of.get((min(u, v), max(u, v))) for u, v in zip(path[:-1], path[1:], strict=True)}
-    return nodes[path], {k for k in on if k is not None}, ""
+    path = np.asarray(path[::-1])
+    u, v = path[:-1], path[1:]
+    on = piece[pick[np.searchsorted(keys, np.minimum(u, v) * n + np.maximum(u, v))]]
+    return nodes[path], set(on[on >= 0].tolist()), ""
 
 
 def _conflate_one(geom: shapely.Geometry, ref: gpd.GeoSeries, *, crs: CRS,

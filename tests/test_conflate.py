@@ -259,3 +259,24 @@ def test_conflate_osm_reads_the_extract_near_the_lines(tmp_path):
         conflate_osm(lines, tmp_path / "missing.osm.pbf")
     with pytest.raises(CamigeoError, match="corridor_m must be a finite number > 0"):
         conflate_osm(lines, pbf, corridor_m=0)
+
+
+def test_provenance_comes_from_the_ways_on_the_route_only():
+    # the spur touches the route but is not on it: its source and its coarse accuracy
+    # must not be stamped on the routed line
+    ref = gpd.GeoDataFrame({"infra_type": ["railway", "railway"],
+                            "source": ["OSM", "spur survey"], "accuracy_km": [0.01, 0.5]},
+                           geometry=[shapely.LineString(TRACK), shapely.LineString(SPUR)],
+                           crs="EPSG:4326")
+    out = conflate_lines(schematic(STRAIGHT), ref)
+    assert out["source"].iloc[0] == "geometry: OSM; attributes: station list"
+    assert out["accuracy_km"].iloc[0] == 0.01
+    # a gap joined by snapping belongs to no way: both ways on either side count
+    halves = gpd.GeoDataFrame({"infra_type": ["railway", "railway"], "source": ["A", "B"],
+                               "accuracy_km": [0.01, 0.02]}, crs="EPSG:4326",
+                              geometry=[shapely.LineString(TRACK[:6]),
+                                        shapely.LineString([(x + 0.0003, y)
+                                                            for x, y in TRACK[5:]])])
+    both = conflate_lines(schematic(STRAIGHT), halves, snap_m=50)
+    assert both["source"].iloc[0] == "geometry: A; B; attributes: station list"
+    assert both["accuracy_km"].iloc[0] == 0.02
