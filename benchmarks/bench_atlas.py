@@ -66,7 +66,7 @@ def main() -> None:
     print(f"atlas.diff (2 layers by id):    wall {wd:7.2f} s  cpu {cd:7.2f} s  "
           f"peak py-mem {md:7.1f} MiB")
     if "--no-run" not in sys.argv:
-        from camigeo.pipeline import run_all
+        from camigeo.atlas.pipeline import run_all
 
         with tempfile.TemporaryDirectory() as d:
             res, w, c, m = _timed(lambda: run_all(out_dir=d, tiles=None))

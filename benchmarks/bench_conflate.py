@@ -29,7 +29,7 @@ from _measure import measure  # benchmarks/_measure.py (run as a script)
 from pyproj import Transformer
 
 from camigeo import conflate_lines
-from camigeo.crs import WGS84, local_metric_crs
+from camigeo.io.crs import WGS84, local_metric_crs
 
 
 def make_data(n: int, sidings: int, seed: int = 0):
@@ -83,7 +83,7 @@ def main() -> None:
     # snap_m=0: the peer joins identical vertices only
     out, t_cg, m_cg = measure(conflate_lines, line, ref, corridor_m=20_000, snap_m=0)
     peer, t_nx, m_nx = measure(networkx_route, line, ref, 20_000)
-    from camigeo.crs import geodesic_length_km
+    from camigeo.io.crs import geodesic_length_km
 
     km_cg = geodesic_length_km(out)[0]
     km_nx = geodesic_length_km(np.array([peer]))[0]

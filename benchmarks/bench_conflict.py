@@ -42,9 +42,9 @@ import pandas as pd
 import psutil
 import shapely
 
-import camigeo.conflict as cc
-from camigeo.conflict import score_conflict
-from camigeo.crs import CENTRAL_ASIA_EQUAL_AREA, WGS84, geodesic_length_km, local_metric_crs
+import camigeo.barriers.conflict as cc
+from camigeo.barriers.conflict import score_conflict
+from camigeo.io.crs import CENTRAL_ASIA_EQUAL_AREA, WGS84, geodesic_length_km, local_metric_crs
 
 KM = 1000.0
 TYPES = np.array(["road", "railway", "fence", "border_fence", "pipeline"])

@@ -25,7 +25,8 @@ import tracemalloc
 import geopandas as gpd
 import pandas as pd
 
-from camigeo import datasets, species
+from camigeo.datasets import bundled as datasets
+from camigeo.datasets import species
 
 
 def _load_all_camigeo() -> int:

@@ -36,8 +36,8 @@ import pyogrio
 import shapely
 from _measure import measure  # benchmarks/_measure.py (run as a script)
 
-from camigeo.io import read_layer, write_layer
-from camigeo.movebank import read_movebank
+from camigeo.io.layers import read_layer, write_layer
+from camigeo.io.movebank import read_movebank
 
 
 def make_lines(n: int, rng: np.random.Generator) -> gpd.GeoDataFrame:
@@ -97,7 +97,7 @@ def make_pbf(path: Path, k: int, rng: np.random.Generator) -> None:
 def plain_pyrosm(path: Path) -> gpd.GeoDataFrame:
     import pyrosm
 
-    from camigeo.osm import OSM_TAG_MAP
+    from camigeo.io.osm import OSM_TAG_MAP
 
     osm = pyrosm.OSM(str(path), progress=False)
     return osm.get_data_by_custom_criteria(
@@ -148,7 +148,7 @@ def main() -> None:
         report(f"write_layer {args.n:,} points next to {args.n:,} lines (atomic copy)",
                ours, peer)
 
-        from camigeo.osm import read_osm
+        from camigeo.io.osm import read_osm
 
         pbf = tmp / "synthetic.osm.pbf"
         make_pbf(pbf, args.k, rng)

@@ -56,7 +56,7 @@ def _rss_mb() -> float:
 
 
 def run_case(kind: str, n: int, limit: int | None) -> dict:
-    from camigeo.network import connectivity_indices
+    from camigeo.corridors.network import connectivity_indices
 
     G = make_graph(n)
     d0 = d0_of(G)

@@ -108,7 +108,7 @@ def segments(k: int, *, n: int, npart: int, seed: int = 7):
     import geopandas as gpd
     import shapely
 
-    from camigeo.crs import CENTRAL_ASIA_EQUAL_AREA
+    from camigeo.io.crs import CENTRAL_ASIA_EQUAL_AREA
 
     nx, ny = tiles(npart)
     tx, ty = k % nx, k // nx
@@ -145,7 +145,7 @@ def conflict_single(n: int, part: int, out: str) -> None:
     """Child process: generate the same partitions in memory, score, save the table."""
     import pandas as pd
 
-    from camigeo.conflict import score_conflict
+    from camigeo.barriers.conflict import score_conflict
 
     npart = math.ceil(n / part)
     ptcrs, ranges = regions()
@@ -196,7 +196,7 @@ def cmd_conflict(args: argparse.Namespace) -> None:
     import pandas as pd
     from distributed import Client, LocalCluster
 
-    from camigeo._dask_conflict import score_conflict_dask
+    from camigeo.barriers.dask import score_conflict_dask
 
     ptcrs, ranges = regions()
     print(f"load average at start: {os.getloadavg()[0]:.1f} (2 cores)")
@@ -221,7 +221,7 @@ def cmd_conflict(args: argparse.Namespace) -> None:
     with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
                       memory_limit=args.memory_limit, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
-        client.run(lambda: __import__("camigeo.conflict"))  # warm imports on the workers
+        client.run(lambda: __import__("camigeo.barriers.conflict"))  # warm imports on the workers
         for n in sizes:
             npart = math.ceil(n / args.partition)
             meta = segments(0, n=0, npart=npart)
@@ -280,8 +280,8 @@ def cmd_corridors(args: argparse.Namespace) -> None:
     from distributed import Client, LocalCluster
 
     from camigeo import Raster
-    from camigeo._dask_corridors import corridor_links_dask
     from camigeo.corridors import corridor_links
+    from camigeo.corridors.dask import corridor_links_dask
 
     print(f"load average at start: {os.getloadavg()[0]:.1f} (2 cores)")
     t = time.perf_counter()

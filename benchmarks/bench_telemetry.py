@@ -37,7 +37,7 @@ import pandas as pd
 import psutil
 import shapely
 
-from camigeo.crs import CENTRAL_ASIA_EQUAL_AREA
+from camigeo.io.crs import CENTRAL_ASIA_EQUAL_AREA
 from camigeo.telemetry import (
     classify_encounters,
     crossing_hotspots,
@@ -117,7 +117,7 @@ def pronghorn() -> None:
 # ---------------------------------------------------------------- part 2
 def barriers_for_synthetic() -> tuple[gpd.GeoDataFrame, str]:
     try:
-        from camigeo.datasets import load_infrastructure
+        from camigeo.datasets.bundled import load_infrastructure
 
         bar = load_infrastructure().to_crs(CENTRAL_ASIA_EQUAL_AREA)
         return bar, "bundled infrastructure (camigeo.datasets.load_infrastructure)"

@@ -13,6 +13,9 @@ Examples
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.util
+import sys
 from typing import Any
 
 from ._errors import (
@@ -28,28 +31,28 @@ from ._errors import (
     ValidationError,
 )
 from ._version import __version__
-from .raster import Raster
+from .io.raster import Raster
 
 #: Public name -> submodule that defines it. Resolved lazily by ``__getattr__``.
 _EXPORTS: dict[str, str] = {
     # I/O and data
-    "read_layer": "io",
-    "write_layer": "io",
-    "list_layers": "io",
-    "validate_layer": "validate",
-    "read_movebank": "movebank",
-    "read_osm": "osm",
-    "conflate_lines": "conflate",
-    "conflate_osm": "conflate",
-    "resolve_species": "species",
+    "read_layer": "io.layers",
+    "write_layer": "io.layers",
+    "list_layers": "io.layers",
+    "validate_layer": "io.validate",
+    "read_movebank": "io.movebank",
+    "read_osm": "io.osm",
+    "conflate_lines": "io.conflate",
+    "conflate_osm": "io.conflate",
+    "resolve_species": "datasets.species",
     # barriers, fragmentation, screening
-    "score_conflict": "conflict",
-    "summarize_conflict": "conflict",
-    "conflict_grid": "conflict",
-    "effective_mesh_size": "fragmentation",
-    "screen_project": "screening",
+    "score_conflict": "barriers.conflict",
+    "summarize_conflict": "barriers.conflict",
+    "conflict_grid": "barriers.conflict",
+    "effective_mesh_size": "barriers.fragmentation",
+    "screen_project": "barriers.screening",
     # corridors
-    "build_resistance": "resistance",
+    "build_resistance": "corridors.resistance",
     "cost_distance": "corridors",
     "least_cost_path": "corridors",
     "allocation": "corridors",
@@ -58,14 +61,14 @@ _EXPORTS: dict[str, str] = {
     "normalized_corridors": "corridors",
     "barrier_improvement": "corridors",
     "rank_passages": "corridors",
-    "corridor_graph": "network",
-    "to_geodataframes": "network",
-    "connectivity_indices": "network",
-    "graph_centrality": "network",
-    "minimum_spanning_links": "network",
-    "compare_scenarios": "scenarios",
-    "Scenario": "scenarios",
-    "evaluate_scenario": "scenarios",
+    "corridor_graph": "corridors.network",
+    "to_geodataframes": "corridors.network",
+    "connectivity_indices": "corridors.network",
+    "graph_centrality": "corridors.network",
+    "minimum_spanning_links": "corridors.network",
+    "compare_scenarios": "corridors.scenarios",
+    "Scenario": "corridors.scenarios",
+    "evaluate_scenario": "corridors.scenarios",
     # circuit theory
     "pinch_points": "circuit",
     "link_centrality": "circuit",
@@ -80,18 +83,28 @@ _EXPORTS: dict[str, str] = {
     "run_telemetry": "telemetry",
     "to_movingpandas": "telemetry",
     # output
-    "conflict_map": "maps",
-    "explore": "maps",
-    "save_map": "maps",
-    "atlas_report": "plot",
-    "range_fragmentation_chart": "plot",
-    "run_all": "pipeline",
+    "conflict_map": "atlas.maps",
+    "explore": "atlas.maps",
+    "save_map": "atlas.maps",
+    "atlas_report": "atlas.plot",
+    "range_fragmentation_chart": "atlas.plot",
+    "run_all": "atlas.pipeline",
 }
 
-_SUBMODULES = {
-    "atlas", "circuit", "cli", "conflate", "conflict", "corridors", "crs", "datasets",
-    "fragmentation", "io", "maps", "movebank", "network", "osm", "pipeline", "plot", "raster",
-    "resistance", "scale", "scenarios", "screening", "species", "telemetry", "validate",
+#: Subpackages and top-level modules, importable as ``camigeo.<name>``.
+_SUBMODULES = {"atlas", "barriers", "circuit", "cli", "corridors", "datasets", "io", "scale",
+               "telemetry"}
+
+#: Modules that moved into subpackages (issue #17) -> their new place. ``camigeo.<old>``
+#: attribute access and ``import camigeo.<old>`` keep working (same module object).
+_MOVED: dict[str, str] = {
+    "validate": "io.validate", "crs": "io.crs", "raster": "io.raster",
+    "movebank": "io.movebank", "osm": "io.osm", "conflate": "io.conflate",
+    "species": "datasets.species", "conflict": "barriers.conflict",
+    "fragmentation": "barriers.fragmentation", "screening": "barriers.screening",
+    "resistance": "corridors.resistance", "network": "corridors.network",
+    "scenarios": "corridors.scenarios", "maps": "atlas.maps", "plot": "atlas.plot",
+    "pipeline": "atlas.pipeline",
 }
 
 __all__ = [
@@ -118,15 +131,15 @@ def __getattr__(name: str) -> Any:
         value = getattr(module, name)
         globals()[name] = value
         return value
-    if name in _SUBMODULES:
-        module = importlib.import_module(f".{name}", __name__)
+    if name in _SUBMODULES or name in _MOVED:
+        module = importlib.import_module(f".{_MOVED.get(name, name)}", __name__)
         globals()[name] = module
         return module
     raise AttributeError(f"module 'camigeo' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS) | _SUBMODULES)
+    return sorted(set(globals()) | set(_EXPORTS) | _SUBMODULES | set(_MOVED))
 
 
 def show_versions() -> dict[str, str]:
@@ -152,3 +165,25 @@ def show_versions() -> dict[str, str]:
     for k, v in out.items():
         print(f"{k:>15}: {v}")  # noqa: T201 - explicit user request
     return out
+
+
+class _MovedFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """``import camigeo.<old>`` for a module listed in ``_MOVED`` yields the moved module."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        prefix, _, leaf = fullname.rpartition(".")
+        if prefix != __name__ or leaf not in _MOVED:
+            return None
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec: Any) -> Any:
+        module = importlib.import_module(f".{_MOVED[spec.name.rpartition('.')[2]]}", __name__)
+        self._spec = module.__spec__
+        return module
+
+    def exec_module(self, module: Any) -> None:
+        module.__spec__ = self._spec  # keep the real name for pickling and reload
+
+
+if not any(isinstance(f, _MovedFinder) for f in sys.meta_path):
+    sys.meta_path.append(_MovedFinder())

@@ -202,7 +202,7 @@ def run(
 
     Writes OUT/atlas.gpkg, map.html, atlas_report.pdf, summary.md/csv and the current COG.
     """
-    from .pipeline import run_all
+    from .atlas.pipeline import run_all
 
     _setup_logging(quiet)
     res = run_all(out_dir=out, ptcrs=ptcrs, ranges=ranges, infrastructure=infrastructure,
@@ -213,7 +213,7 @@ def run(
                   osm=osm, osm_corridor_km=osm_corridor_km,
                   tiles=None if tiles.lower() == "none" else tiles, progress=not quiet)
     if to:
-        from .atlas import export_postgis
+        from .atlas.store import export_postgis
 
         export_postgis(res.files["atlas"], to)
     typer.echo("\nPTCRs ranked by barrier conflict score (camigeo run):")
@@ -265,7 +265,7 @@ def score(
     quiet: QuietOpt = False,
 ) -> None:
     """Score barrier conflict for every PTCR and print the ranked table."""
-    from . import conflict
+    from .barriers import conflict
 
     _setup_logging(quiet)
     p, r, i, inputs = _load_inputs(ptcrs, ranges, infrastructure)
@@ -276,12 +276,12 @@ def score(
         if "name" not in summary.columns else summary
     _print_table(summary.sort_values("rank"))
     if csv:
-        from ._atomic import atomic_path
+        from .io.atomic import atomic_path
 
         with atomic_path(csv) as tmp:
             summary.sort_values("rank").to_csv(tmp, index=False)
     if atlas:
-        from . import atlas as atlas_mod
+        from .atlas import store as atlas_mod
 
         atlas_mod.update(atlas, {"conflict_scores": scores, "conflict_summary": summary},
                          command="camigeo score", params={"status": list(st)},
@@ -301,8 +301,8 @@ def corridors(
     quiet: QuietOpt = False,
 ) -> None:
     """Least-cost corridors between the PTCRs for migratory ungulates -> Atlas layers."""
-    from . import atlas as atlas_mod
-    from .pipeline import _corridors, _Ctx, _load, _Skip
+    from .atlas import store as atlas_mod
+    from .atlas.pipeline import _corridors, _Ctx, _load, _Skip
 
     _setup_logging(quiet)
     ctx = _Ctx(out_dir=atlas.parent, inputs={}, progress=not quiet,
@@ -361,7 +361,7 @@ def circuit(
         for f in result.get("files", []):
             typer.echo(f"wrote {f}")
         return
-    from .pipeline import _circuit, _Ctx, _load, _Skip
+    from .atlas.pipeline import _circuit, _Ctx, _load, _Skip
 
     ctx = _Ctx(out_dir=out, inputs={}, progress=not quiet,
                params={"circuit_species": species, "circuit_cell_km": cell_km,
@@ -419,14 +419,14 @@ def telemetry(
 
     Writes barrier_events, barrier_ranking and passage_hotspots into the Atlas.
     """
-    from . import atlas as atlas_mod
     from . import datasets
+    from .atlas import store as atlas_mod
     from .telemetry import run_telemetry
 
     _setup_logging(quiet)
     track_path, _lyr = _split_spec(tracks, "tracks")
     if track_path.suffix.lower() == ".csv":
-        from .movebank import read_movebank
+        from .io.movebank import read_movebank
 
         fixes = read_movebank(track_path)
     else:
@@ -481,7 +481,7 @@ def screen(
     Reports PTCRs and ranges entered, km inside, change of conflict score and m_eff; writes
     an HTML report and a GeoPackage into OUT.
     """
-    from .screening import screen_file
+    from .barriers.screening import screen_file
 
     _setup_logging(quiet)
     if not planned.is_file():
@@ -511,13 +511,14 @@ def map_(
     quiet: QuietOpt = False,
 ) -> None:
     """Write the interactive meeting map (one standalone HTML file, works offline)."""
-    from . import datasets, maps
+    from . import datasets
+    from .atlas import maps
 
     _setup_logging(quiet)
     src = atlas if atlas is not None else Path("outputs/atlas.gpkg")
     layers: dict[str, Any] = {}
     if src.is_file():
-        from .atlas import list_atlas_layers, read_atlas_layer
+        from .atlas.store import list_atlas_layers, read_atlas_layer
 
         for name in list_atlas_layers(src):
             if name in ("ptcr", "conflict_summary", "infrastructure", "ranges",
@@ -553,8 +554,8 @@ def atlas_update(
     quiet: QuietOpt = False,
 ) -> None:
     """Add new versions of layers to an Atlas (atomic, locked, with provenance)."""
-    from . import atlas as atlas_mod
     from . import io
+    from .atlas import store as atlas_mod
 
     _setup_logging(quiet)
     if name and len(inputs) > 1:
@@ -585,7 +586,7 @@ def atlas_diff(
     quiet: QuietOpt = False,
 ) -> None:
     """Compare two Atlases: features per layer, barrier km per PTCR, conflict scores."""
-    from . import atlas as atlas_mod
+    from .atlas import store as atlas_mod
 
     _setup_logging(quiet)
     d = atlas_mod.diff(old, new)
@@ -607,7 +608,7 @@ def atlas_history(
     quiet: QuietOpt = False,
 ) -> None:
     """Provenance of every update: run id, UTC time, version, command, layers."""
-    from . import atlas as atlas_mod
+    from .atlas import store as atlas_mod
 
     _setup_logging(quiet)
     h = atlas_mod.history(atlas)
@@ -625,7 +626,7 @@ def atlas_export(
     quiet: QuietOpt = False,
 ) -> None:
     """Copy the current Atlas layers and metadata tables into PostGIS."""
-    from . import atlas as atlas_mod
+    from .atlas import store as atlas_mod
 
     _setup_logging(quiet)
     written = atlas_mod.export_postgis(atlas, to, schema=schema)

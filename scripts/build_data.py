@@ -50,7 +50,7 @@ from data_common import (  # noqa: E402
     write_manifest,
 )
 
-from camigeo.crs import geodesic_length_km  # noqa: E402
+from camigeo.io.crs import geodesic_length_km  # noqa: E402
 
 log = logging.getLogger("build_data")
 
@@ -233,7 +233,7 @@ def _border_fences(borders: gpd.GeoDataFrame, fences: pd.DataFrame) -> list[dict
 
 def _conflate_osm(rows: list[dict], pbf: Path, corridor_km: float) -> tuple[list[dict], dict]:
     """Route the schematic lines through the OSM ways of ``pbf`` (same type and status)."""
-    from camigeo.conflate import conflate_osm
+    from camigeo.io.conflate import conflate_osm
 
     gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
     gdf["accuracy_km"] = gdf["accuracy_km"].astype(float)

@@ -123,7 +123,7 @@ def build(codes: pd.DataFrame) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, dict
         if len(who) == 2 and who <= selected:
             a, b = sorted(who)
             pairs.setdefault((a, b), []).append(shapely.linestrings(arcs[i]))
-    from camigeo.crs import geodesic_length_km
+    from camigeo.io.crs import geodesic_length_km
 
     brows = []
     for (a, b), lines in sorted(pairs.items()):

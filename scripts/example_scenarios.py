@@ -24,8 +24,8 @@ import shapely
 
 import camigeo
 from camigeo import datasets
-from camigeo.crs import CENTRAL_ASIA_EQUAL_AREA as EQUAL_AREA
-from camigeo.scenarios import Scenario, compare_scenarios
+from camigeo.corridors.scenarios import Scenario, compare_scenarios
+from camigeo.io.crs import CENTRAL_ASIA_EQUAL_AREA as EQUAL_AREA
 
 CELL_M = 5000.0
 D0 = 50_000.0

@@ -18,9 +18,9 @@ import pyogrio
 import pytest
 from shapely.geometry import LineString, box
 
-from camigeo import atlas
 from camigeo._errors import AtlasLockedError, DataNotFoundError, SchemaError
-from camigeo.crs import GEOD
+from camigeo.atlas import store as atlas
+from camigeo.io.crs import GEOD
 
 
 def _infra(extra_fence_km_lon: float = 0.0) -> gpd.GeoDataFrame:
@@ -125,7 +125,7 @@ _CHILD = textwrap.dedent("""
     from pathlib import Path
     import geopandas as gpd
     from shapely.geometry import LineString
-    from camigeo import atlas
+    from camigeo.atlas import store as atlas
     path, marker, stop_at = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
     big = gpd.GeoDataFrame({"infra_id": [f"n{i}" for i in range(500)],
                             "infra_type": ["fence"] * 500},
@@ -457,7 +457,7 @@ def test_cli_to_postgis_run_update_and_export(tmp_path: Path, postgis_url: str) 
     assert srid == 4326
     assert n_grid == len(atlas.read_atlas_layer(out / "atlas.gpkg", "conflict_grid")) > 0
     # PostGIS' geodesic km of the bundled lines agree with pyproj.Geod (camigeo.crs)
-    from camigeo.crs import geodesic_length_km
+    from camigeo.io.crs import geodesic_length_km
 
     infra = datasets.load_infrastructure().sort_values("infra_id")
     assert pg_km["infra_id"].tolist() == infra["infra_id"].tolist()

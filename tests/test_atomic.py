@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from camigeo._atomic import atomic_path
+from camigeo.io.atomic import atomic_path
 
 
 def test_success_replaces_and_leaves_no_temp(tmp_path) -> None:

@@ -15,7 +15,7 @@ from pyproj import CRS, Geod
 from shapely.geometry import LineString, Polygon, box
 
 from camigeo import CRSError, GeometryError, SchemaError
-from camigeo.conflict import (
+from camigeo.barriers.conflict import (
     SCORE_COLUMNS,
     conflict_grid,
     default_weights,
@@ -285,7 +285,7 @@ def test_conflict_grid_hexagonal_area_and_breaks():
 def test_quantile_classes_match_mapclassify():
     import mapclassify
 
-    from camigeo._conflict_grid import _quantile_classes
+    from camigeo.barriers.grid import _quantile_classes
 
     rng = np.random.default_rng(2)
     for vals, k in [(rng.lognormal(0, 1, 500), 5), (np.repeat([1.0, 2.0, 3.0, 9.0], 7), 4),
@@ -302,7 +302,7 @@ def test_polygon_ptcrs_as_lines_raise():
 
 
 def test_fast_line_length_matches_pyproj_geod():
-    from camigeo.conflict import _line_km
+    from camigeo.barriers.conflict import _line_km
 
     geod = Geod(ellps="WGS84")
     rng = np.random.default_rng(3)
@@ -345,7 +345,7 @@ def test_matches_geopandas_overlay_peer():
 
 
 def test_grid_prefilter_gives_same_sums_as_exact_predicates(monkeypatch):
-    import camigeo.conflict as cc
+    import camigeo.barriers.conflict as cc
 
     rng = np.random.default_rng(11)
     n = 4000
@@ -449,7 +449,7 @@ def test_missing_status_column_raises():
 def test_tiled_effect_merge_matches_one_union_and_hand_value():
     import shapely
 
-    from camigeo.conflict import _union_area_tiled
+    from camigeo.barriers.conflict import _union_area_tiled
 
     # hand value: two 160 km lines crossing in a 100 km square, 1 km effect zone each:
     # 2 strips of 2 x 100 km² minus their 2 x 2 km² overlap = 396 km² inside the square
@@ -476,7 +476,7 @@ def test_tiled_effect_merge_matches_one_union_and_hand_value():
 
 
 def test_effect_zones_threaded_equal_serial(monkeypatch):
-    import camigeo.conflict as cc
+    import camigeo.barriers.conflict as cc
 
     ptcrs = gpd.GeoDataFrame({"ptcr_id": [1, 2], "name": ["Square", "East"]},
                              geometry=[box(-50 * KM, -50 * KM, 50 * KM, 50 * KM),
@@ -541,7 +541,7 @@ def test_override_keys_of_the_wrong_form_raise():
 def test_tiled_merge_falls_back_when_clipped_pieces_fail(monkeypatch):
     import shapely
 
-    from camigeo.conflict import _union_area_tiled
+    from camigeo.barriers.conflict import _union_area_tiled
 
     lines = np.asarray([LineString([(-80 * KM, 3 * KM), (80 * KM, 3 * KM)])])
     bufs = shapely.buffer(lines, 1 * KM, quad_segs=4)

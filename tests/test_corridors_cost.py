@@ -11,7 +11,7 @@ import shapely
 
 from camigeo import CamigeoError, CRSError, Raster
 from camigeo.corridors import CostDistanceResult, allocation, cost_distance, least_cost_path
-from camigeo.crs import GEOD
+from camigeo.io.crs import GEOD
 
 UTM = "EPSG:32642"
 S2 = math.sqrt(2.0)

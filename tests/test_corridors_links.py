@@ -219,7 +219,7 @@ def row_halfwidths(r, radius, row):
 def brute_window_min(r, grid, radius):
     """Oracle: per cell, min of ``grid`` over the cells whose centres are within
     ``radius`` metres by pyproj.Geod.inv (WGS84), tolerance R (1 + 1e-9)."""
-    from camigeo.crs import GEOD
+    from camigeo.io.crs import GEOD
 
     h, w = r.shape
     rr, cc = np.mgrid[0:h, 0:w]
@@ -236,7 +236,7 @@ def test_barrier_improvement_lonlat_equator_matches_metric_grid():
     from affine import Affine
 
     from camigeo.corridors.barriers import _disk
-    from camigeo.crs import GEOD
+    from camigeo.io.crs import GEOD
 
     a = np.random.default_rng(7).uniform(1, 5, (5, 9))
     a[:, 4] = 50.0
@@ -274,7 +274,7 @@ def test_barrier_improvement_lonlat_equator_matches_metric_grid():
 
 
 def test_barrier_improvement_lonlat_60n_footprint_and_hand_score():
-    from camigeo.crs import GEOD
+    from camigeo.io.crs import GEOD
 
     a = np.ones((5, 15))
     a[:, 7] = 101.0  # N-S wall column
@@ -365,7 +365,7 @@ def test_barrier_improvement_lonlat_without_geodesic():
 
 
 def test_barrier_improvement_lonlat_radius_below_one_cell():
-    from camigeo.crs import GEOD
+    from camigeo.io.crs import GEOD
 
     # 1-degree cells 40-72 N: E-W steps 84.7 km (40.5 N) ... 35.3 km (71.5 N); N-S 111 km
     r = lonlat(np.ones((32, 16)), dlon=1.0, dlat=1.0, west=60.0, north=72.0)
@@ -386,7 +386,7 @@ def test_barrier_improvement_radius_not_finite():
 def test_links_geodesic_lonlat_and_progress():
     from affine import Affine
 
-    from camigeo.crs import GEOD
+    from camigeo.io.crs import GEOD
 
     a = np.random.default_rng(4).uniform(1, 4, (6, 10))
     r = Raster(a, Affine(0.1, 0, 60.0, 0, -0.1, 45.0), "EPSG:4326")
@@ -715,7 +715,7 @@ def test_euclidean_zones_lonlat_use_metres():
 
     from camigeo.corridors.adjacency import _euclidean_zones, _spacing
     from camigeo.corridors.links import _prepare_cores
-    from camigeo.crs import GEOD
+    from camigeo.io.crs import GEOD
 
     r = Raster(np.ones((10, 12)), Affine(0.1, 0, 60.0, 0, -0.1, 60.0), "EPSG:4326")
     dy, dx = _spacing(r)

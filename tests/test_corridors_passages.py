@@ -61,7 +61,7 @@ def test_candidates_generated_along_fence():
 
 
 def test_rank_passages_eca_columns_match_network():
-    network = pytest.importorskip("camigeo.network")
+    network = pytest.importorskip("camigeo.corridors.network")
     r, fence, cores = fence_case()
     cand = gpd.GeoDataFrame(geometry=[shapely.Point(45, 5), shapely.Point(45, 45)], crs=UTM)
     out = rank_passages(cand, barriers=fence, resistance=r, cores=cores, width_m=5, d0=500.0)
@@ -137,7 +137,7 @@ def test_independent_ranking_puts_neighbours_first_then_spacing_and_greedy_fix_i
 
 
 def test_greedy_selection_with_eca_matches_network():
-    network = pytest.importorskip("camigeo.network")
+    network = pytest.importorskip("camigeo.corridors.network")
     r, fence, cores, links, cand = two_fences_case()
     out = rank_passages(cand, barriers=fence, resistance=r, cores=cores, links=links,
                         width_m=5, passage_resistance=1.0, d0=1000.0, select=2,

@@ -15,9 +15,9 @@ import pytest
 import shapely
 
 from camigeo import CamigeoError, DataNotFoundError, UnknownSpeciesError, datasets
-from camigeo.crs import equal_area_km2, geodesic_length_km
-from camigeo.species import species_table
-from camigeo.validate import split_list
+from camigeo.datasets.species import species_table
+from camigeo.io.crs import equal_area_km2, geodesic_length_km
+from camigeo.io.validate import split_list
 
 FOLDERS = ["borders", "ptcr", "species_ranges", "infrastructure"]
 
@@ -385,7 +385,7 @@ def test_rebuild_from_committed_inputs_gives_identical_files(tmp_path):
     import sys
 
     src = datasets.data_dir()
-    repo = Path(datasets.__file__).resolve().parents[1]
+    repo = Path(datasets.__file__).resolve().parents[2]
     script = repo / "scripts" / "build_data.py"
     if not script.is_file():
         pytest.skip("scripts/build_data.py is not available (installed package)")
@@ -420,7 +420,7 @@ def test_build_with_osm_extract_routes_the_railway_through_its_ways(tmp_path):
     from pyproj import Geod
 
     src = datasets.data_dir()
-    script = Path(datasets.__file__).resolve().parents[1] / "scripts" / "build_data.py"
+    script = Path(datasets.__file__).resolve().parents[2] / "scripts" / "build_data.py"
     if not script.is_file():
         pytest.skip("scripts/build_data.py is not available (installed package)")
     track = winding_transmongolian()

@@ -13,8 +13,8 @@ import shapely
 from shapely.geometry import LineString, Point, box
 
 from camigeo import CRSError, GeometryError, SchemaError
-from camigeo.crs import CENTRAL_ASIA_EQUAL_AREA as EA
-from camigeo.fragmentation import effective_mesh_size, patches, reporting_units
+from camigeo.barriers.fragmentation import effective_mesh_size, patches, reporting_units
+from camigeo.io.crs import CENTRAL_ASIA_EQUAL_AREA as EA
 
 KM = 1000.0
 

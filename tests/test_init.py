@@ -30,7 +30,7 @@ def test_every_name_in_all_resolves_to_its_defining_object():
             assert name in module.__all__, (name, module.__name__)
         elif name in ERRORS or name == "CamigeoWarning":
             assert obj is getattr(_errors, name)
-    assert camigeo.Raster is importlib.import_module("camigeo.raster").Raster
+    assert camigeo.Raster is importlib.import_module("camigeo.io.raster").Raster
 
 
 def test_star_import_gives_every_public_name():
@@ -59,8 +59,8 @@ def test_dir_lists_the_lazy_names():
 
 
 def test_import_is_lazy():
-    code = ("import sys, camigeo; heavy = ['camigeo.conflict', 'camigeo.circuit', "
-            "'camigeo.maps', 'folium', 'networkx', 'numba', 'dask']; "
+    code = ("import sys, camigeo; heavy = ['camigeo.barriers', 'camigeo.circuit', "
+            "'camigeo.atlas.maps', 'folium', 'networkx', 'numba', 'dask']; "
             "print(','.join(m for m in heavy if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120)

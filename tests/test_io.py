@@ -26,7 +26,7 @@ from camigeo import (
     SchemaError,
     ValidationError,
 )
-from camigeo.io import list_layers, read_layer, write_layer
+from camigeo.io.layers import list_layers, read_layer, write_layer
 
 
 def fixes() -> gpd.GeoDataFrame:
@@ -556,7 +556,7 @@ def test_failed_write_leaves_old_file(tmp_path, monkeypatch):
         real(gdf, tmp, **kw)  # the temporary copy gets the new layer, then the disk "fails"
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(camigeo.io.pyogrio, "write_dataframe", broken)
+    monkeypatch.setattr(camigeo.io.layers.pyogrio, "write_dataframe", broken)
     with pytest.raises(CamigeoError, match=r"writing failed \(No space left on device\); the "
                                            r"existing file, if any, is unchanged"):
         write_layer(fixes(), path, "tracks")

@@ -7,7 +7,7 @@ import pytest
 
 import camigeo
 from camigeo import CamigeoWarning, DataNotFoundError, SchemaError, ValidationError
-from camigeo.movebank import read_movebank
+from camigeo.io.movebank import read_movebank
 
 ROWS = [  # id, timestamp (UTC), lon, lat  -- deliberately not sorted
     ("007", "2019-05-01 04:00:00.000", 66.10, 44.20),

@@ -18,14 +18,14 @@ import pytest
 from shapely.geometry import LineString, box
 
 from camigeo import CamigeoError, CamigeoWarning, CRSError, GeometryError, SchemaError
-from camigeo.crs import equal_area_km2
-from camigeo.network import (
+from camigeo.corridors.network import (
     connectivity_indices,
     corridor_graph,
     graph_centrality,
     minimum_spanning_links,
     to_geodataframes,
 )
+from camigeo.io.crs import equal_area_km2
 
 
 def _graph(areas: dict, edges: dict, distance: str = "cw_dist") -> nx.Graph:

@@ -11,7 +11,7 @@ from shapely.geometry import LineString, Polygon
 
 import camigeo
 from camigeo import CamigeoError, CamigeoWarning, DataNotFoundError, OptionalDependencyError
-from camigeo.osm import OSM_SOURCE, _to_infrastructure, read_osm
+from camigeo.io.osm import OSM_SOURCE, _to_infrastructure, read_osm
 
 osmium = pytest.importorskip("osmium")
 pytest.importorskip("pyrosm")

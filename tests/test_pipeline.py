@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from camigeo import atlas, pipeline
+from camigeo import atlas
 from camigeo._errors import CamigeoError
-from camigeo.crs import GEOD
+from camigeo.atlas import pipeline
+from camigeo.io.crs import GEOD
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +138,7 @@ def test_missing_module_is_skipped_not_failed(small_subset: Path, tmp_path: Path
     real_need = pipeline._need
 
     def fake_need(module: str, *names: str):
-        if module == "fragmentation":
+        if module == "barriers.fragmentation":
             raise pipeline._Skip("camigeo.fragmentation is not available in this installation")
         return real_need(module, *names)
 
@@ -147,7 +148,7 @@ def test_missing_module_is_skipped_not_failed(small_subset: Path, tmp_path: Path
     records: list[logging.LogRecord] = []
     handler = logging.Handler(logging.DEBUG)
     handler.emit = records.append  # type: ignore[method-assign]
-    plog = logging.getLogger("camigeo.pipeline")
+    plog = logging.getLogger("camigeo.atlas.pipeline")
     old_level = plog.level
     plog.addHandler(handler)
     plog.setLevel(logging.DEBUG)
@@ -199,7 +200,7 @@ def test_layer_summary_hand_values() -> None:
     import geopandas as gpd
     from shapely.geometry import LineString, box
 
-    from camigeo.crs import CENTRAL_ASIA_EQUAL_AREA
+    from camigeo.io.crs import CENTRAL_ASIA_EQUAL_AREA
 
     g = gpd.GeoDataFrame(geometry=[box(0, 0, 10_000, 10_000), box(20_000, 0, 30_000, 5_000)],
                          crs=CENTRAL_ASIA_EQUAL_AREA)

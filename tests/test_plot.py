@@ -144,7 +144,7 @@ def test_key_figures_text(synth: dict) -> None:
     assert "Conflict score: 3.00 (rank 1)" in text
     assert "border fence: 330 km" in text and "railway: 240 km" in text
     assert "Species ranges overlapping: 2" in text
-    from camigeo.crs import equal_area_km2
+    from camigeo.io.crs import equal_area_km2
 
     area = float(equal_area_km2(synth["ptcrs"].iloc[[0]].geometry).sum())
     assert f"Area: {area:,.0f} km²" in text

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from camigeo import CamigeoError, DataNotFoundError, Raster
-from camigeo.raster import as_raster
+from camigeo.io.raster import as_raster
 
 
 def _r() -> Raster:

@@ -11,7 +11,7 @@ import shapely
 
 from camigeo import CamigeoError, CRSError, Raster, SchemaError
 from camigeo.corridors import cost_distance
-from camigeo.resistance import (
+from camigeo.corridors.resistance import (
     build_resistance,
     default_infrastructure_resistance,
     permeability_to_resistance,

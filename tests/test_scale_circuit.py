@@ -8,12 +8,12 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from camigeo import CamigeoError, Raster  # noqa: E402
-from camigeo._dask_circuit import (  # noqa: E402
+from camigeo.circuit import current_map, pairwise_resistance  # noqa: E402
+from camigeo.circuit.dask import (  # noqa: E402
     _CACHE,
     current_map_dask,
     pairwise_resistance_dask,
 )
-from camigeo.circuit import current_map, pairwise_resistance  # noqa: E402
 
 pytestmark = pytest.mark.dask
 

@@ -12,10 +12,10 @@ pytest.importorskip("dask_geopandas")
 distributed = pytest.importorskip("distributed")
 
 from camigeo import CamigeoError  # noqa: E402
-from camigeo._dask_conflict import score_conflict_dask  # noqa: E402
 from camigeo._errors import SchemaError  # noqa: E402
-from camigeo.conflict import SCORE_COLUMNS, score_conflict  # noqa: E402
-from camigeo.crs import CENTRAL_ASIA_EQUAL_AREA, WGS84  # noqa: E402
+from camigeo.barriers.conflict import SCORE_COLUMNS, score_conflict  # noqa: E402
+from camigeo.barriers.dask import score_conflict_dask  # noqa: E402
+from camigeo.io.crs import CENTRAL_ASIA_EQUAL_AREA, WGS84  # noqa: E402
 from camigeo.scale import partition_spatially  # noqa: E402
 
 pytestmark = pytest.mark.dask

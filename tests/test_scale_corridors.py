@@ -12,19 +12,19 @@ shapely = pytest.importorskip("shapely")
 distributed = pytest.importorskip("distributed")
 
 from camigeo import CamigeoError, Raster  # noqa: E402
-from camigeo._dask_corridors import (  # noqa: E402
+from camigeo.corridors import (  # noqa: E402
+    barrier_improvement,
+    corridor_links,
+    cost_distance,
+    normalized_corridors,
+)
+from camigeo.corridors.dask import (  # noqa: E402
     _window,
     barrier_improvement_dask,
     corridor_links_dask,
     cost_distance_dask,
     normalized_corridors_dask,
     share_raster,
-)
-from camigeo.corridors import (  # noqa: E402
-    barrier_improvement,
-    corridor_links,
-    cost_distance,
-    normalized_corridors,
 )
 
 pytestmark = pytest.mark.dask
@@ -214,7 +214,7 @@ def test_workdir_from_set_workdir(grid, tmp_path: Path) -> None:
         seen = []
         orig = share_raster
 
-        import camigeo._dask_corridors as dc
+        import camigeo.corridors.dask as dc
 
         def spy(r, wd, **kw):
             seen.append(Path(wd).parent)

@@ -22,8 +22,8 @@ import shapely
 from shapely.geometry import LineString, Point, box
 
 from camigeo import CamigeoError, CamigeoWarning, GeometryError, SchemaError
-from camigeo.crs import equal_area_km2, geodesic_length_km
-from camigeo.scenarios import Scenario, compare_scenarios, evaluate_scenario
+from camigeo.corridors.scenarios import Scenario, compare_scenarios, evaluate_scenario
+from camigeo.io.crs import equal_area_km2, geodesic_length_km
 
 CRS = "EPSG:32643"
 PENALTY = 1_000_000.0
@@ -192,9 +192,9 @@ def test_bad_scenario_input(base, monkeypatch):
     far = gpd.GeoSeries([Point(90_000, 0)], crs=CRS)
     with pytest.warns(CamigeoWarning, match="nothing was removed"):
         compare_scenarios(base, remove=far)
-    monkeypatch.setitem(sys.modules, "camigeo.resistance", None)
+    monkeypatch.setitem(sys.modules, "camigeo.corridors.resistance", None)
     plain = Scenario(cores=base.cores, template=base.template)
-    with pytest.raises(CamigeoError, match="camigeo.resistance.build_resistance is not "
+    with pytest.raises(CamigeoError, match="camigeo.corridors.resistance.build_resistance is not "
                                            "available.*resistance_fn"):
         evaluate_scenario(plain)
 
@@ -202,7 +202,7 @@ def test_bad_scenario_input(base, monkeypatch):
 def test_conflict_delta_per_ptcr(base):
     from dataclasses import replace
 
-    from camigeo.conflict import score_conflict, summarize_conflict
+    from camigeo.barriers.conflict import score_conflict, summarize_conflict
 
     region = box(-2000, -2000, 12000, 12000)
     ptcrs = gpd.GeoDataFrame({"ptcr_id": [1], "name": ["Test PTCR"]}, geometry=[region],

@@ -14,7 +14,7 @@ from shapely.geometry import LineString, Point, box
 from test_conflict import AEQD, KM, _infra, _ptcrs, _ranges
 
 from camigeo import GeometryError, SchemaError
-from camigeo.screening import ScreeningResult, screen_file, screen_project
+from camigeo.barriers.screening import ScreeningResult, screen_file, screen_project
 
 XSS = "<img src=x onerror=alert(1)>"
 

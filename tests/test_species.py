@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from camigeo import CamigeoError, UnknownSpeciesError
-from camigeo.datasets import get_path
-from camigeo.species import resolve_species, species_names, species_table
+from camigeo.datasets.bundled import get_path
+from camigeo.datasets.species import resolve_species, species_names, species_table
 
 #: The synonym pairs the CAMI Work Programme lists (issue 2): CMS name, IUCN name.
 WP_SYNONYM_PAIRS = [
@@ -67,7 +67,7 @@ def test_every_common_name_resolves_to_its_row(common):
 
 
 def test_every_listed_name_resolves_to_its_own_row():
-    from camigeo.validate import split_list
+    from camigeo.io.validate import split_list
 
     for rec in species_table().itertuples():
         for name in [rec.cms_name, rec.iucn_name, *split_list(rec.synonyms)]:

@@ -9,7 +9,7 @@ import pytest
 from shapely.geometry import LineString, MultiLineString, Point
 
 from camigeo import SchemaError, ValidationError
-from camigeo.crs import geodesic_length_km
+from camigeo.io.crs import geodesic_length_km
 from camigeo.telemetry import (
     HOTSPOT_COUNTS,
     crossing_hotspots,

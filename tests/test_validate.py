@@ -10,7 +10,7 @@ import shapely
 from shapely.geometry import LineString, Point, Polygon, box
 
 from camigeo import CamigeoError, CamigeoWarning, ValidationError
-from camigeo.validate import (
+from camigeo.io.validate import (
     RANGE_FILTER_PRESETS,
     filter_ranges,
     join_list,

@@ -169,7 +169,7 @@ def read_grid(path: str | os.PathLike[str]) -> tuple[np.ndarray, dict[str, float
         raise DataNotFoundError(f"Grid file {p} does not exist (check the INI path).")
     name = p.name.lower()
     if name.endswith((".tif", ".tiff", ".tif.gz")):
-        from ..raster import Raster
+        from ..io.raster import Raster
 
         if name.endswith(".gz"):
             import tempfile
@@ -224,13 +224,13 @@ def write_grid(path: str | os.PathLike[str], arr: np.ndarray, hdr: dict[str, flo
     ``.asc`` gives an ESRI ASCII grid with Circuitscape's header layout, ``.asc.gz`` the
     same gzip-compressed (``compress_grids``), ``.tif`` a GeoTIFF (``write_as_tif``).
     """
-    from .._atomic import atomic_path
+    from ..io.atomic import atomic_path
 
     name = str(path).lower()
     if name.endswith(".tif"):
         from affine import Affine
 
-        from ..raster import Raster
+        from ..io.raster import Raster
 
         cs = hdr["cellsize"]
         top = hdr["yllcorner"] + int(hdr["nrows"]) * cs
@@ -258,7 +258,7 @@ def _fmt(x: float) -> str:
 
 
 def _write_table(path: Path, rows: list[list[float]]) -> None:
-    from .._atomic import atomic_path
+    from ..io.atomic import atomic_path
 
     with atomic_path(path) as tmp:
         with open(tmp, "w") as f:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import CamigeoError
-from ..raster import Raster, as_raster
+from ..io.raster import Raster, as_raster
 from .engine import (
     Focal,
     GridOptions,
@@ -331,7 +331,7 @@ def current_map(
     CircuitResult
     """
     if scheduler is not None:  # Dask: pair batches, one factorisation per worker (issue 8)
-        from .._dask_circuit import current_map_dask
+        from .dask import current_map_dask
 
         return current_map_dask(
             resistance, focal, is_conductance=is_conductance, four_neighbors=four_neighbors,
@@ -373,7 +373,7 @@ def _one_all(resistance, focal, all_to_one_flag, *, strengths, is_conductance,
                  write_volt_maps=voltage_maps)
     store = CircuitResult()
     if scheduler is not None:  # Dask: one task per focal node (issue 8)
-        from .._dask_circuit import one_to_all_dask
+        from .dask import one_to_all_dask
 
         vals, cum, curs, volts = one_to_all_dask(
             g, poly, f, strengths=dict(strengths or {}), include=inc,
@@ -535,7 +535,7 @@ def advanced(
     gg = _ground_conductance(grid(grounds, "grounds"), grounds_are_resistances, direct_grounds)
     aopts = _opts(four_neighbors, avg_resistances, solver)
     if scheduler is not None:  # a single solve: one Dask task on one worker (issue 8)
-        from .._dask_circuit import advanced_dask
+        from .dask import advanced_dask
 
         vgrid, cgrid, ok = advanced_dask(g, poly, src, gg, policy=remove_src_or_gnd,
                                          opts=aopts, scheduler=scheduler)

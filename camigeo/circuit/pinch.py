@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import CamigeoError
-from ..raster import Raster, as_raster
+from ..io.raster import Raster, as_raster
 from .engine import GridOptions, one_to_all_grid, pairwise_grid, pairwise_network
 from .graph import conductance_grid, graph_from_edges
 from .modes import _focal, _include
@@ -126,7 +126,7 @@ def pinch_points(
         if scheduler is None:
             R, cum, mx = pairwise_grid(g, None, focal, include=inc, opts=opts)
         else:  # Dask: one task per core pair (issue 8)
-            from .._dask_circuit import pairwise_grid_dask
+            from .dask import pairwise_grid_dask
 
             R, cum, mx = pairwise_grid_dask(g, None, focal, include=inc, opts=opts,
                                             scheduler=scheduler)

@@ -38,8 +38,8 @@ import numpy as np
 import pandas as pd
 
 from .._errors import CamigeoError
-from ..crs import GEOD
-from ..raster import Raster
+from ..io.crs import GEOD
+from ..io.raster import Raster
 
 if TYPE_CHECKING:
     import geopandas as gpd

@@ -51,8 +51,8 @@ import numpy as np
 from scipy.ndimage import minimum_filter, minimum_filter1d
 
 from .._errors import CamigeoError, CRSError
-from ..crs import GEOD
-from ..raster import Raster
+from ..io.crs import GEOD
+from ..io.raster import Raster
 from .links import _prepare_cores
 from .nlcc import _pair_cwds, link_pairs
 
@@ -363,7 +363,7 @@ def barrier_improvement(
     50.0
     """
     if scheduler is not None:  # Dask: per-core tasks, then per-band tasks (issue 8)
-        from .._dask_corridors import barrier_improvement_dask
+        from .dask import barrier_improvement_dask
 
         return barrier_improvement_dask(cores, resistance, links, radii_m=radii_m, form=form,
                                         id_col=id_col, neighbors=neighbors,

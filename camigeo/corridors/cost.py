@@ -23,8 +23,8 @@ import shapely
 from pyproj import CRS
 
 from .._errors import CamigeoError, CamigeoWarning, CRSError, GeometryError
-from ..crs import GEOD
-from ..raster import Raster, as_raster
+from ..io.crs import GEOD
+from ..io.raster import Raster, as_raster
 from . import _kernels as K
 
 __all__ = ["CostDistanceResult", "cost_distance", "allocation", "least_cost_path"]
@@ -406,7 +406,7 @@ def cost_distance(
         raise CamigeoError(f"max_cost must be a number >= 0 (accumulated cost units) or "
                            f"None for no limit; got {max_cost!r}.")
     if scheduler is not None:  # Dask, one task per source (issue 8)
-        from .._dask_corridors import cost_distance_dask
+        from .dask import cost_distance_dask
 
         return cost_distance_dask(resistance, sources, neighbors=neighbors, geodesic=geodesic,
                                   block_corners=block_corners, max_cost=max_cost,

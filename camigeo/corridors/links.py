@@ -22,8 +22,8 @@ from affine import Affine
 from pyproj import CRS
 
 from .._errors import CamigeoError, CamigeoWarning, CRSError, SchemaError
-from ..crs import GEOD
-from ..raster import Raster
+from ..io.crs import GEOD
+from ..io.raster import Raster
 from . import _kernels as K
 from .adjacency import _adjacent_pairs, _check_network, _prune_nearest
 from .cost import (
@@ -406,7 +406,7 @@ def corridor_links(
     _check_limits(max_cw_dist, max_euc_dist_km, min_euc_dist_km, min_cw_dist)
     _check_network(adjacency, nearest_neighbors, nearest_by, connect_clusters)
     if scheduler is not None:  # Dask, one task per core (issue 8)
-        from .._dask_corridors import corridor_links_dask
+        from .dask import corridor_links_dask
 
         return corridor_links_dask(
             cores, resistance, id_col=id_col, adjacency=adjacency, max_cw_dist=max_cw_dist,

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import CamigeoError, SchemaError
-from ..raster import Raster
+from ..io.raster import Raster
 from .links import _Cores, _iter_cwds, _prepare_cores
 
 __all__ = ["normalized_corridors", "link_pairs"]
@@ -108,7 +108,7 @@ def normalized_corridors(
     if cost_slack is not None and cost_slack < 0:
         raise CamigeoError(f"cost_slack must be >= 0 (cost units); got {cost_slack}.")
     if scheduler is not None:  # Dask: per-core tasks, then per-band tasks (issue 8)
-        from .._dask_corridors import normalized_corridors_dask
+        from .dask import normalized_corridors_dask
 
         return normalized_corridors_dask(cores, resistance, links, id_col=id_col,
                                          cost_slack=cost_slack, neighbors=neighbors,

@@ -12,11 +12,11 @@ import pandas as pd
 import shapely
 
 from .._errors import CamigeoError, GeometryError
-from ..raster import Raster
-from ..resistance import thicken_diagonals
+from ..io.raster import Raster
 from .cost import _check_crs, _unit_factor
 from .links import _core_cwd, _prepare_cores, corridor_links
 from .nlcc import link_pairs
+from .resistance import thicken_diagonals
 
 __all__ = ["rank_passages", "candidates_along"]
 
@@ -86,7 +86,7 @@ def _barrier_mask(barriers: gpd.GeoDataFrame, r: Raster) -> np.ndarray:
 
 def _eca(cores: gpd.GeoDataFrame, links: pd.DataFrame, id_col: str, d0: float,
          p0: float) -> float:
-    from ..network import connectivity_indices, corridor_graph
+    from .network import connectivity_indices, corridor_graph
 
     G = corridor_graph(cores, links, id_col=id_col)
     return float(connectivity_indices(G, distance="cw_dist", d0=d0, p0=p0).eca)
@@ -422,7 +422,7 @@ def _eca_function(cores: gpd.GeoDataFrame, links: gpd.GeoDataFrame, id_col: str,
         log.info("rank_passages: no d0 given, ECA columns skipped (pass d0 in cost units)")
         return None
     try:
-        import camigeo.network  # noqa: F401
+        import camigeo.corridors.network  # noqa: F401
     except ImportError:
         log.info("rank_passages: camigeo.network is not available; ECA columns skipped")
         return None

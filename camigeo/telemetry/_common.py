@@ -11,7 +11,7 @@ import pandas as pd
 import shapely
 
 from .._errors import GeometryError, SchemaError
-from ..crs import match_crs, require_projected
+from ..io.crs import match_crs, require_projected
 
 __all__ = ["prepare_barriers", "check_crs", "paths_from_ranges", "BarrierIndex"]
 

@@ -102,7 +102,7 @@ def find_crossings(tracks: Any, barriers: Any, *, id_col: str | None = None,
 def _length_m(lines: np.ndarray, crs: Any) -> np.ndarray:
     """Step lengths in metres: geodesic for a geographic CRS, else planar x CRS unit."""
     if crs is not None and crs.is_geographic:
-        from ..crs import geodesic_length_km
+        from ..io.crs import geodesic_length_km
 
         return geodesic_length_km(gpd.GeoSeries(lines, crs=crs)) * 1000.0
     factor = 1.0

@@ -21,7 +21,7 @@ import pandas as pd
 import shapely
 
 from .._errors import SchemaError, ValidationError
-from ..crs import local_metric_crs, match_crs
+from ..io.crs import local_metric_crs, match_crs
 from ._common import BarrierIndex, prepare_barriers
 from .baba import EncounterResult
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import geopandas as gpd
 
-from ..crs import require_crs
+from ..io.crs import require_crs
 from .baba import classify_encounters
 from .crossings import find_crossings
 from .hotspots import crossing_hotspots, recommend_passages

@@ -13,7 +13,7 @@ import pandas as pd
 from scipy import stats
 
 from .._errors import SchemaError, ValidationError
-from ..crs import match_crs, require_projected
+from ..io.crs import match_crs, require_projected
 from ._common import BarrierIndex, prepare_barriers
 from .baba import EVENT_TYPES, NON_CROSSING_TYPES, EncounterResult
 

@@ -172,7 +172,7 @@ def test_larger_tolerance_never_adds_events(mule_deer, fences):
 
 
 def test_movebank_reader_gives_same_events(baba_dir, pronghorn, fences):
-    read_movebank = pytest.importorskip("camigeo.movebank").read_movebank
+    read_movebank = pytest.importorskip("camigeo.io.movebank").read_movebank
     mb = read_movebank(baba_dir / "pronghorn_movebank_style.csv").to_crs(CRS)
     a = classify_encounters(pronghorn, fences, d=110, max_cross=4).classification
     b = classify_encounters(mb, fences, d=110, max_cross=4).classification

@@ -13,9 +13,9 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from ._errors import SchemaError
+from .._errors import SchemaError
+from ..io.crs import CENTRAL_ASIA_EQUAL_AREA
 from .conflict import WeightKey, _prepare_areas, _prepare_lines, _score_chunk
-from .crs import CENTRAL_ASIA_EQUAL_AREA
 
 __all__ = ["conflict_grid"]
 
@@ -133,7 +133,7 @@ def conflict_grid(
     keep = area > 0
     cells, clipped, area = cells[keep], clipped[keep], area[keep]
     if on_dask:  # Dask: one task per partition of lines (issue 8)
-        from ._dask_conflict import zone_sums_dask
+        from .dask import zone_sums_dask
 
         sums = zone_sums_dask(infrastructure, clipped, status=status, weights=weights,
                               crs=CENTRAL_ASIA_EQUAL_AREA, scheduler=scheduler)

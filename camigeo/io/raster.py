@@ -18,8 +18,8 @@ from affine import Affine
 from pyproj import CRS
 from rasterio.errors import RasterioIOError
 
-from ._atomic import atomic_path
-from ._errors import CamigeoError, DataNotFoundError
+from .._errors import CamigeoError, DataNotFoundError
+from .atomic import atomic_path
 
 __all__ = ["Raster", "as_raster"]
 

@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._atomic import atomic_path
-from ._errors import CamigeoError, SchemaError
+from .._errors import CamigeoError, SchemaError
+from ..io.atomic import atomic_path
 
 __all__ = [
     "BORDER_FENCE_COLORS",
@@ -46,7 +46,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_STATIC = Path(__file__).parent / "_static"
+_STATIC = Path(__file__).parent.parent / "_static"
 
 #: Line colour and weight per ``infra_type``.
 INFRA_STYLE: dict[str, dict[str, Any]] = {
@@ -378,7 +378,7 @@ def conflict_map(
     import geopandas as gpd
 
     if ptcrs is None:
-        from . import datasets
+        from .. import datasets
 
         ptcrs = datasets.load_ptcrs()
     p = _prepared(ptcrs, "ptcrs", simplify_m=simplify_m)

@@ -38,8 +38,8 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from ._errors import CamigeoError, CamigeoWarning, GeometryError, SchemaError
-from .crs import equal_area_km2, match_crs, require_crs
+from .._errors import CamigeoError, CamigeoWarning, GeometryError, SchemaError
+from ..io.crs import equal_area_km2, match_crs, require_crs
 
 __all__ = [
     "ConnectivityResult",

@@ -15,7 +15,7 @@ import pyproj
 import shapely
 from pyproj import CRS
 
-from ._errors import CRSError
+from .._errors import CRSError
 
 __all__ = [
     "WGS84",

@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._errors import GeometryError, SchemaError
-from .crs import CENTRAL_ASIA_EQUAL_AREA, require_crs
+from .._errors import GeometryError, SchemaError
+from ..io.crs import CENTRAL_ASIA_EQUAL_AREA, require_crs
 
 __all__ = ["FRAGMENTATION_COLUMNS", "default_barrier_filter", "effective_mesh_size",
            "patches", "reporting_units"]
@@ -290,7 +290,7 @@ def effective_mesh_size(
         for item in items:
             combine(func(item, **shared))
     else:
-        from .scale import reduce_tasks
+        from ..scale import reduce_tasks
 
         logger.info("effective_mesh_size: %d unit tasks (%s)", len(items), method)
         reduce_tasks(func, items, combine, scheduler=scheduler, shared=shared)

@@ -25,8 +25,8 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
-from ._atomic import atomic_path, fsync_path
-from ._errors import CamigeoError, CamigeoWarning, CRSError, DataNotFoundError, SchemaError
+from .._errors import CamigeoError, CamigeoWarning, CRSError, DataNotFoundError, SchemaError
+from .atomic import atomic_path, fsync_path
 from .validate import _RANGE_ALIASES, _SCHEMAS, KINDS, filter_ranges, validate_layer
 
 __all__ = ["read_layer", "write_layer", "list_layers", "SUPPORTED_FORMATS"]

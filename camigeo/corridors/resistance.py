@@ -26,8 +26,8 @@ import pandas as pd
 from affine import Affine
 from pyproj import CRS
 
-from ._errors import CamigeoError, CRSError, SchemaError
-from .raster import Raster, as_raster
+from .._errors import CamigeoError, CRSError, SchemaError
+from ..io.raster import Raster, as_raster
 
 __all__ = [
     "build_resistance",
@@ -222,7 +222,7 @@ def default_infrastructure_resistance(
 
 
 def _default_rows(max_resistance: float, impermeable_as_nodata: bool) -> list[dict[str, Any]]:
-    from .conflict import (
+    from ..barriers.conflict import (
         FENCE_CLASSES,
         FENCE_PERMEABILITY,
         INFRA_TYPES,

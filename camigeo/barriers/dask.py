@@ -32,9 +32,9 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from ._errors import SchemaError
-from .crs import CENTRAL_ASIA_EQUAL_AREA, local_metric_crs
-from .scale import check_scheduler, partition_spatially, scatter_once
+from .._errors import SchemaError
+from ..io.crs import CENTRAL_ASIA_EQUAL_AREA, local_metric_crs
+from ..scale import check_scheduler, partition_spatially, scatter_once
 
 __all__ = ["score_conflict_dask", "partition_scores", "zone_sums_dask"]
 

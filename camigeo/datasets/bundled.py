@@ -38,9 +38,9 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from ._errors import CamigeoError, DataNotFoundError
-from .validate import INFRA_STATUS as _INFRA_STATUS
-from .validate import INFRA_TYPES as _INFRA_TYPES
+from .._errors import CamigeoError, DataNotFoundError
+from ..io.validate import INFRA_STATUS as _INFRA_STATUS
+from ..io.validate import INFRA_TYPES as _INFRA_TYPES
 
 __all__ = [
     "DATA_ENV_VAR",
@@ -114,7 +114,7 @@ def data_dir() -> Path:
                 f"camigeo's data/ (borders/, ptcr/, species_ranges/, infrastructure/); "
                 f"unset the variable to use the bundled data.")
         return path
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # camigeo/ (this file is camigeo/datasets/)
     for candidate in (here / "_bundled_data", here.parent / "data"):
         if (candidate / "ptcr").is_dir():
             return candidate
@@ -238,7 +238,7 @@ def _read(name: str) -> gpd.GeoDataFrame:
 
 @functools.lru_cache(maxsize=16)
 def _read_cached(path: str, layer: str | None, kind: str | None) -> gpd.GeoDataFrame:
-    from .io import read_layer
+    from ..io.layers import read_layer
 
     if kind == "range":  # filtering happens in load_ranges
         return read_layer(path, layer=layer, kind="range", range_filter="none")
@@ -313,8 +313,8 @@ def load_ranges(species: str | Iterable[str] | None = None, *,
     CamigeoError
         Bad filter preset or codes.
     """
+    from ..io.validate import filter_ranges
     from .species import resolve_species
-    from .validate import filter_ranges
 
     gdf = _read("ranges")
     gdf = filter_ranges(gdf, preset=range_filter, presence=presence, origin=origin,

@@ -27,7 +27,7 @@ import unicodedata
 
 import pandas as pd
 
-from ._errors import CamigeoError, UnknownSpeciesError
+from .._errors import CamigeoError, UnknownSpeciesError
 
 __all__ = ["resolve_species", "species_table", "species_names"]
 
@@ -47,7 +47,7 @@ def _key(name: str) -> str:
 
 
 def _table() -> pd.DataFrame:
-    from .datasets import get_path
+    from .bundled import get_path
 
     return _read_table(str(get_path("species")))
 
@@ -64,7 +64,7 @@ def _read_table(path: str) -> pd.DataFrame:
 
 
 def _lookup() -> tuple[dict[str, str], dict[str, str]]:
-    from .datasets import get_path
+    from .bundled import get_path
 
     return _build_lookup(str(get_path("species")))
 
@@ -72,7 +72,7 @@ def _lookup() -> tuple[dict[str, str], dict[str, str]]:
 @functools.lru_cache(maxsize=4)
 def _build_lookup(path: str) -> tuple[dict[str, str], dict[str, str]]:
     """Return (normalised key -> CMS name, normalised key -> display form of the key)."""
-    from .validate import split_list
+    from ..io.validate import split_list
 
     index: dict[str, str] = {}
     display: dict[str, str] = {}

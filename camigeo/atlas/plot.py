@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._atomic import atomic_path
-from ._errors import CamigeoError, DataNotFoundError, SchemaError
+from .._errors import CamigeoError, DataNotFoundError, SchemaError
+from ..io.atomic import atomic_path
 
 __all__ = [
     "STYLE",
@@ -88,7 +88,7 @@ def _infra_colors() -> dict[str, str]:
 def _ea(gdf: Any, name: str) -> Any:
     import geopandas as gpd
 
-    from .crs import CENTRAL_ASIA_EQUAL_AREA
+    from ..io.crs import CENTRAL_ASIA_EQUAL_AREA
 
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise SchemaError(f"{name}: expected a GeoDataFrame, got {type(gdf).__name__}.")
@@ -112,7 +112,7 @@ def _km_axes(ax: Any) -> None:
 def _default(obj: Any, loader: str) -> Any:
     if obj is not None:
         return obj
-    from . import datasets
+    from .. import datasets
 
     return getattr(datasets, loader)()
 
@@ -321,7 +321,7 @@ _FRAG_FIGURES = (("m_eff_km2", "Effective mesh size", "km²", ",.0f"),
 
 def _key_figures(pid: Any, region: Any, scores: pd.DataFrame | None,
                  summary: pd.DataFrame | None) -> list[str]:
-    from .crs import equal_area_km2
+    from ..io.crs import equal_area_km2
 
     row = region.iloc[0]
     lines = [f"PTCR {pid}: {row.get('name', '')}"]

@@ -31,7 +31,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from ._errors import GeometryError, SchemaError
+from .._errors import GeometryError, SchemaError
+from ..io.crs import CENTRAL_ASIA_EQUAL_AREA, GEOD, WGS84, local_metric_crs, require_crs
 from .conflict import (
     INFRA_TYPES,
     WeightKey,
@@ -42,7 +43,6 @@ from .conflict import (
     _species_weights,
     _zones_to,
 )
-from .crs import CENTRAL_ASIA_EQUAL_AREA, GEOD, WGS84, local_metric_crs, require_crs
 
 __all__ = ["ScreeningResult", "screen_project", "screen_file"]
 
@@ -170,7 +170,7 @@ class ScreeningResult:
         ]
         doc = "\n".join(parts)
         if path is not None:
-            from ._atomic import atomic_path
+            from ..io.atomic import atomic_path
 
             with atomic_path(path) as tmp:
                 Path(tmp).write_text(doc, encoding="utf-8")
@@ -236,7 +236,7 @@ class ScreeningResult:
         """
         import pyogrio
 
-        from ._atomic import atomic_path
+        from ..io.atomic import atomic_path
 
         layers = {
             "screening_project": self.project,
@@ -334,7 +334,7 @@ def _as_project(project: Any, *, crs: Any, infra_type: str | None, fenced: bool 
 def _load_defaults(ptcrs: Any, ranges: Any, infrastructure: Any) -> tuple[Any, Any, Any, str]:
     src = []
     if ptcrs is None or ranges is None or infrastructure is None:
-        from . import datasets  # written by the data helper; imported lazily
+        from .. import datasets  # written by the data helper; imported lazily
 
         if ptcrs is None:
             ptcrs = datasets.load_ptcrs()
@@ -565,7 +565,7 @@ def screen_project(
     species_table["delta_weighted_density"] = (species_table["weighted_density_after"]
                                                - species_table["weighted_density_before"])
     nearest = _nearest(proj, infrastructure, status=status, local=local)
-    from ._version import __version__
+    from .._version import __version__
 
     params = {"buffer_m": float(buffer_m), "mesh_method": mesh_method.upper(),
               "data": source, "title": name or "Planned infrastructure screening",
@@ -655,7 +655,7 @@ def screen_file(
     ScreeningResult
         ``result.params["html_path"]`` / ``["gpkg_path"]`` hold the written paths.
     """
-    from .io import read_layer
+    from ..io.layers import read_layer
 
     path = Path(path)
     gdf = read_layer(path, layer)

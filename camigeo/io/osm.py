@@ -41,8 +41,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ._compat import import_optional
-from ._errors import CamigeoError, CamigeoWarning, DataNotFoundError
+from .._compat import import_optional
+from .._errors import CamigeoError, CamigeoWarning, DataNotFoundError
 from .crs import WGS84
 from .validate import validate_layer
 

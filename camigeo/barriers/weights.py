@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._errors import SchemaError
+from .._errors import SchemaError
 
 __all__ = [
     "INFRA_TYPES",

@@ -41,7 +41,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ._errors import CamigeoError
+from .._errors import CamigeoError
 
 __all__ = ["DEFAULT_CIRCUIT_SPECIES", "STEPS", "RunResult", "StepReport", "layer_summary",
            "run_all"]
@@ -132,7 +132,7 @@ def layer_summary(layers: Mapping[str, Any]) -> pd.DataFrame:
     """
     import geopandas as gpd
 
-    from .crs import equal_area_km2, geodesic_length_km
+    from ..io.crs import equal_area_km2, geodesic_length_km
 
     rows = []
     for name, df in layers.items():
@@ -167,7 +167,7 @@ class _Ctx:
 
 
 def _load(ctx: _Ctx) -> str:
-    from . import datasets, io
+    from .. import datasets, io
 
     given = {k: v for k, v in ctx.inputs.items() if v is not None}
     kinds = {"ptcrs": "ptcr", "ranges": "range", "infrastructure": "infrastructure"}
@@ -204,7 +204,7 @@ def _load(ctx: _Ctx) -> str:
 
 def _conflate_osm(ctx: _Ctx, pbf: Path) -> str:
     """Route the infrastructure lines through the OSM ways of ``pbf`` (same type/status)."""
-    from .conflate import conflate_osm
+    from ..io.conflate import conflate_osm
 
     if not pbf.is_file():
         raise CamigeoError(f"osm: OSM extract {pbf} does not exist; pass an .osm.pbf file "
@@ -218,7 +218,7 @@ def _conflate_osm(ctx: _Ctx, pbf: Path) -> str:
 
 
 def _summary(ctx: _Ctx) -> str:
-    from .validate import validate_layer
+    from ..io.validate import validate_layer
 
     kinds = {"ptcrs": "ptcr", "ranges": "range", "infrastructure": "infrastructure",
              "borders": None, "countries": None}
@@ -256,7 +256,7 @@ def _summary(ctx: _Ctx) -> str:
 
 
 def _conflict(ctx: _Ctx) -> str:
-    mod = _need("conflict", "score_conflict", "summarize_conflict", "conflict_grid")
+    mod = _need("barriers.conflict", "score_conflict", "summarize_conflict", "conflict_grid")
     p, r, i = ctx.data["ptcrs"], ctx.data["ranges"], ctx.data["infrastructure"]
     scores = mod.score_conflict(p, r, i)
     summary = mod.summarize_conflict(scores)
@@ -268,7 +268,7 @@ def _conflict(ctx: _Ctx) -> str:
 
 
 def _fragmentation(ctx: _Ctx) -> str:
-    mod = _need("fragmentation", "effective_mesh_size", "reporting_units")
+    mod = _need("barriers.fragmentation", "effective_mesh_size", "reporting_units")
     infra = ctx.data["infrastructure"]
     frag = mod.effective_mesh_size(ctx.data["ptcrs"], infra, method="CUT")
     ctx.layers["fragmentation"] = frag
@@ -301,8 +301,8 @@ def _migratory_ungulates(ctx: _Ctx) -> list[str]:
 
 def _grid_for(geoms: Any, cell_m: float, pad_m: float) -> Any:
     """Build a template Raster (zeros) covering ``geoms`` (equal-area CRS), square cells."""
-    from .crs import CENTRAL_ASIA_EQUAL_AREA
-    from .raster import Raster
+    from ..io.crs import CENTRAL_ASIA_EQUAL_AREA
+    from ..io.raster import Raster
 
     xmin, ymin, xmax, ymax = geoms.total_bounds
     xmin, ymin = math.floor((xmin - pad_m) / cell_m) * cell_m, math.floor(
@@ -317,7 +317,7 @@ def _cores_for(ctx: _Ctx, species: str) -> tuple[Any, Any]:
     """PTCR parts inside a species' range (core_id = ptcr_id) and the range, equal-area."""
     import geopandas as gpd
 
-    from .crs import CENTRAL_ASIA_EQUAL_AREA
+    from ..io.crs import CENTRAL_ASIA_EQUAL_AREA
 
     rng = ctx.data["ranges"]
     rng = rng[rng["sci_name"] == species].to_crs(CENTRAL_ASIA_EQUAL_AREA)
@@ -335,9 +335,9 @@ def _cores_for(ctx: _Ctx, species: str) -> tuple[Any, Any]:
 
 
 def _corridors(ctx: _Ctx) -> str:
-    res_mod = _need("resistance", "build_resistance")
+    res_mod = _need("corridors.resistance", "build_resistance")
     cor = _need("corridors", "corridor_links")
-    net = _need("network", "corridor_graph", "connectivity_indices", "to_geodataframes")
+    net = _need("corridors.network", "corridor_graph", "connectivity_indices", "to_geodataframes")
     cell_m = float(ctx.params["corridor_cell_km"]) * 1000.0
     species = _migratory_ungulates(ctx)
     links_all, nodes_all, idx_rows, notes = [], [], [], []
@@ -425,7 +425,7 @@ def _circuit(ctx: _Ctx) -> str:
     if key in ctx.rasters and abs(ctx.params["corridor_cell_km"] - cell_km) < 1e-9:
         resistance, cores = ctx.rasters[key]
     else:
-        res_mod = _need("resistance", "build_resistance")
+        res_mod = _need("corridors.resistance", "build_resistance")
         cores, rng = _cores_for(ctx, sp)
         if len(cores) < 2:
             raise CamigeoError(f"circuit_species: {sp!r} occurs in {len(cores)} PTCR(s); "
@@ -487,11 +487,11 @@ def _telemetry(ctx: _Ctx) -> str:
     if not path.is_file():
         raise CamigeoError(f"tracks: file {path} does not exist.")
     if path.suffix.lower() == ".csv":
-        from .movebank import read_movebank
+        from ..io.movebank import read_movebank
 
         fixes = read_movebank(path)
     else:
-        from .io import read_layer
+        from ..io.layers import read_layer
 
         fixes = read_layer(path, kind="tracks")
     infra = ctx.data["infrastructure"]
@@ -543,7 +543,8 @@ def _md_table(df: pd.DataFrame, floatfmt: str = ",.2f") -> str:
 
 
 def _outputs(ctx: _Ctx, steps: list[StepReport], ranked: pd.DataFrame) -> str:
-    from . import atlas, maps, plot
+    from . import maps, plot
+    from . import store as atlas
 
     out = ctx.out_dir
     atlas_path = out / "atlas.gpkg"
@@ -578,8 +579,8 @@ def _outputs(ctx: _Ctx, steps: list[StepReport], ranked: pd.DataFrame) -> str:
 
 
 def _write_summary(ctx: _Ctx, res: RunResult) -> None:
-    from . import __version__
-    from ._atomic import atomic_path
+    from .. import __version__
+    from ..io.atomic import atomic_path
 
     out = ctx.out_dir
     if len(res.ranked):

@@ -34,8 +34,11 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from .._errors import CamigeoWarning, GeometryError, SchemaError
+from ..io.crs import CENTRAL_ASIA_EQUAL_AREA, GEOD, WGS84, local_metric_crs, require_crs
+
 # the weights tables and helpers live in _conflict_weights; re-exported here (public API)
-from ._conflict_weights import (
+from .weights import (
     _FENCE_TYPES,  # noqa: F401 - re-export
     EFFECT_ZONE_M,
     FENCE_CLASSES,
@@ -51,8 +54,6 @@ from ._conflict_weights import (
     default_weights,
     feature_weights,
 )
-from ._errors import CamigeoWarning, GeometryError, SchemaError
-from .crs import CENTRAL_ASIA_EQUAL_AREA, GEOD, WGS84, local_metric_crs, require_crs
 
 __all__ = [
     "INFRA_TYPES",
@@ -616,7 +617,7 @@ def score_conflict(
     >>> camigeo.summarize_conflict(scores).head()  # doctest: +SKIP
     """
     if scheduler is not None or hasattr(infrastructure, "npartitions"):  # Dask (issue 8)
-        from ._dask_conflict import score_conflict_dask
+        from .dask import score_conflict_dask
 
         return score_conflict_dask(ptcrs, ranges, infrastructure, weights=weights,
                                    effect_zones_m=effect_zones_m, status=status,
@@ -830,7 +831,7 @@ def summarize_conflict(
 # is resolved lazily, so either module can be imported first.
 def __getattr__(name: str) -> Any:
     if name == "conflict_grid":
-        from ._conflict_grid import conflict_grid
+        from .grid import conflict_grid
 
         return conflict_grid
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

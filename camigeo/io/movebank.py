@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from ._errors import CamigeoWarning, DataNotFoundError, SchemaError, ValidationError
+from .._errors import CamigeoWarning, DataNotFoundError, SchemaError, ValidationError
 from .validate import validate_layer
 
 __all__ = ["read_movebank", "MOVEBANK_COLUMNS"]

@@ -30,8 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._errors import CamigeoError
-from .scale import (
+from .._errors import CamigeoError
+from ..scale import (
     check_scheduler,
     check_task_memory,
     estimate_circuit_bytes,
@@ -59,7 +59,7 @@ _CACHE_SIZE = 4
 
 def _factor(token: str, system: dict[str, Any]) -> Any:
     """Return the factorisation of ``system`` on this worker (made once per token)."""
-    from .circuit.solve import factorize
+    from .solve import factorize
 
     with _CACHE_LOCK:
         if token in _CACHE:
@@ -104,7 +104,7 @@ def solve_batch(pairs: list[tuple[int, int]], *, token: str, system: dict[str, A
     (resistances, cumulative, maximum)
         Per-pair ohms; node-level sum and maximum of the pair current maps (or None).
     """
-    from .circuit.solve import pair_node_currents, pair_resistances
+    from .solve import pair_node_currents, pair_resistances
 
     fac = _factor(token, system)
     ground, n = system["ground"], system["n"]
@@ -144,9 +144,9 @@ def _region_pair(item: tuple[int, int], *, g: np.ndarray, polymap: np.ndarray | 
                  cells: dict[int, tuple[np.ndarray, np.ndarray]], ids: list[int],
                  opts: Any) -> tuple[int, int, float, np.ndarray | None, np.ndarray | None]:
     """One pair of focal regions (own graph with both regions short-circuited)."""
-    from .circuit.engine import _Accum, _component_laplacian, _pair_maps
-    from .circuit.graph import build_graph, merge_regions, node_map
-    from .circuit.solve import grounded_potentials
+    from .engine import _Accum, _component_laplacian, _pair_maps
+    from .graph import build_graph, merge_regions, node_map
+    from .solve import grounded_potentials
 
     a, b = item
     ca, cb = cells[ids[a]], cells[ids[b]]
@@ -216,7 +216,7 @@ def current_map_dask(
         ``resistances`` (square DataFrame, -1 = not solved), ``cumulative`` and
         ``maximum`` current rasters when asked for.
     """
-    from .circuit.modes import CircuitResult, _conductance, _focal, _include, _int_grid, _opts
+    from .modes import CircuitResult, _conductance, _focal, _include, _int_grid, _opts
 
     if pair_maps or voltage_maps:
         raise CamigeoError(
@@ -277,9 +277,9 @@ def pairwise_grid_dask(
         Resistance matrix (-1 = not solved), cumulative and maximum current grids (None
         when not asked for).
     """
-    from .circuit.engine import GridOptions, _focal_nodes, _pair_components, _warn_invalid
-    from .circuit.graph import build_graph, node_map
-    from .circuit.solve import _grounded
+    from .engine import GridOptions, _focal_nodes, _pair_components, _warn_invalid
+    from .graph import build_graph, node_map
+    from .solve import _grounded
 
     opts = opts or GridOptions()
     sched = check_scheduler(scheduler)
@@ -374,7 +374,7 @@ def pairwise_grid_dask(
             if max_nodes is not None and max_comp is not None:
                 max_nodes[comp_nodes] = np.maximum(max_nodes[comp_nodes], max_comp)
         if want_cur:
-            from .circuit.engine import node_to_grid
+            from .engine import node_to_grid
 
             cum_grid = node_to_grid(graph.nodemap, cum_nodes)
             mx_grid = node_to_grid(graph.nodemap, max_nodes) if max_nodes is not None \
@@ -434,7 +434,7 @@ def _one_all_task(item: tuple[int, int, list[tuple[int, float]], list[int], str]
     ``item`` is ``(position, node_k, [(source node, amperes)], [ground nodes], policy)``;
     returns ``(position, v_k or None if unsolved, node currents, node voltages)``.
     """
-    from .circuit.solve import advanced_solve, branch_and_node_currents
+    from .solve import advanced_solve, branch_and_node_currents
 
     a, node_k, srcs, gnds, policy = item
     n = labels.size
@@ -491,8 +491,8 @@ def one_to_all_dask(
         without current maps); per-id current and voltage grids (filled only when
         ``opts.write_cur_maps`` / ``opts.write_volt_maps``).
     """
-    from .circuit.engine import GridOptions, _warn_invalid, node_to_grid
-    from .circuit.graph import build_graph, merge_regions, node_map
+    from .engine import GridOptions, _warn_invalid, node_to_grid
+    from .graph import build_graph, merge_regions, node_map
 
     opts = opts or GridOptions()
     sched = check_scheduler(scheduler)
@@ -566,7 +566,7 @@ def one_to_all_dask(
 
 def _advanced_task(_: Any, *, g: np.ndarray, polymap: np.ndarray | None, src: np.ndarray,
                    gg: np.ndarray, policy: str, opts: Any) -> Any:
-    from .circuit.engine import advanced_grid
+    from .engine import advanced_grid
 
     return advanced_grid(g, polymap, src, gg, policy=policy, opts=opts)
 
@@ -580,7 +580,7 @@ def advanced_dask(g: np.ndarray, polymap: np.ndarray | None, src: np.ndarray,
     the task only moves the solve (and its memory) off the calling machine, e.g. to a
     worker with more RAM. Same kernel, identical result.
     """
-    from .circuit.graph import build_graph, node_map
+    from .graph import build_graph, node_map
 
     sched = check_scheduler(scheduler)
     n_nodes = build_graph(g, node_map(g, polymap), four_neighbors=opts.four_neighbors,

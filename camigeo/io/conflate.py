@@ -39,7 +39,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
-from ._errors import CamigeoError, GeometryError, SchemaError
+from .._errors import CamigeoError, GeometryError, SchemaError
 from .crs import WGS84, local_metric_crs, require_crs
 
 __all__ = ["conflate_lines", "conflate_osm"]

@@ -26,7 +26,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from ._errors import CamigeoError, CamigeoWarning, ValidationError
+from .._errors import CamigeoError, CamigeoWarning, ValidationError
 
 __all__ = [
     "KINDS",

@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._errors import CamigeoError, CamigeoWarning, GeometryError, SchemaError
-from .crs import local_metric_crs, require_crs
+from .._errors import CamigeoError, CamigeoWarning, GeometryError, SchemaError
+from ..io.crs import local_metric_crs, require_crs
 from .network import ConnectivityResult, connectivity_indices, corridor_graph
 
 __all__ = [
@@ -277,7 +277,7 @@ def _default_fn(module: str, name: str) -> Callable[..., Any]:
     except (ImportError, AttributeError) as exc:
         raise CamigeoError(
             f"camigeo.{module}.{name} is not available ({exc}); pass "
-            f"Scenario({'resistance_fn' if module == 'resistance' else 'links_fn'}=...) "
+            f"Scenario({'resistance_fn' if module == 'corridors.resistance' else 'links_fn'}=...) "
             f"to use your own function."
         ) from exc
 
@@ -287,7 +287,7 @@ def _conflict_by_ptcr(s: Scenario) -> pd.DataFrame | None:
     if s.ptcrs is None or s.ranges is None:
         return None
     try:
-        conflict = importlib.import_module("camigeo.conflict")
+        conflict = importlib.import_module("camigeo.barriers.conflict")
     except ImportError as exc:
         warnings.warn(f"ptcrs were given but camigeo.conflict is not available ({exc}); "
                       f"the per-PTCR conflict comparison is skipped.", CamigeoWarning,
@@ -326,7 +326,7 @@ def evaluate_scenario(
     if not isinstance(scenario, Scenario):
         raise CamigeoError(f"scenario must be a camigeo.scenarios.Scenario; got "
                            f"{type(scenario).__name__}.")
-    build = scenario.resistance_fn or _default_fn("resistance", "build_resistance")
+    build = scenario.resistance_fn or _default_fn("corridors.resistance", "build_resistance")
     link = scenario.links_fn or _default_fn("corridors", "corridor_links")
     log.info("scenario %r: building resistance", scenario.name)
     resistance = build(scenario.template, infrastructure=scenario.infrastructure,

@@ -40,9 +40,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._atomic import atomic_path
-from ._errors import AtlasLockedError, CamigeoError, DataNotFoundError, SchemaError
-from ._version import __version__
+from .._errors import AtlasLockedError, CamigeoError, DataNotFoundError, SchemaError
+from .._version import __version__
+from ..io.atomic import atomic_path
 
 __all__ = [
     "PROVENANCE_TABLE",
@@ -664,7 +664,7 @@ def _km_added(pair: tuple[Any, Any] | None, ptcrs: Any,
         ptcrs = ptcr_pair[1]
     if ptcrs is None:
         try:
-            from . import datasets
+            from .. import datasets
 
             ptcrs = datasets.load_ptcrs()
         except Exception as exc:  # noqa: BLE001 - bundled data may not be there yet
@@ -683,7 +683,7 @@ def _km_added(pair: tuple[Any, Any] | None, ptcrs: Any,
 def _km_in_ptcrs(infra: Any, ptcrs: Any) -> pd.DataFrame:
     import geopandas as gpd
 
-    from .crs import WGS84, geodesic_length_km
+    from ..io.crs import WGS84, geodesic_length_km
 
     empty = pd.DataFrame({"ptcr_id": pd.Series([], dtype="int64"),
                           "infra_type": pd.Series([], dtype=object),
@@ -764,7 +764,7 @@ def export_postgis(
     """
     import geopandas as gpd
 
-    from ._compat import import_optional
+    from .._compat import import_optional
 
     sqlalchemy = import_optional("sqlalchemy", extra="postgis", purpose="the PostGIS export")
     import_optional("geoalchemy2", extra="postgis", purpose="the PostGIS export")

@@ -40,9 +40,9 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import CamigeoError
-from .raster import Raster
-from .scale import (
+from .._errors import CamigeoError
+from ..io.raster import Raster
+from ..scale import (
     check_scheduler,
     check_task_memory,
     estimate_cost_distance_bytes,
@@ -131,8 +131,8 @@ def share_raster(r: Raster, workdir: str | os.PathLike[str], *, neighbors: int =
     """
     import rasterio
 
-    from .corridors import _kernels as K
-    from .corridors.cost import _bucket_plan, _cost_array, _neighbors, _step_lengths
+    from . import _kernels as K
+    from .cost import _bucket_plan, _cost_array, _neighbors, _step_lengths
 
     arr, nod, use_nod = _cost_array(r)
     steps = _step_lengths(r, geodesic)
@@ -156,7 +156,7 @@ def share_raster(r: Raster, workdir: str | os.PathLike[str], *, neighbors: int =
 
 @contextmanager
 def _workdir(workdir: str | os.PathLike[str] | None) -> Iterator[Path]:
-    from .scale import get_workdir
+    from ..scale import get_workdir
 
     workdir = workdir if workdir is not None else get_workdir()
     if workdir is not None:
@@ -213,8 +213,8 @@ def _run_window(sr: SharedRaster, flat: np.ndarray, *, neighbors: int, geodesic:
                 block_corners: bool | float, max_cost: float | None, want_back: bool
                 ) -> tuple[tuple[int, int, int, int], np.ndarray, np.ndarray]:
     """Cost distance from the cells ``flat`` (global) on the window they can reach."""
-    from .corridors import _kernels as K
-    from .corridors.cost import (
+    from . import _kernels as K
+    from .cost import (
         _corner,
         _cost_array,
         _neighbors,
@@ -314,7 +314,7 @@ def cost_distance_dask(
         with ``return_allocation`` / ``return_traceback`` a
         ``CostDistanceResult(cost, traceback, allocation)``.
     """
-    from .corridors.cost import _as_resistance, _cost_array, _source_cells, _valid_sources
+    from .cost import _as_resistance, _cost_array, _source_cells, _valid_sources
 
     r = _as_resistance(resistance)
     flat, lab = _source_cells(sources, r, id_col=id_col)
@@ -360,7 +360,7 @@ def cost_distance_dask(
     cost = Raster(out, r.transform, r.crs, np.nan)
     if not full:
         return cost
-    from .corridors.cost import CostDistanceResult
+    from .cost import CostDistanceResult
 
     return CostDistanceResult(
         cost, Raster(back, r.transform, r.crs, -1) if back is not None else None,
@@ -372,7 +372,7 @@ def _links_task(item: tuple[int, np.ndarray, list[tuple[int, np.ndarray]]], *,
                 sr: SharedRaster, neighbors: int, geodesic: bool, block_corners: bool | float,
                 max_cost: float | None) -> list[tuple[int, int, float, np.ndarray, np.ndarray]]:
     """Cost distance of core i, then (i, j, cw_dist, path rows, path cols) per partner j."""
-    from .corridors import _kernels as K
+    from . import _kernels as K
 
     i, cells_i, partners = item
     win, dist, back = _run_window(sr, cells_i, neighbors=neighbors, geodesic=geodesic,
@@ -428,9 +428,9 @@ def corridor_links_dask(
     geopandas.GeoDataFrame
         The same link table.
     """
-    from ._errors import CRSError
-    from .corridors.adjacency import _check_network
-    from .corridors.links import (
+    from .._errors import CRSError
+    from .adjacency import _check_network
+    from .links import (
         _check_limits,
         _empty_links,
         _euc_m,
@@ -551,8 +551,8 @@ def normalized_corridors_dask(
     Raster
         The same NLCC mosaic (identical values).
     """
-    from .corridors.links import _prepare_cores
-    from .corridors.nlcc import link_pairs
+    from .links import _prepare_cores
+    from .nlcc import link_pairs
 
     if cost_slack is not None and cost_slack < 0:
         raise CamigeoError(f"cost_slack must be >= 0 (cost units); got {cost_slack}.")
@@ -591,7 +591,7 @@ def _barrier_band(band: tuple[int, int], *, paths: dict[int, str],
                   pairs: list[tuple[int, int, float]], radii: list[float], grid: Any,
                   form: str) -> tuple[tuple[int, int], np.ndarray]:
     """Scores of rows ``band`` from the per-core grids (memory maps) and their halos."""
-    from .corridors.barriers import _improvement_score, _window_minima
+    from .barriers import _improvement_score, _window_minima
 
     a, b = band
     mm = {i: np.load(p, mmap_mode="r") for i, p in paths.items()}
@@ -630,9 +630,9 @@ def barrier_improvement_dask(
     Raster
         The same score raster (identical values).
     """
-    from .corridors.barriers import _check_args
-    from .corridors.links import _prepare_cores
-    from .corridors.nlcc import link_pairs
+    from .barriers import _check_args
+    from .links import _prepare_cores
+    from .nlcc import link_pairs
 
     cs = _prepare_cores(cores, resistance, id_col)
     r = cs.raster
