@@ -42,7 +42,7 @@ import pandas as pd
 import psutil
 import shapely
 
-import camigeo.barriers.conflict as cc
+import camigeo.barriers.kernels as cc
 from camigeo.barriers.conflict import score_conflict
 from camigeo.io.crs import CENTRAL_ASIA_EQUAL_AREA, WGS84, geodesic_length_km, local_metric_crs
 
@@ -145,7 +145,7 @@ def untiled_effect_areas(prep, lines, crs) -> dict:
     tree = shapely.STRtree(geoms)
     margin = 1.1 * float(dist.max())
     for r, rgeom in enumerate(prep.region_geoms):
-        near = cc._zones_to(np.asarray([shapely.buffer(rgeom, margin, quad_segs=2)]), crs)[0]
+        near = cc.zones_to(np.asarray([shapely.buffer(rgeom, margin, quad_segs=2)]), crs)[0]
         idx = tree.query(near, predicate="intersects")
         if len(idx) == 0:
             continue
@@ -162,11 +162,11 @@ def untiled_effect_areas(prep, lines, crs) -> dict:
 
 
 def compare_effect(ptcrs, ranges, infra) -> None:
-    prep = cc._prepare_areas(ptcrs, ranges)
-    lines, crs = cc._prepare_lines(infra, status=("existing",), weights=None,
+    prep = cc.prepare_areas(ptcrs, ranges)
+    lines, crs = cc.prepare_lines(infra, status=("existing",), weights=None,
                                    effect_zones_m=None)
-    tiled, dt_t, mb_t = timed(cc._effect_areas, prep, lines, crs)
-    print(f"effect zones only, tiled + {cc._effect_threads()} thread(s): {dt_t:.2f} s "
+    tiled, dt_t, mb_t = timed(cc.effect_areas, prep, lines, crs)
+    print(f"effect zones only, tiled + {cc.effect_threads()} thread(s): {dt_t:.2f} s "
           f"(CPU {CPU[-1]:.2f} s), peak +{mb_t:.0f} MiB")
     old, dt_o, mb_o = timed(untiled_effect_areas, prep, lines, crs)
     print(f"effect zones only, one union per (region, type), 1 thread: {dt_o:.2f} s "
@@ -205,7 +205,7 @@ def main() -> None:
     print(f"generated {len(infra):,} segments, {len(ptcrs)} PTCRs, {len(ranges)} range "
           f"polygons of {len(SPECIES)} species in {time.perf_counter() - t:.1f} s; total "
           f"length {geodesic_length_km(infra).sum():,.0f} km")
-    print(f"effect-zone threads: {cc._effect_threads()}")
+    print(f"effect-zone threads: {cc.effect_threads()}")
     res, dt, mb = timed(score_conflict, ptcrs, ranges, infra, effect_zones_m=False)
     print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores; > 2 means the CPU is "
           f"shared and wall times are inflated; CPU time is the unshared estimate)")

@@ -302,7 +302,7 @@ def test_polygon_ptcrs_as_lines_raise():
 
 
 def test_fast_line_length_matches_pyproj_geod():
-    from camigeo.barriers.conflict import _line_km
+    from camigeo.barriers.kernels import line_km as _line_km
 
     geod = Geod(ellps="WGS84")
     rng = np.random.default_rng(3)
@@ -345,7 +345,7 @@ def test_matches_geopandas_overlay_peer():
 
 
 def test_grid_prefilter_gives_same_sums_as_exact_predicates(monkeypatch):
-    import camigeo.barriers.conflict as cc
+    import camigeo.barriers.kernels as cc
 
     rng = np.random.default_rng(11)
     n = 4000
@@ -361,14 +361,14 @@ def test_grid_prefilter_gives_same_sums_as_exact_predicates(monkeypatch):
                     for i, a in enumerate(np.linspace(0, 2 * np.pi, 40, endpoint=False))])
     ptcrs = gpd.GeoDataFrame({"ptcr_id": [1]}, geometry=[star], crs=AEQD)
     fast = score_conflict(ptcrs, _ranges(), infra, status=None, effect_zones_m=False)
-    grid_state = cc._grid_state
+    grid_state = cc.grid_state
     calls = []
 
     def exact_only(zones, zi, bounds, cells=48):
         calls.append(len(zi))
         return np.full(len(zi), -1, dtype=np.int8)
 
-    monkeypatch.setattr(cc, "_grid_state", exact_only)
+    monkeypatch.setattr(cc, "grid_state", exact_only)
     exact = score_conflict(ptcrs, _ranges(), infra, status=None, effect_zones_m=False)
     assert calls  # the exact path really ran
     np.testing.assert_allclose(fast["length_km"], exact["length_km"], rtol=1e-12)
@@ -449,7 +449,7 @@ def test_missing_status_column_raises():
 def test_tiled_effect_merge_matches_one_union_and_hand_value():
     import shapely
 
-    from camigeo.barriers.conflict import _union_area_tiled
+    from camigeo.barriers.kernels import union_area_tiled as _union_area_tiled
 
     # hand value: two 160 km lines crossing in a 100 km square, 1 km effect zone each:
     # 2 strips of 2 x 100 km² minus their 2 x 2 km² overlap = 396 km² inside the square
@@ -476,7 +476,7 @@ def test_tiled_effect_merge_matches_one_union_and_hand_value():
 
 
 def test_effect_zones_threaded_equal_serial(monkeypatch):
-    import camigeo.barriers.conflict as cc
+    import camigeo.barriers.kernels as cc
 
     ptcrs = gpd.GeoDataFrame({"ptcr_id": [1, 2], "name": ["Square", "East"]},
                              geometry=[box(-50 * KM, -50 * KM, 50 * KM, 50 * KM),
@@ -488,9 +488,9 @@ def test_effect_zones_threaded_equal_serial(monkeypatch):
     ranges = pd.concat([_ranges(), gpd.GeoDataFrame(
         {"sci_name": ["Saiga tatarica"]}, geometry=[box(90 * KM, -70 * KM, 300 * KM, 70 * KM)],
         crs=AEQD)], ignore_index=True)
-    monkeypatch.setattr(cc, "_effect_threads", lambda: 1)
+    monkeypatch.setattr(cc, "effect_threads", lambda: 1)
     serial = score_conflict(ptcrs, ranges, infra)
-    monkeypatch.setattr(cc, "_effect_threads", lambda: 2)
+    monkeypatch.setattr(cc, "effect_threads", lambda: 2)
     threaded = score_conflict(ptcrs, ranges, infra)
     pd.testing.assert_frame_equal(serial, threaded)
     # east region: one road 100 km inside, 2 km either side -> 400 km²
@@ -541,7 +541,7 @@ def test_override_keys_of_the_wrong_form_raise():
 def test_tiled_merge_falls_back_when_clipped_pieces_fail(monkeypatch):
     import shapely
 
-    from camigeo.barriers.conflict import _union_area_tiled
+    from camigeo.barriers.kernels import union_area_tiled as _union_area_tiled
 
     lines = np.asarray([LineString([(-80 * KM, 3 * KM), (80 * KM, 3 * KM)])])
     bufs = shapely.buffer(lines, 1 * KM, quad_segs=4)

@@ -35,16 +35,17 @@ from pyproj import CRS
 from .._errors import SchemaError
 from ..io.crs import CENTRAL_ASIA_EQUAL_AREA, local_metric_crs
 from ..scale import check_scheduler, partition_spatially, scatter_once
+from . import weights as W
 
 __all__ = ["score_conflict_dask", "partition_scores", "zone_sums_dask"]
 
 log = logging.getLogger(__name__)
 
 
-def _conflict():  # function-level import: conflict.py is owned (and edited) by others
-    from . import conflict
+def _conflict():  # the shared kernels (and weights) of the in-memory path
+    from . import kernels
 
-    return conflict
+    return kernels
 
 
 def partition_scores(
@@ -82,17 +83,17 @@ def partition_scores(
         clipped to the region's box (local CRS); widest effect zone per type code (metres).
     """
     C = _conflict()
-    lines, crs = C._prepare_lines(part, status=status, weights=weights,
+    lines, crs = C.prepare_lines(part, status=status, weights=weights,
                                   effect_zones_m=effect_zones_m, crs=crs)
     geoms = lines["geometry"].to_numpy()
     km = lines["length_km"].to_numpy()
     tc = lines["type_code"].to_numpy()
     w = lines["weight"].to_numpy()
-    parts = [C._score_chunk(geoms[i:i + chunk_size], km[i:i + chunk_size],
+    parts = [C.score_chunk(geoms[i:i + chunk_size], km[i:i + chunk_size],
                             tc[i:i + chunk_size], w[i:i + chunk_size], zones, crs=crs)
              for i in range(0, len(lines), chunk_size)]
-    sums = (C._sum_chunks(parts) if parts else
-            C._score_chunk(geoms[:0], km[:0], tc[:0], w[:0], zones, crs=crs))
+    sums = (C.sum_chunks(parts) if parts else
+            C.score_chunk(geoms[:0], km[:0], tc[:0], w[:0], zones, crs=crs))
     zmax = lines.groupby("type_code")["effect_zone_m"].max()
     pieces: dict[tuple[int, int], Any] = {}
     if effect_ctx is not None:
@@ -109,7 +110,7 @@ def _effect_pieces(lines: pd.DataFrame, crs: CRS, effect_ctx: list[tuple[str, An
     box (+1 km) only drops parts that can never intersect the region's zones.
     """
     out: dict[tuple[int, int], Any] = {}
-    eff = _conflict()._EffectLines.of(lines)
+    eff = _conflict().EffectLines.of(lines)
     if eff is None:
         return out
     for r, (local_wkt, region_local, near) in enumerate(effect_ctx):
@@ -132,7 +133,7 @@ def _effect_context(prep: Any, crs: CRS, margin_m: float) -> tuple[list[Any], li
     C = _conflict()
     ctx, polys_all = [], []
     for r, rgeom in enumerate(prep.region_geoms):
-        near = C._zones_to(np.asarray([shapely.buffer(rgeom, margin_m, quad_segs=2)]), crs)[0]
+        near = C.zones_to(np.asarray([shapely.buffer(rgeom, margin_m, quad_segs=2)]), crs)[0]
         local = local_metric_crs(gpd.GeoSeries([rgeom], crs=CENTRAL_ASIA_EQUAL_AREA))
         zone_idx = np.flatnonzero(prep.zone_region == r)
         polys = gpd.GeoSeries(np.concatenate([[rgeom], prep.zone_geoms[zone_idx]]),
@@ -150,9 +151,9 @@ def _check_meta(infra: Any, *, status: tuple[str, ...] | None, weights: Any,
     if not isinstance(meta, gpd.GeoDataFrame):
         raise SchemaError(f"infrastructure must be a GeoDataFrame or a "
                           f"dask_geopandas.GeoDataFrame; got {type(infra).__name__}.")
-    _, crs = C._prepare_lines(meta, status=status, weights=weights,
+    _, crs = C.prepare_lines(meta, status=status, weights=weights,
                               effect_zones_m=effect_zones_m)
-    C.feature_weights(pd.DataFrame({"infra_type": ["road"]}), weights=weights,
+    W.feature_weights(pd.DataFrame({"infra_type": ["road"]}), weights=weights,
                       effect_zones_m=effect_zones_m)
     return crs
 
@@ -197,18 +198,18 @@ def score_conflict_dask(
     status_t = None if status is None else tuple(status)
     do_effect = effect_zones_m is not False
     zmap = effect_zones_m if isinstance(effect_zones_m, Mapping) else None
-    prep = C._prepare_areas(ptcrs, ranges)
+    prep = C.prepare_areas(ptcrs, ranges)
     crs = _check_meta(infrastructure, status=status_t, weights=weights, effect_zones_m=zmap)
     if not hasattr(infrastructure, "npartitions"):
         n = len(infrastructure)
         npart = npartitions or max(2, -(-n // 100_000))
         infrastructure = partition_spatially(infrastructure, npartitions=npart)
     if len(prep.zone_geoms) == 0:
-        return C._empty_scores()
-    zones = C._zones_to(np.concatenate([prep.region_geoms, prep.zone_geoms]), crs)
+        return C.empty_scores()
+    zones = C.zones_to(np.concatenate([prep.region_geoms, prep.zone_geoms]), crs)
     ctx = polys = None
     if do_effect:
-        widest = max([*C.EFFECT_ZONE_M.values(), *(zmap or {}).values()])
+        widest = max([*W.EFFECT_ZONE_M.values(), *(zmap or {}).values()])
         # search margin as in the in-memory path: 1.1 x the widest zone (Albers scale)
         ctx, polys = _effect_context(prep, crs, 1.1 * float(widest))
     import dask
@@ -240,7 +241,7 @@ def _assemble(prep: Any, results: Iterable[tuple[pd.DataFrame, dict, pd.Series]]
     zmax_all = pd.concat([r[2] for r in results])
     types_present = sorted({int(t) for t in zmax_all.index})
     if not types_present:
-        return C._empty_scores()
+        return C.empty_scores()
     zmax = zmax_all.groupby(level=0).max()
     sums = sums.set_index(["zone", "type_code"])
     effect: dict[tuple[int, int], np.ndarray] = {}
@@ -249,7 +250,7 @@ def _assemble(prep: Any, results: Iterable[tuple[pd.DataFrame, dict, pd.Series]]
         for key in keys:
             buf = shapely.union_all([r[1][key] for r in results if key in r[1]])
             effect[key] = shapely.area(shapely.intersection(polys[key[0]], buf)) / 1e6
-    return C._score_table(prep, sums, effect, zmax, types_present, do_effect=do_effect)
+    return C.score_table(prep, sums, effect, zmax, types_present, do_effect=do_effect)
 
 
 def zone_sums_dask(
@@ -301,4 +302,4 @@ def zone_sums_dask(
                                    else {"scheduler": sched.get})
     results = dask.compute(*tasks, **kw)
     parts = [r[0] for r in results]
-    return C._sum_chunks(parts)
+    return C.sum_chunks(parts)

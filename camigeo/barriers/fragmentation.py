@@ -331,7 +331,7 @@ def reporting_units(
     GeoDataFrame
         In CENTRAL_ASIA_EQUAL_AREA.
     """
-    from .conflict import _check_geoms, _dissolve, _prepare_areas, _require_column
+    from .kernels import check_geoms, dissolve, prepare_areas, require_column
 
     if kind not in ("ptcr", "range", "range_in_ptcr"):
         raise SchemaError(f"kind={kind!r}; expected 'ptcr', 'range' or 'range_in_ptcr'.")
@@ -340,24 +340,24 @@ def reporting_units(
     if kind in ("ptcr", "range_in_ptcr") and ptcrs is None:
         raise SchemaError(f"kind={kind!r} needs ptcrs.")
     if ranges is not None and species is not None:
-        _require_column(ranges, "sci_name", name="ranges")
+        require_column(ranges, "sci_name", name="ranges")
         ranges = ranges[ranges["sci_name"].isin(list(species)).to_numpy()]
     ea = CENTRAL_ASIA_EQUAL_AREA
     if kind == "ptcr":
-        p = _check_geoms(ptcrs, name="ptcrs", kind="polygon")
-        _require_column(p, "ptcr_id", name="ptcrs")
-        ids, geoms = _dissolve(p, "ptcr_id")
+        p = check_geoms(ptcrs, name="ptcrs", kind="polygon")
+        require_column(p, "ptcr_id", name="ptcrs")
+        ids, geoms = dissolve(p, "ptcr_id")
         names = p.drop_duplicates("ptcr_id").set_index("ptcr_id")
         data: dict[str, Any] = {"ptcr_id": ids}
         if "name" in names:
             data["name"] = [names.loc[i, "name"] for i in ids]
         return gpd.GeoDataFrame(data, geometry=geoms, crs=ea)
     if kind == "range":
-        r = _check_geoms(ranges, name="ranges", kind="polygon")
-        _require_column(r, "sci_name", name="ranges")
-        ids, geoms = _dissolve(r, "sci_name")
+        r = check_geoms(ranges, name="ranges", kind="polygon")
+        require_column(r, "sci_name", name="ranges")
+        ids, geoms = dissolve(r, "sci_name")
         return gpd.GeoDataFrame({"sci_name": ids.astype(str)}, geometry=geoms, crs=ea)
-    prep = _prepare_areas(ptcrs, ranges)
+    prep = prepare_areas(ptcrs, ranges)
     return gpd.GeoDataFrame({
         "ptcr_id": pd.Series(prep.region_ids[prep.zone_region]).infer_objects(),
         "ptcr_name": prep.region_names[prep.zone_region].astype(str),

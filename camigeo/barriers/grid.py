@@ -15,7 +15,8 @@ import shapely
 
 from .._errors import SchemaError
 from ..io.crs import CENTRAL_ASIA_EQUAL_AREA
-from .conflict import WeightKey, _prepare_areas, _prepare_lines, _score_chunk
+from .kernels import prepare_areas, prepare_lines, score_chunk
+from .weights import WeightKey
 
 __all__ = ["conflict_grid"]
 
@@ -119,10 +120,10 @@ def conflict_grid(
         raise SchemaError(f"k={k!r}; expected a whole number of classes >= 1 (default 5).")
     if not cell_km > 0:
         raise SchemaError(f"cell_km={cell_km!r}; expected a positive number of km.")
-    prep = _prepare_areas(ptcrs, ranges)
+    prep = prepare_areas(ptcrs, ranges)
     on_dask = scheduler is not None or hasattr(infrastructure, "npartitions")
     if not on_dask:
-        lines, _ = _prepare_lines(infrastructure, status=status, weights=weights,
+        lines, _ = prepare_lines(infrastructure, status=status, weights=weights,
                                   effect_zones_m=None, crs=CENTRAL_ASIA_EQUAL_AREA)
     area_union = shapely.union_all(prep.region_geoms)
     cells = _grid_cells(np.asarray(area_union.bounds), cell_km * 1000.0, hexagonal)
@@ -138,7 +139,7 @@ def conflict_grid(
         sums = zone_sums_dask(infrastructure, clipped, status=status, weights=weights,
                               crs=CENTRAL_ASIA_EQUAL_AREA, scheduler=scheduler)
     else:
-        sums = _score_chunk(lines["geometry"].to_numpy(), lines["length_km"].to_numpy(),
+        sums = score_chunk(lines["geometry"].to_numpy(), lines["length_km"].to_numpy(),
                             lines["type_code"].to_numpy(), lines["weight"].to_numpy(),
                             clipped)
     per_cell = sums.groupby("zone")[["length_km", "weighted_length_km"]].sum()

@@ -33,15 +33,14 @@ from pyproj import CRS, Transformer
 
 from .._errors import GeometryError, SchemaError
 from ..io.crs import CENTRAL_ASIA_EQUAL_AREA, GEOD, WGS84, local_metric_crs, require_crs
-from .conflict import (
-    INFRA_TYPES,
-    WeightKey,
-    _prepare_areas,
-    _prepare_lines,
-    _Prepared,
-    _score_chunk,
-    _species_weights,
-    _zones_to,
+from .conflict import INFRA_TYPES, WeightKey
+from .kernels import (
+    Prepared,
+    prepare_areas,
+    prepare_lines,
+    score_chunk,
+    species_weight_vector,
+    zones_to,
 )
 
 __all__ = ["ScreeningResult", "screen_project", "screen_file"]
@@ -352,7 +351,7 @@ def _zone_sums(lines: pd.DataFrame, zones: np.ndarray) -> tuple[np.ndarray, np.n
     """Length and weighted length (km) of lon/lat ``lines`` in lon/lat ``zones``."""
     if lines.empty or len(zones) == 0:
         return np.zeros(len(zones)), np.zeros(len(zones))
-    s = _score_chunk(lines["geometry"].to_numpy(), lines["length_km"].to_numpy(),
+    s = score_chunk(lines["geometry"].to_numpy(), lines["length_km"].to_numpy(),
                      lines["type_code"].to_numpy(), lines["weight"].to_numpy(), zones,
                      crs=WGS84)
     g = s.groupby("zone")[["length_km", "weighted_length_km"]].sum()
@@ -450,11 +449,11 @@ def screen_project(
     proj = _as_project(project, crs=crs, infra_type=infra_type, fenced=fenced,
                        fence_class=fence_class, name=name)
     ptcrs, ranges, infrastructure, source = _load_defaults(ptcrs, ranges, infrastructure)
-    prep: _Prepared = _prepare_areas(ptcrs, ranges)
+    prep: Prepared = prepare_areas(ptcrs, ranges)
     ea = CENTRAL_ASIA_EQUAL_AREA
-    existing, _ = _prepare_lines(infrastructure, status=status, weights=weights,
+    existing, _ = prepare_lines(infrastructure, status=status, weights=weights,
                                  effect_zones_m=effect_zones_m, crs=WGS84)
-    planned, _ = _prepare_lines(proj, status=None, weights=weights,
+    planned, _ = prepare_lines(proj, status=None, weights=weights,
                                 effect_zones_m=effect_zones_m, name="project", crs=WGS84)
     proj = proj.assign(weight=planned["weight"].to_numpy(),
                        effect_zone_m=planned["effect_zone_m"].to_numpy(),
@@ -471,7 +470,7 @@ def screen_project(
     n_reg = len(prep.region_geoms)
     all_zones = np.concatenate([prep.region_geoms, prep.zone_geoms, prep.species_geoms])
     # clip in lon/lat like score_conflict does for lon/lat layers (edges straight in lon/lat)
-    zones_ll = _zones_to(all_zones, WGS84)
+    zones_ll = zones_to(all_zones, WGS84)
     len_new, wlen_new = _zone_sums(planned, zones_ll)
     _, wlen_old = _zone_sums(existing, zones_ll)
     entered = shapely.intersects(buf, all_zones) if len(all_zones) else np.zeros(0, bool)
@@ -479,7 +478,7 @@ def screen_project(
     z_sl = slice(n_reg, n_reg + nz)
     s_sl = slice(n_reg + nz, None)
     zone_area = prep.zone_area_km2
-    sw = _species_weights(species_weights, prep.species_ids.astype(str))
+    sw = species_weight_vector(species_weights, prep.species_ids.astype(str))
     zsp = prep.species_ids[prep.zone_species].astype(str) if nz else np.empty(0, str)
     zw = np.asarray([float(sw.get(s, 1.0)) for s in zsp])
     dens_old = 1000 * wlen_old[z_sl] / zone_area if nz else np.zeros(0)
