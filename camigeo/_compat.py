@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
+from typing import Any
 
 from ._errors import OptionalDependencyError
 
-__all__ = ["import_optional"]
+__all__ = ["import_optional", "cholmod_cholesky"]
 
 
 def import_optional(name: str, *, extra: str, purpose: str = "") -> ModuleType:
@@ -40,3 +41,12 @@ def import_optional(name: str, *, extra: str, purpose: str = "") -> ModuleType:
             f"The optional package '{name}' is needed{why} but could not be imported ({exc}). "
             f"Install it with: pip install 'camigeo[{extra}]'"
         ) from exc
+
+
+def cholmod_cholesky() -> Any:
+    """``sksparse.cholmod.cholesky`` if scikit-sparse is installed, else None."""
+    try:
+        from sksparse.cholmod import cholesky  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    return cholesky

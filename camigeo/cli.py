@@ -302,16 +302,16 @@ def corridors(
 ) -> None:
     """Least-cost corridors between the PTCRs for migratory ungulates -> Atlas layers."""
     from .atlas import store as atlas_mod
-    from .atlas.pipeline import _corridors, _Ctx, _load, _Skip
+    from .atlas.pipeline import RunContext, StepSkipped, step_corridors, step_load
 
     _setup_logging(quiet)
-    ctx = _Ctx(out_dir=atlas.parent, inputs={}, progress=not quiet,
+    ctx = RunContext(out_dir=atlas.parent, inputs={}, progress=not quiet,
                params={"species": list(species) if species else None,
                        "corridor_cell_km": cell_km, "corridor_adjacency": adjacency})
-    _load(ctx)
+    step_load(ctx)
     try:
-        note = _corridors(ctx)
-    except _Skip as exc:
+        note = step_corridors(ctx)
+    except StepSkipped as exc:
         raise CamigeoError(f"corridors are not available in this installation: {exc}") from None
     typer.echo(note)
     layers = {k: v for k, v in ctx.layers.items() if k.startswith("corridor")}
@@ -361,16 +361,16 @@ def circuit(
         for f in result.get("files", []):
             typer.echo(f"wrote {f}")
         return
-    from .atlas.pipeline import _circuit, _Ctx, _load, _Skip
+    from .atlas.pipeline import RunContext, StepSkipped, step_circuit, step_load
 
-    ctx = _Ctx(out_dir=out, inputs={}, progress=not quiet,
+    ctx = RunContext(out_dir=out, inputs={}, progress=not quiet,
                params={"circuit_species": species, "circuit_cell_km": cell_km,
                        "corridor_cell_km": cell_km, "pinch_cutoff": 200_000.0})
     out.mkdir(parents=True, exist_ok=True)
-    _load(ctx)
+    step_load(ctx)
     try:
-        typer.echo(_circuit(ctx))
-    except _Skip as exc:
+        typer.echo(step_circuit(ctx))
+    except StepSkipped as exc:
         raise CamigeoError(f"circuit step not available in this installation: {exc}") from None
 
 

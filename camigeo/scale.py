@@ -29,11 +29,12 @@ from typing import Any
 
 import numpy as np
 
-from ._compat import import_optional
+from ._compat import cholmod_cholesky, import_optional
 from ._errors import CamigeoError
 
 __all__ = [
     "SCHEDULERS",
+    "AUTO_SPLU_LIMIT",
     "check_scheduler",
     "map_tasks",
     "scatter_once",
@@ -51,6 +52,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: Unknowns up to which ``solver="auto"`` picks SuperLU (without CHOLMOD) for a circuit solve.
+AUTO_SPLU_LIMIT = 2_000_000
 
 SCHEDULERS = (None, "synchronous", "threads", "processes", "client")
 
@@ -382,10 +386,8 @@ def guard_circuit(n_nodes: int, *, neighbors: int = 8, solver: str = "auto",
     like a Cholesky factor.
     """
     if solver == "auto":
-        from .circuit.solve import _AUTO_SPLU_LIMIT, _cholmod
-
-        solver = ("cholmod" if _cholmod() is not None
-                  else "splu" if n_nodes <= _AUTO_SPLU_LIMIT else "cg+amg")
+        solver = ("cholmod" if cholmod_cholesky() is not None
+                  else "splu" if n_nodes <= AUTO_SPLU_LIMIT else "cg+amg")
     if solver == "amg":
         solver = "cg+amg"
     check_memory(estimate_circuit_bytes(n_nodes, neighbors=neighbors, solver=solver),

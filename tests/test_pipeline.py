@@ -139,7 +139,8 @@ def test_missing_module_is_skipped_not_failed(small_subset: Path, tmp_path: Path
 
     def fake_need(module: str, *names: str):
         if module == "barriers.fragmentation":
-            raise pipeline._Skip("camigeo.fragmentation is not available in this installation")
+            raise pipeline.StepSkipped(
+                "camigeo.fragmentation is not available in this installation")
         return real_need(module, *names)
 
     monkeypatch.setattr(pipeline, "_need", fake_need)
@@ -235,13 +236,13 @@ def test_corridor_step_links_only_adjacent_ptcrs(tmp_path: Path) -> None:
     """
     from camigeo.corridors import core_adjacency
 
-    def links(adjacency: str) -> tuple[set, pipeline._Ctx]:
-        ctx = pipeline._Ctx(out_dir=tmp_path, inputs={}, progress=False,
+    def links(adjacency: str) -> tuple[set, pipeline.RunContext]:
+        ctx = pipeline.RunContext(out_dir=tmp_path, inputs={}, progress=False,
                             params={"species": ["Gazella subgutturosa"],
                                     "corridor_cell_km": 25.0,
                                     "corridor_adjacency": adjacency})
-        pipeline._load(ctx)
-        pipeline._corridors(ctx)
+        pipeline.step_load(ctx)
+        pipeline.step_corridors(ctx)
         df = ctx.layers["corridor_links"]
         return set(zip(df["core_a"], df["core_b"], strict=True)), ctx
 

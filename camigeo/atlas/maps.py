@@ -69,7 +69,7 @@ BORDER_FENCE_COLORS: dict[str, str] = {
 PATH_COLOR = "#01665e"
 PINCH_COLOR = "#f768a1"
 HOTSPOT_COLOR = "#ff7f00"
-_RANGE_COLORS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02",
+RANGE_COLORS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02",
                  "#a6761d", "#666666", "#1f78b4", "#b15928", "#6a3d9a", "#33a02c",
                  "#fb9a99", "#cab2d6", "#fdbf6f", "#b2df8a", "#a6cee3"]
 
@@ -414,7 +414,7 @@ def conflict_map(
             raise SchemaError(f"ranges: needs a 'sci_name' column; got {list(r.columns)}.")
         entries = []
         for i, (sp, grp) in enumerate(r.groupby(key, sort=True)):
-            color = _RANGE_COLORS[i % len(_RANGE_COLORS)]
+            color = RANGE_COLORS[i % len(RANGE_COLORS)]
             label = f"Range: {sp}"
             _geojson_layer(
                 m, grp, label,

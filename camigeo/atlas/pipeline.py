@@ -99,7 +99,7 @@ class RunResult:
         return pd.DataFrame([s.__dict__ for s in self.steps])
 
 
-class _Skip(Exception):
+class StepSkipped(Exception):
     """A step cannot run in this installation (module not there yet); not an error."""
 
 
@@ -109,10 +109,11 @@ def _need(module: str, *names: str) -> Any:
     try:
         mod = importlib.import_module(f"camigeo.{module}")
     except ImportError as exc:
-        raise _Skip(f"camigeo.{module} is not available in this installation ({exc})") from exc
+        raise StepSkipped(f"camigeo.{module} is not available in this installation "
+                          f"({exc})") from exc
     missing = [n for n in names if not hasattr(mod, n)]
     if missing:
-        raise _Skip(f"camigeo.{module} does not provide {', '.join(missing)} yet")
+        raise StepSkipped(f"camigeo.{module} does not provide {', '.join(missing)} yet")
     return mod
 
 
@@ -154,7 +155,7 @@ def layer_summary(layers: Mapping[str, Any]) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- the context
 @dataclass
-class _Ctx:
+class RunContext:
     out_dir: Path
     inputs: dict[str, Path]
     params: dict[str, Any]
@@ -166,7 +167,7 @@ class _Ctx:
     notes: list[str] = field(default_factory=list)
 
 
-def _load(ctx: _Ctx) -> str:
+def step_load(ctx: RunContext) -> str:
     from .. import datasets, io
 
     given = {k: v for k, v in ctx.inputs.items() if v is not None}
@@ -202,7 +203,7 @@ def _load(ctx: _Ctx) -> str:
     return ", ".join(f"{k} {v}" for k, v in n.items()) + note
 
 
-def _conflate_osm(ctx: _Ctx, pbf: Path) -> str:
+def _conflate_osm(ctx: RunContext, pbf: Path) -> str:
     """Route the infrastructure lines through the OSM ways of ``pbf`` (same type/status)."""
     from ..io.conflate import conflate_osm
 
@@ -217,7 +218,7 @@ def _conflate_osm(ctx: _Ctx, pbf: Path) -> str:
             f"{pbf.name}")
 
 
-def _summary(ctx: _Ctx) -> str:
+def _summary(ctx: RunContext) -> str:
     from ..io.validate import validate_layer
 
     kinds = {"ptcrs": "ptcr", "ranges": "range", "infrastructure": "infrastructure",
@@ -255,7 +256,7 @@ def _summary(ctx: _Ctx) -> str:
                                                 if invalid else "; all valid")
 
 
-def _conflict(ctx: _Ctx) -> str:
+def _conflict(ctx: RunContext) -> str:
     mod = _need("barriers.conflict", "score_conflict", "summarize_conflict", "conflict_grid")
     p, r, i = ctx.data["ptcrs"], ctx.data["ranges"], ctx.data["infrastructure"]
     scores = mod.score_conflict(p, r, i)
@@ -267,7 +268,7 @@ def _conflict(ctx: _Ctx) -> str:
     return f"{len(scores)} score rows, {len(summary)} PTCRs ranked, {len(grid)} grid cells"
 
 
-def _fragmentation(ctx: _Ctx) -> str:
+def _fragmentation(ctx: RunContext) -> str:
     mod = _need("barriers.fragmentation", "effective_mesh_size", "reporting_units")
     infra = ctx.data["infrastructure"]
     frag = mod.effective_mesh_size(ctx.data["ptcrs"], infra, method="CUT")
@@ -288,7 +289,7 @@ def _fragmentation(ctx: _Ctx) -> str:
     return f"m_eff for {len(frag)} PTCRs and the ranges of {len(rf)} species"
 
 
-def _migratory_ungulates(ctx: _Ctx) -> list[str]:
+def _migratory_ungulates(ctx: RunContext) -> list[str]:
     sp = ctx.data["species"]
     col = sp["migratory_ungulate"]
     mask = col.astype(str).str.lower().isin(["true", "1", "yes"]) if col.dtype != bool else col
@@ -313,7 +314,7 @@ def _grid_for(geoms: Any, cell_m: float, pad_m: float) -> Any:
                              origin=(xmin, ymin), crs=CENTRAL_ASIA_EQUAL_AREA)
 
 
-def _cores_for(ctx: _Ctx, species: str) -> tuple[Any, Any]:
+def _cores_for(ctx: RunContext, species: str) -> tuple[Any, Any]:
     """PTCR parts inside a species' range (core_id = ptcr_id) and the range, equal-area."""
     import geopandas as gpd
 
@@ -334,7 +335,7 @@ def _cores_for(ctx: _Ctx, species: str) -> tuple[Any, Any]:
     return cores.reset_index(drop=True), rng
 
 
-def _corridors(ctx: _Ctx) -> str:
+def step_corridors(ctx: RunContext) -> str:
     res_mod = _need("corridors.resistance", "build_resistance")
     cor = _need("corridors", "corridor_links")
     net = _need("corridors.network", "corridor_graph", "connectivity_indices", "to_geodataframes")
@@ -417,7 +418,7 @@ def _rasterize_cores(cores: Any, template: Any) -> np.ndarray:
                      fill=0, dtype="int32", all_touched=False)
 
 
-def _circuit(ctx: _Ctx) -> str:
+def step_circuit(ctx: RunContext) -> str:
     circ = _need("circuit", "current_map")
     sp = ctx.params["circuit_species"]
     key = f"resistance:{sp}"
@@ -448,14 +449,14 @@ def _circuit(ctx: _Ctx) -> str:
     try:
         cor = _need("corridors", "normalized_corridors")
         if not hasattr(circ, "pinch_points"):
-            raise _Skip("camigeo.circuit does not provide pinch_points yet")
+            raise StepSkipped("camigeo.circuit does not provide pinch_points yet")
         nlcc = cor.normalized_corridors(cores, resistance)
         nlcc_r = getattr(nlcc, "nlcc", nlcc)
         cutoff = float(ctx.params["pinch_cutoff"])
         pp = circ.pinch_points(nlcc_r, resistance, focal, cutoff=cutoff)
         ctx.layers["pinch_points"] = _top_cells(pp.current, quantile=0.95, species=sp)
         note += f"; {len(ctx.layers['pinch_points'])} pinch-point cells"
-    except _Skip as exc:
+    except StepSkipped as exc:
         note += f"; pinch points skipped: {exc}"
         log.warning("pinch points skipped: %s", exc)
     return note
@@ -477,11 +478,11 @@ def _top_cells(raster: Any, *, quantile: float, species: str) -> Any:
                             geometry=gpd.points_from_xy(x, y), crs=raster.crs)
 
 
-def _telemetry(ctx: _Ctx) -> str:
+def _telemetry(ctx: RunContext) -> str:
     tracks = ctx.params.get("tracks")
     if not tracks:
-        raise _Skip("no tracks given (pass tracks=... / --tracks); synthetic tracks are never "
-                    "used")
+        raise StepSkipped("no tracks given (pass tracks=... / --tracks); synthetic tracks are "
+                          "never used")
     tel = _need("telemetry", "run_telemetry")
     path = Path(tracks)
     if not path.is_file():
@@ -505,7 +506,7 @@ def _telemetry(ctx: _Ctx) -> str:
             f"{len(layers.get('passage_hotspots', []))} passage hotspots")
 
 
-def _ranked(ctx: _Ctx) -> pd.DataFrame:
+def _ranked(ctx: RunContext) -> pd.DataFrame:
     s = ctx.layers.get("conflict_summary")
     if s is None or len(s) == 0:
         return pd.DataFrame()
@@ -542,7 +543,7 @@ def _md_table(df: pd.DataFrame, floatfmt: str = ",.2f") -> str:
     return "\n".join(lines) + "\n"
 
 
-def _outputs(ctx: _Ctx, steps: list[StepReport], ranked: pd.DataFrame) -> str:
+def _outputs(ctx: RunContext, steps: list[StepReport], ranked: pd.DataFrame) -> str:
     from . import maps, plot
     from . import store as atlas
 
@@ -578,7 +579,7 @@ def _outputs(ctx: _Ctx, steps: list[StepReport], ranked: pd.DataFrame) -> str:
     return f"atlas run {run_id[:8]}, map, report"
 
 
-def _write_summary(ctx: _Ctx, res: RunResult) -> None:
+def _write_summary(ctx: RunContext, res: RunResult) -> None:
     from .. import __version__
     from ..io.atomic import atomic_path
 
@@ -700,7 +701,7 @@ def run_all(
         raise CamigeoError("corridor_cell_km, circuit_cell_km and grid_cell_km must be > 0 km.")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    ctx = _Ctx(out_dir=out,
+    ctx = RunContext(out_dir=out,
                inputs={"ptcrs": Path(ptcrs) if ptcrs else None,
                        "ranges": Path(ranges) if ranges else None,
                        "infrastructure": Path(infrastructure) if infrastructure else None},
@@ -715,9 +716,9 @@ def run_all(
                        "tiles": tiles, "skip": list(skip)},
                progress=progress)
     res = RunResult(out_dir=out)
-    funcs: dict[str, Callable[[_Ctx], str]] = {
-        "load": _load, "summary": _summary, "conflict": _conflict,
-        "fragmentation": _fragmentation, "corridors": _corridors, "circuit": _circuit,
+    funcs: dict[str, Callable[[RunContext], str]] = {
+        "load": step_load, "summary": _summary, "conflict": _conflict,
+        "fragmentation": _fragmentation, "corridors": step_corridors, "circuit": step_circuit,
         "telemetry": _telemetry}
 
     def record(rep: StepReport) -> None:
@@ -745,7 +746,7 @@ def run_all(
         try:
             note = funcs[step](ctx)
             record(StepReport(step, "ok", time.perf_counter() - t0, note))
-        except _Skip as exc:
+        except StepSkipped as exc:
             record(StepReport(step, "skipped", time.perf_counter() - t0, str(exc)))
         except Exception as exc:  # noqa: BLE001 - recorded; other steps still run
             if step == "load":

@@ -421,10 +421,10 @@ def _draw_page(fig: Any, ptcr_id: Any, region: Any, view: Any, countries: Any, r
 
     if ranges is not None and len(ranges):
         r = _ea(ranges, "ranges").clip(view)
-        from .maps import _RANGE_COLORS
+        from .maps import RANGE_COLORS
 
         for i, (sp, grp) in enumerate(r.groupby("sci_name", sort=True)):
-            col = _RANGE_COLORS[i % len(_RANGE_COLORS)]
+            col = RANGE_COLORS[i % len(RANGE_COLORS)]
             grp.plot(ax=ax_map, facecolor=col, edgecolor=col, alpha=0.18, linewidth=0.8)
             handles.append(Patch(facecolor=col, edgecolor=col, alpha=0.4,
                                  label=str(sp)))

@@ -144,7 +144,7 @@ def _region_pair(item: tuple[int, int], *, g: np.ndarray, polymap: np.ndarray | 
                  cells: dict[int, tuple[np.ndarray, np.ndarray]], ids: list[int],
                  opts: Any) -> tuple[int, int, float, np.ndarray | None, np.ndarray | None]:
     """One pair of focal regions (own graph with both regions short-circuited)."""
-    from .engine import _Accum, _component_laplacian, _pair_maps
+    from .engine import Accum, component_laplacian, pair_current_maps
     from .graph import build_graph, merge_regions, node_map
     from .solve import grounded_potentials
 
@@ -162,7 +162,7 @@ def _region_pair(item: tuple[int, int], *, g: np.ndarray, polymap: np.ndarray | 
     comp_nodes = np.flatnonzero(graph.labels == graph.labels[na])
     local = np.full(graph.n_nodes, -1, dtype=np.int64)
     local[comp_nodes] = np.arange(comp_nodes.size)
-    L = _component_laplacian(graph, comp_nodes)
+    L = component_laplacian(graph, comp_nodes)
     G, _ = grounded_potentials(L, int(local[na]), [int(local[nb])], solver=opts.solver)
     vloc = G[:, 0]
     r = float(vloc[local[nb]])
@@ -170,8 +170,8 @@ def _region_pair(item: tuple[int, int], *, g: np.ndarray, polymap: np.ndarray | 
         return a, b, r, None, None
     v_full = np.zeros(graph.n_nodes)
     v_full[comp_nodes] = vloc
-    acc = _Accum(g.shape, opts.write_max)
-    _pair_maps(graph, graph.edges(), v_full, opts, "", None, acc)
+    acc = Accum(g.shape, opts.write_max)
+    pair_current_maps(graph, graph.edges(), v_full, opts, "", None, acc)
     return a, b, r, acc.cum, acc.max
 
 
@@ -216,7 +216,14 @@ def current_map_dask(
         ``resistances`` (square DataFrame, -1 = not solved), ``cumulative`` and
         ``maximum`` current rasters when asked for.
     """
-    from .modes import CircuitResult, _conductance, _focal, _include, _int_grid, _opts
+    from .kernels import (
+        CircuitResult,
+        as_conductance,
+        grid_options,
+        int_grid,
+        pair_include,
+        parse_focal,
+    )
 
     if pair_maps or voltage_maps:
         raise CamigeoError(
@@ -225,12 +232,12 @@ def current_map_dask(
             "them, or ask for cumulative/maximum maps only."
         )
     sched = check_scheduler(scheduler)
-    ref, g = _conductance(resistance, is_conductance=is_conductance, mask=mask)
-    poly = _int_grid(polygons, ref, "polygons") if polygons is not None else None
-    f = _focal(focal, ref)
-    inc = _include(f.ids, include_pairs, exclude_pairs)
+    ref, g = as_conductance(resistance, is_conductance=is_conductance, mask=mask)
+    poly = int_grid(polygons, ref, "polygons") if polygons is not None else None
+    f = parse_focal(focal, ref)
+    inc = pair_include(f.ids, include_pairs, exclude_pairs)
     want_cur = cumulative or maximum
-    opts = _opts(four_neighbors, avg_resistances, solver, write_cur_maps=want_cur,
+    opts = grid_options(four_neighbors, avg_resistances, solver, write_cur_maps=want_cur,
                  write_max=maximum)
     R, cum_grid, mx_grid = pairwise_grid_dask(g, poly, f, include=inc, opts=opts,
                                               scheduler=sched, batch_size=batch_size)
@@ -277,9 +284,9 @@ def pairwise_grid_dask(
         Resistance matrix (-1 = not solved), cumulative and maximum current grids (None
         when not asked for).
     """
-    from .engine import GridOptions, _focal_nodes, _pair_components, _warn_invalid
+    from .engine import GridOptions, focal_node_ids, pair_components, warn_invalid
     from .graph import build_graph, node_map
-    from .solve import _grounded
+    from .solve import grounded_laplacian
 
     opts = opts or GridOptions()
     sched = check_scheduler(scheduler)
@@ -295,7 +302,7 @@ def pairwise_grid_dask(
     cum_grid = mx_grid = None
     if f.has_regions:
         empty = [f.ids[a] for a in range(k) if len(f.cells[f.ids[a]][0]) == 0]
-        _warn_invalid(empty, "lie outside the grid")
+        warn_invalid(empty, "lie outside the grid")
         pairs = [(a, b) for a in range(k) for b in range(a + 1, k)
                  if (include[a, b] or include[b, a]) and len(f.cells[f.ids[a]][0])
                  and len(f.cells[f.ids[b]][0])]
@@ -317,15 +324,15 @@ def pairwise_grid_dask(
     else:
         graph = build_graph(g, node_map(g, poly), four_neighbors=opts.four_neighbors,
                             avg_resistances=opts.avg_resistances)
-        nodes = _focal_nodes(graph, f)
+        nodes = focal_node_ids(graph, f)
         n_all = graph.n_nodes
         cum_nodes = np.zeros(n_all) if want_cur else None
         max_nodes = np.zeros(n_all) if maximum else None
         edges = graph.edges() if want_cur else None
-        for pc in _pair_components(graph, nodes, include, R):
+        for pc in pair_components(graph, nodes, include, R):
             members, comp_nodes, local, ground = pc.members, pc.comp_nodes, pc.local, pc.ground
             L = pc.L
-            Lg, _ = _grounded(L, ground)
+            Lg, _ = grounded_laplacian(L, ground)
             check_task_memory(sched, estimate_circuit_bytes(
                 comp_nodes.size, neighbors=4 if opts.four_neighbors else 8,
                 solver="cg+amg" if opts.solver in ("cg+amg", "amg") else "cholmod"),
@@ -491,7 +498,7 @@ def one_to_all_dask(
         without current maps); per-id current and voltage grids (filled only when
         ``opts.write_cur_maps`` / ``opts.write_volt_maps``).
     """
-    from .engine import GridOptions, _warn_invalid, node_to_grid
+    from .engine import GridOptions, node_to_grid, warn_invalid
     from .graph import build_graph, merge_regions, node_map
 
     opts = opts or GridOptions()
@@ -508,7 +515,7 @@ def one_to_all_dask(
                         avg_resistances=opts.avg_resistances)
     id_node = {fid: (int(nm[focal.cells[fid][0][0], focal.cells[fid][1][0]])
                      if len(focal.cells[fid][0]) else -1) for fid in focal.ids}
-    _warn_invalid([fid for fid in focal.ids if id_node[fid] < 0],
+    warn_invalid([fid for fid in focal.ids if id_node[fid] < 0],
                   "fall on nodata cells or outside the grid")
     check_task_memory(sched, estimate_circuit_bytes(
         graph.n_nodes, neighbors=4 if opts.four_neighbors else 8,

@@ -80,7 +80,7 @@ def node_to_grid(nodemap: np.ndarray, values: np.ndarray) -> np.ndarray:
     return out
 
 
-class _Accum:
+class Accum:
     def __init__(self, shape: tuple[int, ...], want_max: bool) -> None:
         self.cum = np.zeros(shape)
         self.max = np.zeros(shape) if want_max else None
@@ -93,7 +93,7 @@ class _Accum:
         self.n += 1
 
 
-def _component_laplacian(graph: CircuitGraph, nodes: np.ndarray):
+def component_laplacian(graph: CircuitGraph, nodes: np.ndarray):
     W = graph.adjacency[nodes][:, nodes]
     import scipy.sparse as sp
 
@@ -101,8 +101,8 @@ def _component_laplacian(graph: CircuitGraph, nodes: np.ndarray):
     return (sp.diags(deg) - W).tocsr()
 
 
-def _pair_maps(graph: CircuitGraph, edges, v_full: np.ndarray, opts: GridOptions,
-               label: str, sink: MapSink | None, acc: _Accum | None,
+def pair_current_maps(graph: CircuitGraph, edges, v_full: np.ndarray, opts: GridOptions,
+               label: str, sink: MapSink | None, acc: Accum | None,
                zero_cells: list | None = None) -> None:
     i, j, w = edges
     _, node_cur = branch_and_node_currents(i, j, w, v_full)
@@ -118,7 +118,7 @@ def _pair_maps(graph: CircuitGraph, edges, v_full: np.ndarray, opts: GridOptions
             sink("volt", label, node_to_grid(graph.nodemap, v_full))
 
 
-def _warn_invalid(ids: list[int], why: str) -> None:
+def warn_invalid(ids: list[int], why: str) -> None:
     if ids:
         msg = (f"focal node(s) {', '.join(map(str, ids))} {why}; their resistances are "
                f"reported as -1 (as Circuitscape does).")
@@ -126,7 +126,7 @@ def _warn_invalid(ids: list[int], why: str) -> None:
         warnings.warn(msg, CamigeoWarning, stacklevel=4)
 
 
-def _focal_nodes(graph: CircuitGraph, focal: Focal) -> np.ndarray:
+def focal_node_ids(graph: CircuitGraph, focal: Focal) -> np.ndarray:
     """Graph node of each focal point (-1 if on nodata/outside; those are warned about)."""
     k = len(focal.ids)
     nodes = np.full(k, -1, dtype=np.int64)
@@ -134,7 +134,7 @@ def _focal_nodes(graph: CircuitGraph, focal: Focal) -> np.ndarray:
         rr, cc = focal.cells[fid]
         if len(rr):
             nodes[a] = graph.nodemap[rr[0], cc[0]]
-    _warn_invalid([focal.ids[a] for a in range(k) if nodes[a] < 0],
+    warn_invalid([focal.ids[a] for a in range(k) if nodes[a] < 0],
                   "fall on nodata cells or outside the grid")
     return nodes
 
@@ -161,7 +161,7 @@ class _PairComponent:
         return ei, ej, ew
 
 
-def _pair_components(graph: CircuitGraph, nodes: np.ndarray, include: np.ndarray,
+def pair_components(graph: CircuitGraph, nodes: np.ndarray, include: np.ndarray,
                      R: np.ndarray) -> Iterator[_PairComponent]:
     """Per-component setup shared by :func:`pairwise_grid` and the Dask pairwise path.
 
@@ -189,7 +189,7 @@ def _pair_components(graph: CircuitGraph, nodes: np.ndarray, include: np.ndarray
         comp_nodes = np.arange(n_all) if whole else np.flatnonzero(graph.labels == comp)
         local = np.full(n_all, -1, dtype=np.int64)
         local[comp_nodes] = np.arange(comp_nodes.size)
-        L = graph.laplacian() if whole else _component_laplacian(graph, comp_nodes)
+        L = graph.laplacian() if whole else component_laplacian(graph, comp_nodes)
         yield _PairComponent(comp=comp, whole=whole, members=members, uniq_nodes=uniq_nodes,
                              comp_nodes=comp_nodes, local=local, L=L,
                              ground=int(local[uniq_nodes[0]]))
@@ -232,18 +232,18 @@ def pairwise_grid(
     if include is None:
         include = np.ones((k, k), dtype=bool)
     want_maps = opts.write_cur_maps or opts.write_volt_maps
-    acc = _Accum(g.shape, opts.write_max) if opts.write_cur_maps else None
+    acc = Accum(g.shape, opts.write_max) if opts.write_cur_maps else None
     if focal.has_regions:
         _pairwise_regions(g, polymap, focal, include, opts, sink, acc, R)
     else:
         graph = build_graph(g, node_map(g, polymap), four_neighbors=opts.four_neighbors,
                             avg_resistances=opts.avg_resistances)
-        nodes = _focal_nodes(graph, focal)
+        nodes = focal_node_ids(graph, focal)
         edges = graph.edges() if want_maps else None
         n_all = graph.n_nodes
         cum_nodes = np.zeros(n_all) if opts.write_cur_maps else None
         max_nodes = np.zeros(n_all) if opts.write_max else None
-        for pc in _pair_components(graph, nodes, include, R):
+        for pc in pair_components(graph, nodes, include, R):
             members, uniq_nodes, comp_nodes = pc.members, pc.uniq_nodes, pc.comp_nodes
             local, L, ground = pc.local, pc.L, pc.ground
             inject = [int(local[u]) for u in uniq_nodes]
@@ -301,7 +301,7 @@ def _pairwise_regions(g, polymap, focal, include, opts, sink, acc, R) -> None:
     k = len(focal.ids)
     want_maps = opts.write_cur_maps or opts.write_volt_maps
     empty = [focal.ids[a] for a in range(k) if len(focal.cells[focal.ids[a]][0]) == 0]
-    _warn_invalid(empty, "lie outside the grid")
+    warn_invalid(empty, "lie outside the grid")
     for a in range(k):
         for b in range(a + 1, k):
             if not (include[a, b] or include[b, a]):
@@ -324,7 +324,7 @@ def _pairwise_regions(g, polymap, focal, include, opts, sink, acc, R) -> None:
             comp_nodes = np.flatnonzero(graph.labels == graph.labels[na])
             local = np.full(graph.n_nodes, -1, dtype=np.int64)
             local[comp_nodes] = np.arange(comp_nodes.size)
-            L = _component_laplacian(graph, comp_nodes)
+            L = component_laplacian(graph, comp_nodes)
             G, _ = grounded_potentials(L, int(local[na]), [int(local[nb])],
                                        solver=opts.solver)
             vloc = G[:, 0]
@@ -335,7 +335,7 @@ def _pairwise_regions(g, polymap, focal, include, opts, sink, acc, R) -> None:
                 label = f"{focal.ids[a]}_{focal.ids[b]}"
                 zero = ([focal.cells[focal.ids[a]], focal.cells[focal.ids[b]]]
                         if opts.zero_focal_currents else [])
-                _pair_maps(graph, graph.edges(), v_full, opts, label, sink, acc, zero)
+                pair_current_maps(graph, graph.edges(), v_full, opts, label, sink, acc, zero)
 
 
 def _cells_to_nodes(nm: np.ndarray, grid_vals: np.ndarray, n: int, *,
@@ -379,7 +379,7 @@ def one_to_all_grid(
     strengths = strengths or {}
     k = len(focal.ids)
     res = -np.ones(k)
-    acc = _Accum(g.shape, opts.write_max) if opts.write_cur_maps else None
+    acc = Accum(g.shape, opts.write_max) if opts.write_cur_maps else None
     # Focal regions (and the short-circuit regions they touch) are merged into one node
     # each, in ascending id order; the graph is then the same for every run.
     poly_used = polymap
@@ -392,7 +392,7 @@ def one_to_all_grid(
     bad = [fid for fid in focal.ids
            if len(focal.cells[fid][0]) == 0
            or nm[focal.cells[fid][0][0], focal.cells[fid][1][0]] < 0]
-    _warn_invalid(bad, "fall on nodata cells or outside the grid")
+    warn_invalid(bad, "fall on nodata cells or outside the grid")
     id_node = {fid: (int(nm[focal.cells[fid][0][0], focal.cells[fid][1][0]])
                      if len(focal.cells[fid][0]) else -1) for fid in focal.ids}
     L = graph.laplacian()
@@ -541,7 +541,7 @@ def pairwise_network(
         local = np.full(graph.n_nodes, -1, dtype=np.int64)
         local[comp_nodes] = np.arange(comp_nodes.size)
         if uniq.size > 1:
-            L = _component_laplacian(graph, comp_nodes)
+            L = component_laplacian(graph, comp_nodes)
             G, _ = grounded_potentials(L, int(local[uniq[0]]), [int(local[u]) for u in uniq],
                                        solver=solver)
             Rn = pair_resistances(G[[int(local[u]) for u in uniq]])

@@ -580,7 +580,7 @@ def _source_ground_grid(ctx: _Ctx, key: str, hdr: dict[str, float],
     return arr
 
 
-def _ground_conductance(vals: np.ndarray, is_res: bool, direct: bool) -> np.ndarray:
+def ground_to_conductance(vals: np.ndarray, is_res: bool, direct: bool) -> np.ndarray:
     vals = np.asarray(vals, dtype=np.float64)
     present = ~np.isnan(vals)
     gg = np.zeros(vals.shape)
@@ -602,7 +602,7 @@ def _run_raster_advanced(ctx, g, hab, hdr, polymap, opts, sink) -> dict[str, Any
     if _bool(cfg, "use_unit_currents"):
         src = np.where(src != 0, 1.0, 0.0)
     gnd = _source_ground_grid(ctx, "ground_file", hdr, hab.shape)
-    gg = _ground_conductance(gnd, _bool(cfg, "ground_file_is_resistances"),
+    gg = ground_to_conductance(gnd, _bool(cfg, "ground_file_is_resistances"),
                              _bool(cfg, "use_direct_grounds"))
     vgrid, cgrid, ok = advanced_grid(g, polymap, src, gg,
                                      policy=cfg.get("remove_src_or_gnd", "keepall").lower(),
@@ -664,7 +664,7 @@ def _run_network(ctx: _Ctx) -> dict[str, Any]:
         for r in t:
             if int(r[0]) in pos:
                 graw[pos[int(r[0])]] = r[1]
-        gg = _ground_conductance(graw, _bool(cfg, "ground_file_is_resistances"),
+        gg = ground_to_conductance(graw, _bool(cfg, "ground_file_is_resistances"),
                                  _bool(cfg, "use_direct_grounds"))
         v, nc, bc = advanced_network(graph, s, gg,
                                      policy=cfg.get("remove_src_or_gnd", "keepall").lower(),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -18,15 +17,22 @@ import pandas as pd
 from .._errors import CamigeoError
 from ..io.raster import Raster, as_raster
 from .engine import (
-    Focal,
-    GridOptions,
     advanced_grid,
     advanced_network,
     one_to_all_grid,
     pairwise_grid,
     pairwise_network,
 )
-from .graph import conductance_grid, graph_from_edges
+from .graph import graph_from_edges
+from .kernels import (
+    CircuitResult,
+    RasterLike,
+    as_conductance,
+    grid_options,
+    int_grid,
+    pair_include,
+    parse_focal,
+)
 
 __all__ = [
     "CircuitResult",
@@ -40,187 +46,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-RasterLike = Raster | str | os.PathLike[str]
-
-
-@dataclass
-class CircuitResult:
-    """Result of a raster circuit run.
-
-    Attributes
-    ----------
-    resistances : pandas.DataFrame or pandas.Series or None
-        Pairwise: square DataFrame (ids x ids, ohm, -1 = not solved). One-to-all: Series
-        ``R_k`` per id. All-to-one: Series of 0 (solved) / -1 (not solved).
-    cumulative : Raster or None
-        Sum of the current maps (amperes).
-    maximum : Raster or None
-        Cell-wise maximum of the current maps.
-    currents, voltages : dict
-        Per-pair (key ``(a, b)``) or per-id (key ``k``) maps when asked for.
-    """
-
-    resistances: Any = None
-    cumulative: Raster | None = None
-    maximum: Raster | None = None
-    currents: dict[Any, Raster] = field(default_factory=dict)
-    voltages: dict[Any, Raster] = field(default_factory=dict)
-
-
-# ----------------------------------------------------------------------------- inputs
-def _conductance(resistance: RasterLike, *, is_conductance: bool, mask: RasterLike | None,
-                 name: str = "resistance") -> tuple[Raster, np.ndarray]:
-    r = as_raster(resistance, name=name)
-    valid = r.valid
-    if mask is not None:
-        m = as_raster(mask, name="mask")
-        if m.shape != r.shape:
-            raise CamigeoError(f"mask has shape {m.shape} but {name} has {r.shape}; they "
-                               f"must be on the same grid.")
-        mv = m.masked_float()
-        valid = valid & ~np.isnan(mv) & (np.nan_to_num(mv, nan=0.0) > 0)
-    vals = r.masked_float()
-    nan_inside = np.isnan(vals) & r.valid
-    if nan_inside.any():
-        raise CamigeoError(f"{name}: {int(nan_inside.sum())} cell(s) are NaN but not nodata.")
-    g = conductance_grid(np.nan_to_num(vals, nan=0.0), valid, is_resistance=not is_conductance,
-                         name=name)
-    return r, g
-
-
-def _int_grid(obj: Any, ref: Raster, name: str) -> np.ndarray:
-    """Integer id grid from a Raster, a 2-D array or a GeoDataFrame (rasterised)."""
-    if obj is None:
-        return None  # type: ignore[return-value]
-    try:
-        import geopandas as gpd
-    except ImportError:  # pragma: no cover
-        gpd = None
-    if gpd is not None and isinstance(obj, gpd.GeoDataFrame):
-        return _rasterize_ids(obj, ref, name)
-    if isinstance(obj, (Raster, str, os.PathLike)):
-        r = as_raster(obj, name=name)
-        arr = r.masked_float()
-    else:
-        arr = np.asarray(obj, dtype=np.float64)
-    if arr.shape != ref.shape:
-        raise CamigeoError(f"{name} has shape {arr.shape} but the resistance grid has "
-                           f"{ref.shape}; give them on the same grid.")
-    arr = np.where(np.isnan(arr), 0, arr)
-    return arr.astype(np.int64)
-
-
-def _rasterize_ids(gdf: Any, ref: Raster, name: str, id_column: str | None = None
-                   ) -> np.ndarray:
-    from rasterio.features import rasterize
-
-    col = id_column or next((c for c in ("id", "core_id", "focal_id", "node_id")
-                             if c in gdf.columns), None)
-    if col is None:
-        raise CamigeoError(f"{name}: GeoDataFrame needs an integer id column (one of id, "
-                           f"core_id, focal_id, node_id); columns are {list(gdf.columns)}.")
-    if ref.crs is not None and gdf.crs is not None and gdf.crs != ref.crs:
-        gdf = gdf.to_crs(ref.crs)
-    out = np.zeros(ref.shape, dtype=np.int64)
-    for geom, fid in zip(gdf.geometry, gdf[col], strict=True):
-        if geom is None or geom.is_empty:
-            continue
-        if geom.geom_type in ("Point", "MultiPoint"):
-            pts = [geom] if geom.geom_type == "Point" else list(geom.geoms)
-            for p in pts:
-                rr, cc = ref.rowcol(p.x, p.y)
-                rr, cc = int(np.asarray(rr)), int(np.asarray(cc))
-                if 0 <= rr < ref.height and 0 <= cc < ref.width:
-                    out[rr, cc] = int(fid)
-                else:
-                    import warnings
-
-                    from .._errors import CamigeoWarning
-                    msg = f"{name}: point id {fid} lies outside the grid; reported as -1."
-                    logger.debug(msg)
-                    warnings.warn(msg, CamigeoWarning, stacklevel=4)
-        else:
-            burn = rasterize([(geom, 1)], out_shape=ref.shape, transform=ref.transform,
-                             fill=0, all_touched=False, dtype="uint8")
-            out[burn == 1] = int(fid)
-    return out
-
-
-def _focal(focal: Any, ref: Raster, id_column: str | None = None) -> Focal:
-    """Focal nodes from an id grid, GeoDataFrame, or an ``(n, 3)`` array of id, x, y."""
-    try:
-        import geopandas as gpd
-
-        is_gdf = isinstance(focal, gpd.GeoDataFrame)
-    except ImportError:  # pragma: no cover
-        is_gdf = False
-    cells: dict[int, tuple[list[int], list[int]]] = {}
-    if is_gdf:
-        grid = _rasterize_ids(focal, ref, "focal", id_column)
-        col = id_column or next(c for c in ("id", "core_id", "focal_id", "node_id")
-                                if c in focal.columns)
-        for fid in focal[col]:
-            cells.setdefault(int(fid), ([], []))
-    else:
-        arr = focal if isinstance(focal, (Raster, str, os.PathLike)) else np.asarray(focal)
-        if not isinstance(arr, np.ndarray) or arr.ndim == 2 and arr.shape == ref.shape:
-            grid = _int_grid(arr, ref, "focal")
-        elif arr.ndim == 2 and arr.shape[1] == 3:
-            grid = None
-            for fid, x, y in arr:
-                rr, cc = ref.rowcol(x, y)
-                rr, cc = int(np.asarray(rr)), int(np.asarray(cc))
-                ent = cells.setdefault(int(fid), ([], []))
-                if 0 <= rr < ref.height and 0 <= cc < ref.width:
-                    ent[0].append(rr)
-                    ent[1].append(cc)
-                else:
-                    import warnings
-
-                    from .._errors import CamigeoWarning
-                    msg = f"focal point {int(fid)} at ({x}, {y}) lies outside the grid; -1."
-                    logger.debug(msg)
-                    warnings.warn(msg, CamigeoWarning, stacklevel=3)
-        else:
-            raise CamigeoError(
-                f"focal: expected an id raster/array of shape {ref.shape}, a GeoDataFrame "
-                f"with an id column, or an (n, 3) array of id, x, y; got shape "
-                f"{getattr(arr, 'shape', None)}."
-            )
-    if grid is not None:
-        rr, cc = np.nonzero(grid > 0)
-        for fid, r0, c0 in zip(grid[rr, cc].tolist(), rr.tolist(), cc.tolist(), strict=True):
-            ent = cells.setdefault(int(fid), ([], []))
-            ent[0].append(r0)
-            ent[1].append(c0)
-    cells = {k: v for k, v in cells.items() if k >= 0}
-    ids = sorted(cells)
-    if len(ids) < 1:
-        raise CamigeoError("focal: no focal nodes found (ids must be positive integers).")
-    return Focal(ids, {k: (np.array(v[0], dtype=np.int64), np.array(v[1], dtype=np.int64))
-                       for k, v in cells.items()})
-
-
-def _include(ids: list[int], include_pairs: Any, exclude_pairs: Any) -> np.ndarray | None:
-    if include_pairs is None and exclude_pairs is None:
-        return None
-    if include_pairs is not None and exclude_pairs is not None:
-        raise CamigeoError("give include_pairs or exclude_pairs, not both.")
-    mode = "include" if include_pairs is not None else "exclude"
-    pairs = include_pairs if include_pairs is not None else exclude_pairs
-    k = len(ids)
-    inc = np.full((k, k), mode == "exclude")
-    pos = {v: i for i, v in enumerate(ids)}
-    for a, b in pairs:
-        if a in pos and b in pos:
-            inc[pos[a], pos[b]] = inc[pos[b], pos[a]] = mode == "include"
-    return inc
-
-
-def _opts(four_neighbors: bool, avg_resistances: bool, solver: str, **kw: Any) -> GridOptions:
-    return GridOptions(four_neighbors=four_neighbors, avg_resistances=avg_resistances,
-                       solver=solver, **kw)
 
 
 def _collect(ref: Raster, store: CircuitResult, per_map: bool, volt: bool):
@@ -339,16 +164,16 @@ def current_map(
             include_pairs=include_pairs, exclude_pairs=exclude_pairs, solver=solver,
             cumulative=cumulative, maximum=maximum, pair_maps=pair_maps,
             voltage_maps=voltage_maps, scheduler=scheduler)
-    ref, g = _conductance(resistance, is_conductance=is_conductance, mask=mask)
+    ref, g = as_conductance(resistance, is_conductance=is_conductance, mask=mask)
     from ..scale import guard_circuit
 
     guard_circuit(int(np.count_nonzero(g > 0)), neighbors=4 if four_neighbors else 8,
                   solver=solver, what=f"current_map on {ref.height} x {ref.width} cells")
-    poly = _int_grid(polygons, ref, "polygons") if polygons is not None else None
-    f = _focal(focal, ref)
-    inc = _include(f.ids, include_pairs, exclude_pairs)
+    poly = int_grid(polygons, ref, "polygons") if polygons is not None else None
+    f = parse_focal(focal, ref)
+    inc = pair_include(f.ids, include_pairs, exclude_pairs)
     want_cur = cumulative or maximum or pair_maps
-    opts = _opts(four_neighbors, avg_resistances, solver, write_cur_maps=want_cur,
+    opts = grid_options(four_neighbors, avg_resistances, solver, write_cur_maps=want_cur,
                  write_volt_maps=voltage_maps, write_max=maximum)
     store = CircuitResult()
     R, cum, mx = pairwise_grid(g, poly, f, include=inc, opts=opts,
@@ -365,11 +190,11 @@ def current_map(
 def _one_all(resistance, focal, all_to_one_flag, *, strengths, is_conductance,
              four_neighbors, avg_resistances, polygons, mask, include_pairs, solver,
              maps, voltage_maps, scheduler=None) -> CircuitResult:
-    ref, g = _conductance(resistance, is_conductance=is_conductance, mask=mask)
-    poly = _int_grid(polygons, ref, "polygons") if polygons is not None else None
-    f = _focal(focal, ref)
-    inc = _include(f.ids, include_pairs, None)
-    opts = _opts(four_neighbors, avg_resistances, solver, write_cur_maps=maps,
+    ref, g = as_conductance(resistance, is_conductance=is_conductance, mask=mask)
+    poly = int_grid(polygons, ref, "polygons") if polygons is not None else None
+    f = parse_focal(focal, ref)
+    inc = pair_include(f.ids, include_pairs, None)
+    opts = grid_options(four_neighbors, avg_resistances, solver, write_cur_maps=maps,
                  write_volt_maps=voltage_maps)
     store = CircuitResult()
     if scheduler is not None:  # Dask: one task per focal node (issue 8)
@@ -515,8 +340,8 @@ def advanced(
     CircuitResult
         ``currents[0]`` and ``voltages[0]`` hold the current and voltage maps.
     """
-    ref, g = _conductance(resistance, is_conductance=is_conductance, mask=mask)
-    poly = _int_grid(polygons, ref, "polygons") if polygons is not None else None
+    ref, g = as_conductance(resistance, is_conductance=is_conductance, mask=mask)
+    poly = int_grid(polygons, ref, "polygons") if polygons is not None else None
 
     def grid(obj: Any, name: str) -> np.ndarray:
         if isinstance(obj, (Raster, str, os.PathLike)):
@@ -530,10 +355,10 @@ def advanced(
     src = np.nan_to_num(grid(sources, "sources"), nan=0.0)
     if unit_currents:
         src = np.where(src != 0, 1.0, 0.0)
-    from .ini import _ground_conductance
+    from .ini import ground_to_conductance
 
-    gg = _ground_conductance(grid(grounds, "grounds"), grounds_are_resistances, direct_grounds)
-    aopts = _opts(four_neighbors, avg_resistances, solver)
+    gg = ground_to_conductance(grid(grounds, "grounds"), grounds_are_resistances, direct_grounds)
+    aopts = grid_options(four_neighbors, avg_resistances, solver)
     if scheduler is not None:  # a single solve: one Dask task on one worker (issue 8)
         from .dask import advanced_dask
 
@@ -666,9 +491,9 @@ def network_currents(
         if k not in pos:
             raise CamigeoError(f"network_currents: ground node {k!r} is not in the graph.")
         graw[pos[k]] = float(v)
-    from .ini import _ground_conductance
+    from .ini import ground_to_conductance
 
-    gg = _ground_conductance(graw, grounds_are_resistances, False)
+    gg = ground_to_conductance(graw, grounds_are_resistances, False)
     v, nc, bc = advanced_network(graph, s, gg, policy=remove_src_or_gnd, solver=solver)
     i, j, _ = graph.edges()
     node_df = pd.DataFrame({"node": nodes, "voltage": v, "current": nc})

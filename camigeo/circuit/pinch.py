@@ -26,7 +26,7 @@ from .._errors import CamigeoError
 from ..io.raster import Raster, as_raster
 from .engine import GridOptions, one_to_all_grid, pairwise_grid, pairwise_network
 from .graph import conductance_grid, graph_from_edges
-from .modes import _focal, _include
+from .kernels import pair_include, parse_focal
 
 __all__ = ["PinchPointResult", "pinch_points", "link_centrality"]
 
@@ -109,7 +109,7 @@ def pinch_points(
                            f" give them on the same grid.")
     if isinstance(cores, pd.DataFrame) and "core_id" in cores.columns and "id" not in cores:
         cores = cores.rename(columns={"core_id": "id"})
-    focal = _focal(cores, res)
+    focal = parse_focal(cores, res)
     nlv = nl.masked_float()
     keep = ~np.isnan(nlv) & (nlv <= cutoff)
     for fid in focal.ids:
@@ -122,7 +122,7 @@ def pinch_points(
     opts = GridOptions(four_neighbors=four_neighbors, avg_resistances=avg_resistances,
                        solver=solver, write_cur_maps=True, write_max=mode == "pairwise")
     if mode == "pairwise":
-        inc = _include(focal.ids, pairs, None) if pairs is not None else None
+        inc = pair_include(focal.ids, pairs, None) if pairs is not None else None
         if scheduler is None:
             R, cum, mx = pairwise_grid(g, None, focal, include=inc, opts=opts)
         else:  # Dask: one task per core pair (issue 8)

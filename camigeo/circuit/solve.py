@@ -28,7 +28,9 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from .._compat import cholmod_cholesky as _cholmod
 from .._errors import CamigeoError
+from ..scale import AUTO_SPLU_LIMIT as _AUTO_SPLU_LIMIT
 
 __all__ = [
     "Factor",
@@ -45,16 +47,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_AUTO_SPLU_LIMIT = 2_000_000
 SOLVERS = ("auto", "cholmod", "splu", "cg+amg", "amg")
-
-
-def _cholmod():
-    try:
-        from sksparse.cholmod import cholesky  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    return cholesky
 
 
 def available_solvers() -> list[str]:
@@ -185,7 +178,7 @@ def factorize(A: sp.spmatrix, *, solver: str = "auto", rtol: float = 1e-10) -> F
     return Factor(_solve_amg, "cg+amg", n)
 
 
-def _grounded(L: sp.csr_matrix, ground: int) -> tuple[sp.csr_matrix, np.ndarray]:
+def grounded_laplacian(L: sp.csr_matrix, ground: int) -> tuple[sp.csr_matrix, np.ndarray]:
     keep = np.ones(L.shape[0], dtype=bool)
     keep[ground] = False
     idx = np.flatnonzero(keep)
@@ -228,7 +221,7 @@ def grounded_potentials(
         Array of shape ``(n or len(rows), len(inject))`` and the factorisation used.
     """
     n = L.shape[0]
-    Lg, idx = _grounded(L, ground)
+    Lg, idx = grounded_laplacian(L, ground)
     if factor is None:
         factor = factorize(Lg, solver=solver)
     pos = np.full(n, -1, dtype=np.int64)

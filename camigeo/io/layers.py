@@ -27,7 +27,7 @@ from pyproj import CRS
 
 from .._errors import CamigeoError, CamigeoWarning, CRSError, DataNotFoundError, SchemaError
 from .atomic import atomic_path, fsync_path
-from .validate import _RANGE_ALIASES, _SCHEMAS, KINDS, filter_ranges, validate_layer
+from .validate import KINDS, RANGE_ALIASES, SCHEMAS, filter_ranges, validate_layer
 
 __all__ = ["read_layer", "write_layer", "list_layers", "SUPPORTED_FORMATS"]
 
@@ -106,11 +106,11 @@ def _wanted_columns(fields: Sequence[str], columns: Sequence[str] | None,
                           f"available columns: {', '.join(fields)}.")
     out = list(columns)
     if kind is not None:  # keep whatever the schema needs, whatever its spelling
-        schema = set(_SCHEMAS[kind]["required"]) | set(_SCHEMAS[kind]["optional"])
+        schema = set(SCHEMAS[kind]["required"]) | set(SCHEMAS[kind]["optional"])
         schema |= {c[:10] for c in schema}  # names cut by the Shapefile format
         for field in fields:
             low = field.lower()
-            if (low in schema or _RANGE_ALIASES.get(low) in schema) and field not in out:
+            if (low in schema or RANGE_ALIASES.get(low) in schema) and field not in out:
                 out.append(field)
     return out
 

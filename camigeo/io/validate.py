@@ -78,7 +78,7 @@ _GEOM_TYPES: dict[str, tuple[str, ...]] = {
 _ID_COLUMN = {"ptcr": "ptcr_id", "infrastructure": "infra_id"}
 
 # IUCN / shapefile spellings -> schema names (applied after lower-casing, range only).
-_RANGE_ALIASES = {"binomial": "sci_name", "sciname": "sci_name", "sisid": "id_no",
+RANGE_ALIASES = {"binomial": "sci_name", "sciname": "sci_name", "sisid": "id_no",
                   "terrestria": "terrestrial", "terrestial": "terrestrial",
                   "freshwater": "freshwater", "freshwate": "freshwater"}
 
@@ -197,7 +197,7 @@ def _col_text(s: pd.Series) -> pd.Series:
 def _normalize_names(gdf: gpd.GeoDataFrame, kind: str | None) -> gpd.GeoDataFrame:
     """Lower-case IUCN range columns and map aliases; match schema names case-insensitively."""
     geom = gdf.geometry.name
-    wanted = set(_SCHEMAS[kind]["required"]) | set(_SCHEMAS[kind]["optional"]) if kind else set()
+    wanted = set(SCHEMAS[kind]["required"]) | set(SCHEMAS[kind]["optional"]) if kind else set()
     # Shapefiles truncate field names to 10 characters ("fence_class" -> "fence_clas").
     short = {c[:10]: c for c in wanted if len(c) > 10}
     rename: dict[str, str] = {}
@@ -208,7 +208,7 @@ def _normalize_names(gdf: gpd.GeoDataFrame, kind: str | None) -> gpd.GeoDataFram
         low = col.lower()
         new = col
         if kind == "range":
-            new = _RANGE_ALIASES.get(low, low)
+            new = RANGE_ALIASES.get(low, low)
         elif low in wanted and col not in wanted:
             new = low
         new = short.get(new.lower(), new) if new not in wanted else new
@@ -323,7 +323,7 @@ def _check_geometries(gdf: gpd.GeoDataFrame, kind: str | None, problems: list[st
 
 
 def _require(gdf: pd.DataFrame, kind: str, problems: list[str]) -> bool:
-    required = _SCHEMAS[kind]["required"]
+    required = SCHEMAS[kind]["required"]
     missing = [c for c in required if c not in gdf.columns]
     if missing:
         have = [c for c in gdf.columns if c != gdf.geometry.name]
@@ -340,7 +340,7 @@ def _require(gdf: pd.DataFrame, kind: str, problems: list[str]) -> bool:
 
 def _fill_optional(gdf: pd.DataFrame, kind: str, source: str | None) -> pd.DataFrame:
     filled = []
-    for col, default in _SCHEMAS[kind]["optional"].items():
+    for col, default in SCHEMAS[kind]["optional"].items():
         if col in gdf.columns:
             continue
         value = default(gdf, source) if callable(default) else default
@@ -580,7 +580,7 @@ def _default_source(gdf: pd.DataFrame, source: str | None) -> str:
     return f"user data ({source})" if source else "user data"
 
 
-_SCHEMAS: dict[str, dict[str, Any]] = {
+SCHEMAS: dict[str, dict[str, Any]] = {
     "ptcr": {"required": ("ptcr_id", "name"),
              "optional": {"former_names": None, "countries": None, "species": None,
                           "instruments": None, "source": _default_source,

@@ -27,7 +27,7 @@ import shapely
 
 from .._errors import CamigeoWarning, ValidationError
 from ._common import BarrierIndex, check_crs, paths_from_ranges, prepare_barriers
-from .tracks import TrackArrays, _modal_interval, _unit_seconds, prepare_tracks
+from .tracks import TrackArrays, interval_modes, prepare_tracks, unit_seconds
 
 __all__ = ["classify_encounters", "EncounterResult", "EVENT_TYPES", "NON_CROSSING_TYPES"]
 
@@ -97,7 +97,7 @@ def _check_params(d: float, interval: float, b_time: float, p_time: float, w: fl
 
 
 def _interval(arr: TrackArrays, unit_s: float, units: str) -> float:
-    modes, share = _modal_interval(arr, unit_s)
+    modes, share = interval_modes(arr, unit_s)
     if not modes:
         raise ValidationError(["no animal has two fixes, so no fix interval can be found"],
                               source="tracks")
@@ -219,7 +219,7 @@ def classify_encounters(
     gdf, id_col, time_col = prepare_tracks(tracks, id_col=id_col, time_col=time_col)
     barriers, _info = prepare_barriers(barriers)
     check_crs(gdf, barriers, metric=True)
-    unit_s = _unit_seconds(units)
+    unit_s = unit_seconds(units)
     arr = TrackArrays.from_gdf(gdf, id_col, time_col)
     if interval is None:
         interval = _interval(arr, unit_s, units)

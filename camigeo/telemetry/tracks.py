@@ -37,7 +37,7 @@ _ID_ALIASES = ("individual_id", "Animal.ID", "individual-local-identifier",
 _TIME_ALIASES = ("timestamp", "date", "t", "time", "datetime", "date_utc")
 
 
-def _unit_seconds(units: str) -> float:
+def unit_seconds(units: str) -> float:
     try:
         return UNIT_SECONDS[units]
     except KeyError:
@@ -256,10 +256,10 @@ def modal_interval(tracks: gpd.GeoDataFrame, *, id_col: str = "individual_id",
         Animal id -> modal interval in ``units`` (animals with one fix are left out).
     """
     arr = TrackArrays.from_gdf(tracks, id_col, time_col)
-    return _modal_interval(arr, _unit_seconds(units))[0]
+    return interval_modes(arr, unit_seconds(units))[0]
 
 
-def _modal_interval(arr: TrackArrays, unit_s: float) -> tuple[dict[str, float], dict[str, float]]:
+def interval_modes(arr: TrackArrays, unit_s: float) -> tuple[dict[str, float], dict[str, float]]:
     dt = np.round(np.diff(arr.t) / (unit_s * 1e9), 1)
     modes: dict[str, float] = {}
     share: dict[str, float] = {}
