@@ -1,4 +1,4 @@
-"""Benchmark: Barrier Mapper's window minimum (``camigeo.corridors.barriers._window_minima``).
+"""Benchmark: Barrier Mapper's window minimum (``camigeo.corridors.barriers.window_minima``).
 
 The moving minimum over circular windows is the only raster-wide step of
 ``barrier_improvement`` besides the cost distances. camigeo decomposes each window into
@@ -24,7 +24,8 @@ import argparse
 import numpy as np
 from _measure import measure  # benchmarks/_measure.py (run as a script)
 
-from camigeo.corridors.barriers import _halfwidths, _runs, _window_minima, _WindowGrid
+from camigeo.corridors.barriers import _halfwidths, _runs, _WindowGrid
+from camigeo.corridors.barriers import window_minima as _window_minima
 
 
 def peer(grid: np.ndarray, radius: float, wg: _WindowGrid) -> np.ndarray:

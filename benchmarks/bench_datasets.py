@@ -40,7 +40,7 @@ def _load_all_camigeo() -> int:
 def _load_all_peer() -> int:
     n = 0
     for name in ("countries", "borders", "ptcr", "ranges", "infrastructure"):
-        entry = datasets._entry(name)
+        entry = datasets.registry_entry(name)
         n += len(gpd.read_file(datasets.get_path(name), layer=entry.layer))
     n += len(pd.read_csv(datasets.get_path("species")))
     return n

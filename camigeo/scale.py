@@ -37,6 +37,8 @@ __all__ = [
     "AUTO_SPLU_LIMIT",
     "check_scheduler",
     "map_tasks",
+    "register_twins",
+    "distributed_twin",
     "scatter_once",
     "reduce_tasks",
     "available_memory_bytes",
@@ -146,6 +148,56 @@ def check_scheduler(scheduler: Any, *, name: str = "scheduler") -> Any:
         f"{name} must be one of {allowed} or a dask.distributed.Client; got {scheduler!r} "
         f"({type(scheduler).__name__})."
     )
+
+
+#: Distributed (Dask) implementations by "<subpackage>.<function name>", filled by
+#: :func:`register_twins` when a subpackage imports its ``dask`` module.
+_TWINS: dict[str, Callable[..., Any]] = {}
+
+
+def register_twins(package: str, *funcs: Callable[..., Any]) -> None:
+    """Register the Dask implementations of a subpackage (called by its ``dask`` module).
+
+    Parameters
+    ----------
+    package : str
+        Subpackage name (``"corridors"``, ``"circuit"``, ``"barriers"``).
+    *funcs : callable
+        The distributed functions; each is looked up as ``f"{package}.{func.__name__}"``.
+    """
+    for f in funcs:
+        _TWINS[f"{package}.{f.__name__}"] = f
+
+
+def distributed_twin(name: str) -> Callable[..., Any]:
+    """Return the Dask implementation registered as ``name`` (the one ``scheduler=`` seam).
+
+    An analysis handles ``scheduler is not None`` by calling
+    ``distributed_twin("corridors.cost_distance_dask")(..., scheduler=scheduler)`` instead of
+    importing its Dask module; the Dask module depends on the in-memory kernels, never the
+    other way round (docs/architecture.md).
+
+    Parameters
+    ----------
+    name : str
+        ``"<subpackage>.<function name>"``.
+
+    Returns
+    -------
+    callable
+
+    Raises
+    ------
+    CamigeoError
+        Nothing is registered under ``name``.
+    """
+    try:
+        return _TWINS[name]
+    except KeyError:
+        raise CamigeoError(
+            f"no distributed implementation {name!r} is registered; known: "
+            f"{', '.join(sorted(_TWINS)) or 'none'}. Import camigeo.{name.split('.')[0]} "
+            f"first (its dask module registers them).") from None
 
 
 def map_tasks(

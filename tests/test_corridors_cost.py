@@ -135,7 +135,8 @@ def test_zero_cost_cells_heap_path_equals_skimage(neighbors):
 
 def test_bucket_and_heap_queues_agree_with_knights_and_backlinks():
     from camigeo.corridors import _kernels as K
-    from camigeo.corridors.cost import _bucket_plan, _step_lengths
+    from camigeo.corridors.cost import bucket_plan as _bucket_plan
+    from camigeo.corridors.cost import step_lengths as _step_lengths
 
     rng = np.random.default_rng(3)
     a = rng.uniform(1, 1000, (80, 90)) ** 0.5

@@ -310,7 +310,8 @@ def test_barrier_improvement_lonlat_60n_footprint_and_hand_score():
 
 
 def test_barrier_window_minimum_equals_geod_brute_force():
-    from camigeo.corridors.barriers import _halfwidths, _window_minima, _WindowGrid
+    from camigeo.corridors.barriers import _halfwidths, _WindowGrid
+    from camigeo.corridors.barriers import window_minima as _window_minima
 
     # 1-degree cells from 72 N to 40 N: the E-W half-width grows from 2 to 6 cells
     r = lonlat(np.ones((32, 16)), dlon=1.0, dlat=1.0, west=60.0, north=72.0)
@@ -574,7 +575,7 @@ def test_cost_adjacency_equals_skimage_zones():
 
 def test_euclidean_zones_are_nearest_core_cells():
     from camigeo.corridors.adjacency import _euclidean_zones, _touching
-    from camigeo.corridors.links import _prepare_cores
+    from camigeo.corridors.cores import prepare_cores as _prepare_cores
 
     cores, r, boxes = random_cores_case()
     zones = _euclidean_zones(_prepare_cores(cores, r, None))
@@ -682,7 +683,7 @@ def test_connect_clusters_equals_networkx_spanning_forest():
     import networkx as nx
     import pandas as pd
 
-    from camigeo.corridors.adjacency import _prune_nearest
+    from camigeo.corridors.adjacency import prune_nearest as _prune_nearest
 
     rng = np.random.default_rng(3)
     n = 16
@@ -714,7 +715,7 @@ def test_euclidean_zones_lonlat_use_metres():
     from affine import Affine
 
     from camigeo.corridors.adjacency import _euclidean_zones, _spacing
-    from camigeo.corridors.links import _prepare_cores
+    from camigeo.corridors.cores import prepare_cores as _prepare_cores
     from camigeo.io.crs import GEOD
 
     r = Raster(np.ones((10, 12)), Affine(0.1, 0, 60.0, 0, -0.1, 60.0), "EPSG:4326")

@@ -9,6 +9,7 @@ fragmentation / m_eff (:mod:`~camigeo.barriers.fragmentation`), project screenin
 
 from __future__ import annotations
 
+from . import dask as _dask  # noqa: F401 - registers the Dask twins (camigeo.scale)
 from .conflict import conflict_grid, score_conflict, summarize_conflict
 from .fragmentation import effective_mesh_size
 from .screening import screen_project

@@ -146,7 +146,8 @@ def score_conflict(
     >>> camigeo.summarize_conflict(scores).head()  # doctest: +SKIP
     """
     if scheduler is not None or hasattr(infrastructure, "npartitions"):  # Dask (issue 8)
-        from .dask import score_conflict_dask
+        from ..scale import distributed_twin
+        score_conflict_dask = distributed_twin("barriers.score_conflict_dask")
 
         return score_conflict_dask(ptcrs, ranges, infrastructure, weights=weights,
                                    effect_zones_m=effect_zones_m, status=status,

@@ -34,7 +34,7 @@ from pyproj import CRS
 
 from .._errors import SchemaError
 from ..io.crs import CENTRAL_ASIA_EQUAL_AREA, local_metric_crs
-from ..scale import check_scheduler, partition_spatially, scatter_once
+from ..scale import check_scheduler, partition_spatially, register_twins, scatter_once
 from . import weights as W
 
 __all__ = ["score_conflict_dask", "partition_scores", "zone_sums_dask"]
@@ -303,3 +303,6 @@ def zone_sums_dask(
     results = dask.compute(*tasks, **kw)
     parts = [r[0] for r in results]
     return C.sum_chunks(parts)
+
+
+register_twins("barriers", score_conflict_dask, zone_sums_dask)

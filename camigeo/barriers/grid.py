@@ -134,7 +134,8 @@ def conflict_grid(
     keep = area > 0
     cells, clipped, area = cells[keep], clipped[keep], area[keep]
     if on_dask:  # Dask: one task per partition of lines (issue 8)
-        from .dask import zone_sums_dask
+        from ..scale import distributed_twin
+        zone_sums_dask = distributed_twin("barriers.zone_sums_dask")
 
         sums = zone_sums_dask(infrastructure, clipped, status=status, weights=weights,
                               crs=CENTRAL_ASIA_EQUAL_AREA, scheduler=scheduler)

@@ -16,6 +16,7 @@ np.float64(1.0)
 
 from __future__ import annotations
 
+from . import dask as _dask  # noqa: F401 - registers the Dask twins (camigeo.scale)
 from .engine import Focal, GridOptions
 from .graph import CircuitGraph, build_graph, conductance_grid, graph_from_edges, node_map
 from .ini import read_grid, read_ini, run_ini, write_grid

@@ -37,6 +37,7 @@ from ..scale import (
     estimate_circuit_bytes,
     map_tasks,
     reduce_tasks,
+    register_twins,
 )
 
 __all__ = [
@@ -599,3 +600,6 @@ def advanced_dask(g: np.ndarray, polymap: np.ndarray | None, src: np.ndarray,
     return map_tasks(_advanced_task, [0], scheduler=sched,
                      shared={"g": g, "polymap": polymap, "src": src, "gg": gg,
                              "policy": policy, "opts": opts})[0]
+
+
+register_twins("circuit", current_map_dask, pairwise_grid_dask, one_to_all_dask, advanced_dask)

@@ -156,7 +156,8 @@ def current_map(
     CircuitResult
     """
     if scheduler is not None:  # Dask: pair batches, one factorisation per worker (issue 8)
-        from .dask import current_map_dask
+        from ..scale import distributed_twin
+        current_map_dask = distributed_twin("circuit.current_map_dask")
 
         return current_map_dask(
             resistance, focal, is_conductance=is_conductance, four_neighbors=four_neighbors,
@@ -198,7 +199,8 @@ def _one_all(resistance, focal, all_to_one_flag, *, strengths, is_conductance,
                  write_volt_maps=voltage_maps)
     store = CircuitResult()
     if scheduler is not None:  # Dask: one task per focal node (issue 8)
-        from .dask import one_to_all_dask
+        from ..scale import distributed_twin
+        one_to_all_dask = distributed_twin("circuit.one_to_all_dask")
 
         vals, cum, curs, volts = one_to_all_dask(
             g, poly, f, strengths=dict(strengths or {}), include=inc,
@@ -360,7 +362,8 @@ def advanced(
     gg = ground_to_conductance(grid(grounds, "grounds"), grounds_are_resistances, direct_grounds)
     aopts = grid_options(four_neighbors, avg_resistances, solver)
     if scheduler is not None:  # a single solve: one Dask task on one worker (issue 8)
-        from .dask import advanced_dask
+        from ..scale import distributed_twin
+        advanced_dask = distributed_twin("circuit.advanced_dask")
 
         vgrid, cgrid, ok = advanced_dask(g, poly, src, gg, policy=remove_src_or_gnd,
                                          opts=aopts, scheduler=scheduler)

@@ -126,7 +126,8 @@ def pinch_points(
         if scheduler is None:
             R, cum, mx = pairwise_grid(g, None, focal, include=inc, opts=opts)
         else:  # Dask: one task per core pair (issue 8)
-            from .dask import pairwise_grid_dask
+            from ..scale import distributed_twin
+            pairwise_grid_dask = distributed_twin("circuit.pairwise_grid_dask")
 
             R, cum, mx = pairwise_grid_dask(g, None, focal, include=inc, opts=opts,
                                             scheduler=scheduler)

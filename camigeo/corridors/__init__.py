@@ -9,6 +9,7 @@ Mapper improvement scores), :mod:`.passages` (ranking fence openings). See
 
 from __future__ import annotations
 
+from . import dask as _dask  # noqa: F401 - registers the Dask twins (camigeo.scale)
 from ._kernels import OFFSETS
 from .adjacency import ADJACENCY_COLUMNS, core_adjacency
 from .barriers import barrier_improvement

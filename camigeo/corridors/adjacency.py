@@ -44,7 +44,7 @@ from ..io.raster import Raster
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from .links import _Cores
+    from .cores import Cores
 
 __all__ = ["core_adjacency", "ADJACENCY_COLUMNS"]
 
@@ -61,7 +61,7 @@ _SHIFTS = {4: ((0, 1), (1, 0)), 8: ((0, 1), (1, 0), (1, 1), (1, -1))}
 
 
 # ----------------------------------------------------------------------------- validation
-def _check_network(adjacency: Any, nearest_neighbors: Any, nearest_by: Any,
+def check_network(adjacency: Any, nearest_neighbors: Any, nearest_by: Any,
                    connect_clusters: Any) -> None:
     """Validate the network options of :func:`camigeo.corridors.corridor_links`."""
     if adjacency not in _NETWORKS:
@@ -89,18 +89,18 @@ def _check_network(adjacency: Any, nearest_neighbors: Any, nearest_by: Any,
 
 
 # ----------------------------------------------------------------------------- zones
-def _cost_zones(cs: _Cores, *, neighbors: int, geodesic: bool,
+def _cost_zones(cs: Cores, *, neighbors: int, geodesic: bool,
                 block_corners: bool | float) -> np.ndarray:
     """Cost allocation (core position per cell, -1 none): one run for all cores."""
     from ..scale import guard_cost_distance
-    from .cost import _run
+    from .cost import run_cost
 
     r = cs.raster
     guard_cost_distance(r.array.size, what=f"cost allocation of the cores on {r.height} x "
                         f"{r.width} cells")
     flat = np.concatenate(cs.cells)
     lab = np.concatenate([np.full(len(c), i, np.int32) for i, c in enumerate(cs.cells)])
-    _, _, alloc = _run(r, flat, lab, neighbors=neighbors, geodesic=geodesic,
+    _, _, alloc = run_cost(r, flat, lab, neighbors=neighbors, geodesic=geodesic,
                        block_corners=block_corners, max_cost=None, want_back=False,
                        want_alloc=True, name="cores")
     return alloc
@@ -117,7 +117,7 @@ def _spacing(r: Raster) -> tuple[float, float]:
     return abs(t.e), abs(t.a)
 
 
-def _euclidean_zones(cs: _Cores) -> np.ndarray:
+def _euclidean_zones(cs: Cores) -> np.ndarray:
     """Euclidean allocation (core position per cell): nearest core cell of every cell."""
     from scipy.ndimage import distance_transform_edt
 
@@ -143,7 +143,7 @@ def _touching(zones: np.ndarray, n: int, connectivity: int = 8
     return code // n, code % n, count
 
 
-def _zones(cs: _Cores, method: str, *, neighbors: int, geodesic: bool,
+def _zones(cs: Cores, method: str, *, neighbors: int, geodesic: bool,
            block_corners: bool | float) -> np.ndarray:
     if method == "cost":
         return _cost_zones(cs, neighbors=neighbors, geodesic=geodesic,
@@ -151,7 +151,7 @@ def _zones(cs: _Cores, method: str, *, neighbors: int, geodesic: bool,
     return _euclidean_zones(cs)
 
 
-def _adjacent_pairs(cs: _Cores, adjacency: str, *, neighbors: int, geodesic: bool,
+def adjacent_pairs(cs: Cores, adjacency: str, *, neighbors: int, geodesic: bool,
                     block_corners: bool | float) -> set[tuple[int, int]] | None:
     """Positions (i < j) of adjacent cores for a network option; None for ``"all"``."""
     if adjacency == "all":
@@ -167,7 +167,7 @@ def _adjacent_pairs(cs: _Cores, adjacency: str, *, neighbors: int, geodesic: boo
 
 
 # ----------------------------------------------------------------------------- pruning
-def _prune_nearest(links: gpd.GeoDataFrame, ids: np.ndarray, *, k: int | None,
+def prune_nearest(links: gpd.GeoDataFrame, ids: np.ndarray, *, k: int | None,
                    by: str, connect: bool) -> gpd.GeoDataFrame:
     """Keep each core's ``k`` nearest links (by column ``by``), then join the clusters."""
     if k is None or not len(links):
@@ -284,9 +284,9 @@ def core_adjacency(
     if connectivity not in _SHIFTS or isinstance(connectivity, bool):
         raise CamigeoError(f"connectivity must be 8 (cells touch at edges and corners, as "
                            f"Linkage Mapper) or 4 (edges only); got {connectivity!r}.")
-    from .links import _prepare_cores
+    from .cores import prepare_cores
 
-    cs = _prepare_cores(cores, resistance, id_col)
+    cs = prepare_cores(cores, resistance, id_col)
     zones = _zones(cs, method, neighbors=neighbors, geodesic=geodesic,
                    block_corners=block_corners)
     a, b, count = _touching(zones, len(cs.ids), connectivity)

@@ -34,7 +34,7 @@ re-reads, cost independent of the window width). Measured (2026-11-23, 2 shared 
 2000 x 2000 float64, identical output): radii of 1-4 cells 0.1-0.2 s (method 1) against
 0.2-0.3 s (method 2); an 18-cell radius 4.5 s against 1.7 s projected and 38 s (249
 footprint runs of ~8 rows, each re-reading a 36-row halo) against 2.0 s on lon/lat
-55-35 N. The same helper (:func:`_window_minima`) serves the single-machine path (one
+55-35 N. The same helper (:func:`window_minima`) serves the single-machine path (one
 band: the whole raster) and every Dask band task.
 """
 
@@ -53,8 +53,8 @@ from scipy.ndimage import minimum_filter, minimum_filter1d
 from .._errors import CamigeoError, CRSError
 from ..io.crs import GEOD
 from ..io.raster import Raster
-from .links import _prepare_cores
-from .nlcc import _pair_cwds, link_pairs
+from .cores import prepare_cores
+from .nlcc import link_pairs, pair_cwds
 
 __all__ = ["barrier_improvement"]
 
@@ -219,7 +219,7 @@ def _minima_rows(grids: Mapping[Any, Any], a: int, b: int, k: np.ndarray,
     return out
 
 
-def _window_minima(grids: Mapping[Any, Any], a: int, b: int, radius: float,
+def window_minima(grids: Mapping[Any, Any], a: int, b: int, radius: float,
                    wg: _WindowGrid, *, method: str | None = None) -> dict[Any, np.ndarray]:
     """Minimum of each grid over the window of every cell of rows ``a..b-1``.
 
@@ -251,12 +251,12 @@ def _one_cell_m(r: Raster, geodesic: bool) -> float:
     """
     if not geodesic:
         return float(min(r.res))
-    from .cost import _step_lengths
+    from .cost import step_lengths
 
-    return float(np.max(np.min(_step_lengths(r, True)[:, :4], axis=1)))
+    return float(np.max(np.min(step_lengths(r, True)[:, :4], axis=1)))
 
 
-def _check_args(r: Raster, radii_m: Any, form: str, geodesic: bool
+def check_args(r: Raster, radii_m: Any, form: str, geodesic: bool
                 ) -> tuple[list[float], _WindowGrid]:
     """Validate ``form``, the CRS against ``geodesic`` and ``radii_m`` (both paths)."""
     if form not in _FORMS:
@@ -363,15 +363,16 @@ def barrier_improvement(
     50.0
     """
     if scheduler is not None:  # Dask: per-core tasks, then per-band tasks (issue 8)
-        from .dask import barrier_improvement_dask
+        from ..scale import distributed_twin
+        barrier_improvement_dask = distributed_twin("corridors.barrier_improvement_dask")
 
         return barrier_improvement_dask(cores, resistance, links, radii_m=radii_m, form=form,
                                         id_col=id_col, neighbors=neighbors,
                                         geodesic=geodesic, block_corners=block_corners,
                                         scheduler=scheduler)
-    cs = _prepare_cores(cores, resistance, id_col)
+    cs = prepare_cores(cores, resistance, id_col)
     r = cs.raster
-    radii, wg = _check_args(r, radii_m, form, geodesic)
+    radii, wg = check_args(r, radii_m, form, geodesic)
     pairs = link_pairs(cs, links)
     from ..scale import guard_cost_distance
 
@@ -381,19 +382,19 @@ def barrier_improvement(
     best = np.full(r.shape, np.nan)
     if not pairs:
         return Raster(best, r.transform, r.crs, np.nan)
-    cwd = _pair_cwds(cs, pairs, neighbors=neighbors, geodesic=geodesic,
+    cwd = pair_cwds(cs, pairs, neighbors=neighbors, geodesic=geodesic,
                      block_corners=block_corners, progress=progress)
     for radius in radii:
-        mins = _window_minima(cwd, 0, r.height, radius, wg)
+        mins = window_minima(cwd, 0, r.height, radius, wg)
         for i, j in pairs:
             lcd = float(np.min(cwd[i].ravel()[cs.cells[j]]))
             if not np.isfinite(lcd) or lcd <= 0:
                 continue
-            best = np.fmax(best, _improvement_score(lcd, mins[i], mins[j], radius, form))
+            best = np.fmax(best, improvement_score(lcd, mins[i], mins[j], radius, form))
     return Raster(best, r.transform, r.crs, np.nan)
 
 
-def _improvement_score(lcd: float, min_a: np.ndarray, min_b: np.ndarray, radius: float,
+def improvement_score(lcd: float, min_a: np.ndarray, min_b: np.ndarray, radius: float,
                        form: str) -> np.ndarray:
     """Barrier Mapper score per cell for one core pair and radius (negative gains -> 0).
 

@@ -55,7 +55,7 @@ class CostDistanceResult:
 
 
 # ---------------------------------------------------------------------------- inputs
-def _as_resistance(resistance: Any, name: str = "resistance") -> Raster:
+def as_resistance(resistance: Any, name: str = "resistance") -> Raster:
     if isinstance(resistance, np.ndarray):
         raise CamigeoError(
             f"{name} must be a camigeo.Raster (array + transform + CRS) or a raster path; "
@@ -71,7 +71,7 @@ def _as_resistance(resistance: Any, name: str = "resistance") -> Raster:
     return r
 
 
-def _cost_array(r: Raster) -> tuple[np.ndarray, float, bool]:
+def cost_array(r: Raster) -> tuple[np.ndarray, float, bool]:
     """Float64 array for the kernel (float64 input is not copied), nodata, use_nodata.
 
     Other dtypes (float32, integers) are converted once so that the numba kernel has a
@@ -89,7 +89,7 @@ def _cost_array(r: Raster) -> tuple[np.ndarray, float, bool]:
     return arr, float(nod), True
 
 
-def _unit_factor(crs: CRS | None) -> float:
+def unit_factor(crs: CRS | None) -> float:
     """Metres per map unit of a projected CRS (1 when the CRS is unknown)."""
     if crs is None:
         return 1.0
@@ -99,7 +99,7 @@ def _unit_factor(crs: CRS | None) -> float:
         return 1.0
 
 
-def _step_lengths(r: Raster, geodesic: bool) -> np.ndarray:
+def step_lengths(r: Raster, geodesic: bool) -> np.ndarray:
     """(rows, 16) step lengths: map units, or metres on the ellipsoid if ``geodesic``."""
     t = r.transform
     if abs(t.b) > 0 or abs(t.d) > 0:
@@ -134,7 +134,7 @@ def _step_lengths(r: Raster, geodesic: bool) -> np.ndarray:
     return np.broadcast_to(lens, (r.height, 16)).copy()
 
 
-def _neighbors(neighbors: int) -> int:
+def check_neighbors(neighbors: int) -> int:
     if neighbors not in (4, 8, 16):
         raise CamigeoError(
             f"neighbors must be 4, 8 or 16 (16 adds knight moves); got {neighbors!r}."
@@ -142,7 +142,7 @@ def _neighbors(neighbors: int) -> int:
     return int(neighbors)
 
 
-def _corner(block_corners: bool | float) -> tuple[int, float]:
+def corner_rule(block_corners: bool | float) -> tuple[int, float]:
     if block_corners is False or block_corners is None:
         return 0, np.inf
     if block_corners is True:
@@ -157,7 +157,7 @@ def _corner(block_corners: bool | float) -> tuple[int, float]:
     return 1, v
 
 
-def _check_crs(obj: gpd.GeoDataFrame | gpd.GeoSeries, r: Raster, name: str) -> None:
+def check_crs(obj: gpd.GeoDataFrame | gpd.GeoSeries, r: Raster, name: str) -> None:
     if obj.crs is None or r.crs is None:
         if obj.crs is not None or r.crs is not None:
             raise CRSError(
@@ -172,7 +172,7 @@ def _check_crs(obj: gpd.GeoDataFrame | gpd.GeoSeries, r: Raster, name: str) -> N
         )
 
 
-def _geoms_cells(geoms: np.ndarray, labels: np.ndarray, r: Raster, name: str
+def geoms_cells(geoms: np.ndarray, labels: np.ndarray, r: Raster, name: str
                  ) -> tuple[np.ndarray, np.ndarray]:
     """Cells of each geometry.
 
@@ -217,11 +217,11 @@ def _geoms_cells(geoms: np.ndarray, labels: np.ndarray, r: Raster, name: str
     return np.concatenate(flats), np.concatenate(labs)
 
 
-def _source_cells(sources: SourcesLike, r: Raster, *, id_col: str | None = None,
+def source_cells(sources: SourcesLike, r: Raster, *, id_col: str | None = None,
                   name: str = "sources") -> tuple[np.ndarray, np.ndarray]:
     """Flat cell indices and int32 ids of the source cells."""
     if isinstance(sources, gpd.GeoDataFrame | gpd.GeoSeries):
-        _check_crs(sources, r, name)
+        check_crs(sources, r, name)
         geoms = np.asarray(sources.geometry.values if isinstance(sources, gpd.GeoDataFrame)
                            else sources.values)
         if id_col is not None:
@@ -234,9 +234,9 @@ def _source_cells(sources: SourcesLike, r: Raster, *, id_col: str | None = None,
             labels = vals.astype(np.int32)
         else:
             labels = np.arange(len(geoms), dtype=np.int32)
-        flat, lab = _geoms_cells(geoms, labels, r, name)
+        flat, lab = geoms_cells(geoms, labels, r, name)
     elif isinstance(sources, shapely.Geometry):
-        flat, lab = _geoms_cells(np.array([sources], dtype=object), np.zeros(1, np.int32),
+        flat, lab = geoms_cells(np.array([sources], dtype=object), np.zeros(1, np.int32),
                                  r, name)
     elif isinstance(sources, Raster | np.ndarray):
         arr = sources.array if isinstance(sources, Raster) else sources
@@ -272,7 +272,7 @@ def _source_cells(sources: SourcesLike, r: Raster, *, id_col: str | None = None,
     return flat.astype(np.int64), lab.astype(np.int32)
 
 
-def _valid_sources(arr: np.ndarray, nodata: float, use_nodata: bool, flat: np.ndarray,
+def valid_sources(arr: np.ndarray, nodata: float, use_nodata: bool, flat: np.ndarray,
                    lab: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
     vals = arr.ravel()[flat].astype(np.float64)
     ok = ~np.isnan(vals) & (vals >= 0) & np.isfinite(vals)
@@ -290,18 +290,18 @@ def _valid_sources(arr: np.ndarray, nodata: float, use_nodata: bool, flat: np.nd
     return flat[ok], lab[ok]
 
 
-def _run(r: Raster, flat: np.ndarray, lab: np.ndarray, *, neighbors: int, geodesic: bool,
+def run_cost(r: Raster, flat: np.ndarray, lab: np.ndarray, *, neighbors: int, geodesic: bool,
          block_corners: bool | float, max_cost: float | None, want_back: bool,
          want_alloc: bool, name: str = "sources"
          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    arr, nod, use_nod = _cost_array(r)
-    steps = _step_lengths(r, geodesic)
-    flat, lab = _valid_sources(arr, nod, use_nod, flat, lab, name)
-    mode, cval = _corner(block_corners)
+    arr, nod, use_nod = cost_array(r)
+    steps = step_lengths(r, geodesic)
+    flat, lab = valid_sources(arr, nod, use_nod, flat, lab, name)
+    mode, cval = corner_rule(block_corners)
     mc = np.inf if max_cost is None else float(max_cost)
-    nbr = _neighbors(neighbors)
+    nbr = check_neighbors(neighbors)
     arr = np.ascontiguousarray(arr)
-    w, nb = _bucket_plan(arr, nod, use_nod, steps[:, :nbr])
+    w, nb = bucket_plan(arr, nod, use_nod, steps[:, :nbr])
     return K.dijkstra(arr, nod, use_nod, flat, lab, nbr, steps, K.INTERMEDIATES, mode, cval,
                       mc, want_back, want_alloc, w, nb)
 
@@ -310,7 +310,7 @@ def _run(r: Raster, flat: np.ndarray, lab: np.ndarray, *, neighbors: int, geodes
 _MAX_BUCKETS = 1 << 22
 
 
-def _bucket_plan(arr: np.ndarray, nod: float, use_nod: bool, steps: np.ndarray
+def bucket_plan(arr: np.ndarray, nod: float, use_nod: bool, steps: np.ndarray
                  ) -> tuple[float, int]:
     """Bucket width (a lower bound of every step cost) and bucket count, or (0, 1) = heap.
 
@@ -406,18 +406,19 @@ def cost_distance(
         raise CamigeoError(f"max_cost must be a number >= 0 (accumulated cost units) or "
                            f"None for no limit; got {max_cost!r}.")
     if scheduler is not None:  # Dask, one task per source (issue 8)
-        from .dask import cost_distance_dask
+        from ..scale import distributed_twin
+        cost_distance_dask = distributed_twin("corridors.cost_distance_dask")
 
         return cost_distance_dask(resistance, sources, neighbors=neighbors, geodesic=geodesic,
                                   block_corners=block_corners, max_cost=max_cost,
                                   id_col=id_col, return_traceback=return_traceback,
                                   return_allocation=return_allocation, scheduler=scheduler)
-    r = _as_resistance(resistance)
+    r = as_resistance(resistance)
     from ..scale import guard_cost_distance
 
     guard_cost_distance(r.array.size, what=f"cost_distance on {r.height} x {r.width} cells")
-    flat, lab = _source_cells(sources, r, id_col=id_col)
-    dist, back, alloc = _run(r, flat, lab, neighbors=neighbors, geodesic=geodesic,
+    flat, lab = source_cells(sources, r, id_col=id_col)
+    dist, back, alloc = run_cost(r, flat, lab, neighbors=neighbors, geodesic=geodesic,
                              block_corners=block_corners, max_cost=max_cost,
                              want_back=return_traceback, want_alloc=return_allocation)
     dist[np.isinf(dist)] = np.nan
@@ -467,7 +468,7 @@ def allocation(
     return res.allocation
 
 
-def _path_line(r: Raster, rows: np.ndarray, cols: np.ndarray) -> shapely.LineString:
+def path_line(r: Raster, rows: np.ndarray, cols: np.ndarray) -> shapely.LineString:
     x, y = r.xy(rows, cols)
     pts = np.column_stack([x, y])
     if len(pts) == 1:
@@ -475,12 +476,12 @@ def _path_line(r: Raster, rows: np.ndarray, cols: np.ndarray) -> shapely.LineStr
     return shapely.LineString(pts)
 
 
-def _line_length_km(line: shapely.LineString, crs: CRS | None, geodesic: bool) -> float:
+def line_length_km(line: shapely.LineString, crs: CRS | None, geodesic: bool) -> float:
     if geodesic:
         xy = shapely.get_coordinates(line)
         _, _, d = GEOD.inv(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])
         return float(np.sum(d)) / 1000.0
-    return float(line.length) * _unit_factor(crs) / 1000.0
+    return float(line.length) * unit_factor(crs) / 1000.0
 
 
 def least_cost_path(
@@ -523,12 +524,12 @@ def least_cost_path(
     >>> float(p["cost"].iloc[0]), float(p["length_km"].iloc[0])
     (2000.0, 2.0)
     """
-    r = _as_resistance(resistance)
-    flat, lab = _source_cells(source, r, name="source")
-    dist, back, _ = _run(r, flat, lab, neighbors=neighbors, geodesic=geodesic,
+    r = as_resistance(resistance)
+    flat, lab = source_cells(source, r, name="source")
+    dist, back, _ = run_cost(r, flat, lab, neighbors=neighbors, geodesic=geodesic,
                          block_corners=block_corners, max_cost=None, want_back=True,
                          want_alloc=False, name="source")
-    tflat, _ = _source_cells(target, r, name="target")
+    tflat, _ = source_cells(target, r, name="target")
     if len(tflat) == 0:
         raise CamigeoError("target selects no raster cell; check that it overlaps the raster.")
     tvals = dist.ravel()[tflat]
@@ -539,10 +540,10 @@ def least_cost_path(
     tr, tc = divmod(int(tflat[best]), r.width)
     rows, cols = K.trace_back(back, tr, tc)
     rows, cols = rows[::-1], cols[::-1]
-    line = _path_line(r, rows, cols)
+    line = path_line(r, rows, cols)
     return gpd.GeoDataFrame(
         {"cost": [float(tvals[best])],
-         "length_km": [_line_length_km(line, r.crs, geodesic)],
+         "length_km": [line_length_km(line, r.crs, geodesic)],
          "n_cells": [len(rows)]},
         geometry=[line], crs=r.crs)
 

@@ -47,6 +47,7 @@ from ..scale import (
     check_task_memory,
     estimate_cost_distance_bytes,
     reduce_tasks,
+    register_twins,
 )
 
 __all__ = [
@@ -132,12 +133,12 @@ def share_raster(r: Raster, workdir: str | os.PathLike[str], *, neighbors: int =
     import rasterio
 
     from . import _kernels as K
-    from .cost import _bucket_plan, _cost_array, _neighbors, _step_lengths
+    from .cost import bucket_plan, check_neighbors, cost_array, step_lengths
 
-    arr, nod, use_nod = _cost_array(r)
-    steps = _step_lengths(r, geodesic)
-    nbr = _neighbors(neighbors)
-    plan = _bucket_plan(np.ascontiguousarray(arr), nod, use_nod, steps[:, :nbr])
+    arr, nod, use_nod = cost_array(r)
+    steps = step_lengths(r, geodesic)
+    nbr = check_neighbors(neighbors)
+    plan = bucket_plan(np.ascontiguousarray(arr), nod, use_nod, steps[:, :nbr])
     lo, _ = K.cost_range(np.ascontiguousarray(arr), nod, use_nod)
     path = Path(workdir) / "resistance.tif"
     profile: dict[str, Any] = dict(
@@ -215,23 +216,23 @@ def _run_window(sr: SharedRaster, flat: np.ndarray, *, neighbors: int, geodesic:
     """Cost distance from the cells ``flat`` (global) on the window they can reach."""
     from . import _kernels as K
     from .cost import (
-        _corner,
-        _cost_array,
-        _neighbors,
-        _step_lengths,
-        _valid_sources,
+        check_neighbors,
+        corner_rule,
+        cost_array,
+        step_lengths,
+        valid_sources,
     )
 
     win = _window(sr, flat, max_cost, geodesic)
     r = sr.read(win)
-    arr, nod, use_nod = _cost_array(r)
+    arr, nod, use_nod = cost_array(r)
     arr = np.ascontiguousarray(arr)
-    steps = _step_lengths(r, geodesic)
-    nbr = _neighbors(neighbors)
+    steps = step_lengths(r, geodesic)
+    nbr = check_neighbors(neighbors)
     local, inside = _to_window(flat, sr.shape[1], win)
-    src, lab = _valid_sources(arr, nod, use_nod, local[inside].astype(np.int64),
+    src, lab = valid_sources(arr, nod, use_nod, local[inside].astype(np.int64),
                               np.zeros(int(inside.sum()), np.int32), "sources")
-    mode, cval = _corner(block_corners)
+    mode, cval = corner_rule(block_corners)
     mc = np.inf if max_cost is None else float(max_cost)
     w, nb = sr.plan
     dist, back, _ = K.dijkstra(arr, nod, use_nod, src, lab, nbr, steps, K.INTERMEDIATES,
@@ -314,13 +315,13 @@ def cost_distance_dask(
         with ``return_allocation`` / ``return_traceback`` a
         ``CostDistanceResult(cost, traceback, allocation)``.
     """
-    from .cost import _as_resistance, _cost_array, _source_cells, _valid_sources
+    from .cost import as_resistance, cost_array, source_cells, valid_sources
 
-    r = _as_resistance(resistance)
-    flat, lab = _source_cells(sources, r, id_col=id_col)
-    arr, nod, use_nod = _cost_array(r)
+    r = as_resistance(resistance)
+    flat, lab = source_cells(sources, r, id_col=id_col)
+    arr, nod, use_nod = cost_array(r)
     # drop (and warn about) impassable source cells once, as the single-machine run does
-    flat, lab = _valid_sources(arr, nod, use_nod, flat, lab, "sources")
+    flat, lab = valid_sources(arr, nod, use_nod, flat, lab, "sources")
     items = [(int(v), flat[lab == v]) for v in np.unique(lab)]
     out = np.full(r.shape, np.inf)
     full = return_allocation or return_traceback
@@ -429,29 +430,29 @@ def corridor_links_dask(
         The same link table.
     """
     from .._errors import CRSError
-    from .adjacency import _check_network
+    from .adjacency import check_network
+    from .cores import prepare_cores
     from .links import (
-        _check_limits,
-        _empty_links,
-        _euc_m,
-        _finish_links,
-        _link_row,
-        _prepare_cores,
-        _select_pairs,
+        check_limits,
+        core_distances_m,
+        empty_links,
+        finish_links,
+        link_row,
+        select_pairs,
     )
 
-    _check_limits(max_cw_dist, max_euc_dist_km, min_euc_dist_km, min_cw_dist)
-    _check_network(adjacency, nearest_neighbors, nearest_by, connect_clusters)
-    cs = _prepare_cores(cores, resistance, id_col)
+    check_limits(max_cw_dist, max_euc_dist_km, min_euc_dist_km, min_cw_dist)
+    check_network(adjacency, nearest_neighbors, nearest_by, connect_clusters)
+    cs = prepare_cores(cores, resistance, id_col)
     r = cs.raster
     if geodesic and (r.crs is None or not r.crs.is_geographic):
         raise CRSError("geodesic=True needs a lon/lat resistance raster.")
-    euc = _euc_m(cs, geodesic)
-    pairs = _select_pairs(cs, euc, max_euc_dist_km=max_euc_dist_km,
+    euc = core_distances_m(cs, geodesic)
+    pairs = select_pairs(cs, euc, max_euc_dist_km=max_euc_dist_km,
                           min_euc_dist_km=min_euc_dist_km, adjacency=adjacency,
                           neighbors=neighbors, geodesic=geodesic, block_corners=block_corners)
     if not pairs:
-        return _empty_links(r.crs)
+        return empty_links(r.crs)
     firsts = sorted({p[0] for p in pairs})
     items = [(i, cs.cells[i], [(j, cs.cells[j]) for j in range(i + 1, len(cs.ids))
                                if (i, j) in pairs]) for i in firsts]
@@ -467,9 +468,9 @@ def corridor_links_dask(
                              "block_corners": block_corners, "max_cost": max_cw_dist})
     found.sort(key=lambda x: (x[0], x[1]))
     rows = [row for i, j, cw, pr, pc in found
-            if (row := _link_row(cs, i, j, cw, pr, pc, euc, geodesic=geodesic,
+            if (row := link_row(cs, i, j, cw, pr, pc, euc, geodesic=geodesic,
                                  drop_through_cores=drop_through_cores)) is not None]
-    return _finish_links(rows, cs, max_cw_dist=max_cw_dist, min_cw_dist=min_cw_dist,
+    return finish_links(rows, cs, max_cw_dist=max_cw_dist, min_cw_dist=min_cw_dist,
                          nearest_neighbors=nearest_neighbors, nearest_by=nearest_by,
                          connect_clusters=connect_clusters)
 
@@ -551,12 +552,12 @@ def normalized_corridors_dask(
     Raster
         The same NLCC mosaic (identical values).
     """
-    from .links import _prepare_cores
+    from .cores import prepare_cores
     from .nlcc import link_pairs
 
     if cost_slack is not None and cost_slack < 0:
         raise CamigeoError(f"cost_slack must be >= 0 (cost units); got {cost_slack}.")
-    cs = _prepare_cores(cores, resistance, id_col)
+    cs = prepare_cores(cores, resistance, id_col)
     r = cs.raster
     pairs = link_pairs(cs, links)
     out = np.full(r.shape, np.inf)
@@ -591,15 +592,15 @@ def _barrier_band(band: tuple[int, int], *, paths: dict[int, str],
                   pairs: list[tuple[int, int, float]], radii: list[float], grid: Any,
                   form: str) -> tuple[tuple[int, int], np.ndarray]:
     """Scores of rows ``band`` from the per-core grids (memory maps) and their halos."""
-    from .barriers import _improvement_score, _window_minima
+    from .barriers import improvement_score, window_minima
 
     a, b = band
     mm = {i: np.load(p, mmap_mode="r") for i, p in paths.items()}
     best = np.full((b - a, grid.shape[1]), np.nan)
     for radius in radii:
-        mins = _window_minima(mm, a, b, radius, grid)
+        mins = window_minima(mm, a, b, radius, grid)
         for i, j, lcd in pairs:
-            best = np.fmax(best, _improvement_score(lcd, mins[i], mins[j], radius, form))
+            best = np.fmax(best, improvement_score(lcd, mins[i], mins[j], radius, form))
     return band, best
 
 
@@ -630,13 +631,13 @@ def barrier_improvement_dask(
     Raster
         The same score raster (identical values).
     """
-    from .barriers import _check_args
-    from .links import _prepare_cores
+    from .barriers import check_args
+    from .cores import prepare_cores
     from .nlcc import link_pairs
 
-    cs = _prepare_cores(cores, resistance, id_col)
+    cs = prepare_cores(cores, resistance, id_col)
     r = cs.raster
-    radii, grid = _check_args(r, radii_m, form, geodesic)
+    radii, grid = check_args(r, radii_m, form, geodesic)
     pairs = link_pairs(cs, links)
     best = np.full(r.shape, np.nan)
     if not pairs:
@@ -657,3 +658,7 @@ def barrier_improvement_dask(
                      shared={"paths": paths, "pairs": plist, "radii": radii,
                              "grid": grid, "form": form})
     return Raster(best, r.transform, r.crs, np.nan)
+
+
+register_twins("corridors", cost_distance_dask, corridor_links_dask, normalized_corridors_dask,
+               barrier_improvement_dask)

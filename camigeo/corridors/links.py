@@ -3,16 +3,14 @@
 One cost-distance run per core (all core cells as sources), reused for every pair: the
 cost-weighted distance between cores A and B is the minimum of CWD_A over B's cells
 (Linkage Mapper ``CW_Dist``), and the least-cost path is traced back from that cell.
-:func:`_core_cwd` is a pure array function so it can be distributed (Dask, issue 8).
+:func:`core_cwd` is a pure array function so it can be distributed (Dask, issue 8).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -21,22 +19,20 @@ import shapely
 from affine import Affine
 from pyproj import CRS
 
-from .._errors import CamigeoError, CamigeoWarning, CRSError, SchemaError
+from .._errors import CamigeoError, CRSError
 from ..io.crs import GEOD
 from ..io.raster import Raster
 from . import _kernels as K
-from .adjacency import _adjacent_pairs, _check_network, _prune_nearest
+from .adjacency import adjacent_pairs, check_network, prune_nearest
+from .cores import Cores, prepare_cores
 from .cost import (
-    _as_resistance,
-    _bucket_plan,
-    _check_crs,
-    _corner,
-    _geoms_cells,
-    _line_length_km,
-    _neighbors,
-    _path_line,
-    _step_lengths,
-    _unit_factor,
+    bucket_plan,
+    check_neighbors,
+    corner_rule,
+    line_length_km,
+    path_line,
+    step_lengths,
+    unit_factor,
 )
 
 __all__ = ["corridor_links", "LINK_COLUMNS"]
@@ -48,7 +44,7 @@ LINK_COLUMNS: tuple[str, ...] = ("core_a", "core_b", "cw_dist", "euc_dist_km",
                                  "lcp_length_km", "cwd_to_euc", "cwd_to_path")
 
 
-def _core_cwd(
+def core_cwd(
     resistance_array: np.ndarray,
     transform: Affine,
     core_mask: np.ndarray,
@@ -80,67 +76,24 @@ def _core_cwd(
     back : int8 array (offset index of the arriving step, -1 none; (1, 1) if not wanted)
     """
     r = Raster(resistance_array, transform, crs, nodata)
-    from .cost import _cost_array, _valid_sources
+    from .cost import cost_array, valid_sources
 
-    arr, nod, use_nod = _cost_array(r)
+    arr, nod, use_nod = cost_array(r)
     arr = np.ascontiguousarray(arr)
-    steps = _step_lengths(r, geodesic)
-    nbr = _neighbors(neighbors)
+    steps = step_lengths(r, geodesic)
+    nbr = check_neighbors(neighbors)
     flat = np.flatnonzero(core_mask).astype(np.int64)
-    flat, lab = _valid_sources(arr, nod, use_nod, flat, np.zeros(len(flat), np.int32),
+    flat, lab = valid_sources(arr, nod, use_nod, flat, np.zeros(len(flat), np.int32),
                                "core")
-    mode, cval = _corner(block_corners)
-    w, nb = _bucket_plan(arr, nod, use_nod, steps[:, :nbr])
+    mode, cval = corner_rule(block_corners)
+    w, nb = bucket_plan(arr, nod, use_nod, steps[:, :nbr])
     mc = np.inf if max_cost is None else float(max_cost)
     dist, back, _ = K.dijkstra(arr, nod, use_nod, flat, lab, nbr, steps, K.INTERMEDIATES,
                                mode, cval, mc, want_back, False, w, nb)
     return dist, back
 
 
-@dataclass
-class _Cores:
-    raster: Raster
-    ids: np.ndarray  # core ids, in input order
-    cells: list[np.ndarray]  # flat cell indices per core
-    labels: np.ndarray  # int32 (rows, cols): position + 1 of the core owning a cell, 0 none
-    geoms: np.ndarray  # core geometries in the raster CRS
-
-
-def _prepare_cores(cores: Any, resistance: Any, id_col: str | None) -> _Cores:
-    r = _as_resistance(resistance)
-    if not isinstance(cores, gpd.GeoDataFrame):
-        raise CamigeoError(f"cores must be a GeoDataFrame of core polygons; got "
-                           f"{type(cores).__name__}.")
-    _check_crs(cores, r, "cores")
-    col = id_col or "core_id"
-    if col not in cores.columns:
-        raise SchemaError(
-            f"cores has no {col!r} column; add a 'core_id' column or pass id_col='<column>' "
-            f"naming the core ids (columns: {list(cores.columns)[:8]})."
-        )
-    ids = cores[col].to_numpy()
-    if len(set(ids.tolist())) != len(ids):
-        raise SchemaError(f"cores[{col!r}] has duplicate ids; core ids must be unique.")
-    geoms = np.asarray(cores.geometry.values)
-    types = set(shapely.get_type_id(geoms).tolist())
-    if not types <= {3, 6}:
-        raise CamigeoError("cores must be (Multi)Polygons; buffer points or lines first "
-                           "(e.g. cores.buffer(1000)).")
-    cells = []
-    labels = np.zeros(r.shape, dtype=np.int32)
-    for i, g in enumerate(geoms):
-        with warnings.catch_warnings():  # a core outside the grid raises just below
-            warnings.simplefilter("ignore", CamigeoWarning)
-            flat, _ = _geoms_cells(np.array([g], dtype=object), np.zeros(1, np.int32), r,
-                                   "cores")
-        if len(flat) == 0:
-            raise CamigeoError(f"core {ids[i]!r} lies outside the resistance raster.")
-        cells.append(flat)
-        labels.ravel()[flat] = i + 1
-    return _Cores(r, ids, cells, labels, geoms)
-
-
-def _iter_cwds(cs: _Cores, which: set[int] | None = None, *, neighbors: int,
+def iter_cwds(cs: Cores, which: set[int] | None = None, *, neighbors: int,
                geodesic: bool, block_corners: bool | float,
                max_cost: float | None, want_back: bool, progress: bool
                ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
@@ -153,14 +106,14 @@ def _iter_cwds(cs: _Cores, which: set[int] | None = None, *, neighbors: int,
     for i in it:
         mask = np.zeros(r.shape, dtype=bool)
         mask.ravel()[cs.cells[i]] = True
-        cwd, back = _core_cwd(r.array, r.transform, mask, crs=r.crs, nodata=r.nodata,
+        cwd, back = core_cwd(r.array, r.transform, mask, crs=r.crs, nodata=r.nodata,
                               neighbors=neighbors, geodesic=geodesic,
                               block_corners=block_corners, max_cost=max_cost,
                               want_back=want_back)
         yield i, cwd, back
 
 
-def _euc_m(cs: _Cores, geodesic: bool) -> np.ndarray:
+def core_distances_m(cs: Cores, geodesic: bool) -> np.ndarray:
     """Edge-to-edge distance between cores in metres (n, n)."""
     n = len(cs.geoms)
     out = np.zeros((n, n))
@@ -171,18 +124,18 @@ def _euc_m(cs: _Cores, geodesic: bool) -> np.ndarray:
             _, _, d = GEOD.inv(xy[:, 0, 0], xy[:, 0, 1], xy[:, 1, 0], xy[:, 1, 1])
             out[i] = np.asarray(d)
         else:
-            out[i] = shapely.distance(cs.geoms[i], cs.geoms) * _unit_factor(cs.raster.crs)
+            out[i] = shapely.distance(cs.geoms[i], cs.geoms) * unit_factor(cs.raster.crs)
     return out
 
 
-def _empty_links(crs: Any) -> gpd.GeoDataFrame:
+def empty_links(crs: Any) -> gpd.GeoDataFrame:
     cols: dict[str, Any] = {c: np.array([], dtype=float) for c in LINK_COLUMNS}
     cols["core_a"] = np.array([], dtype=object)
     cols["core_b"] = np.array([], dtype=object)
     return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
 
 
-def _link_row(cs: _Cores, i: int, j: int, cw: float, pr: np.ndarray, pc: np.ndarray,
+def link_row(cs: Cores, i: int, j: int, cw: float, pr: np.ndarray, pc: np.ndarray,
               euc_m: np.ndarray, *, geodesic: bool, drop_through_cores: bool
               ) -> dict[str, Any] | None:
     """One link-table row from the cheapest path (rows ``pr``, cols ``pc``, A to B).
@@ -196,9 +149,9 @@ def _link_row(cs: _Cores, i: int, j: int, cw: float, pr: np.ndarray, pc: np.ndar
         log.debug("link %s-%s passes through cores %s: dropped", cs.ids[i], cs.ids[j],
                   sorted(cs.ids[k - 1] for k in through))
         return None
-    to_map = 1.0 if geodesic else _unit_factor(r.crs)  # metres per map unit
-    line = _path_line(r, pr, pc)
-    length_km = _line_length_km(line, r.crs, geodesic)
+    to_map = 1.0 if geodesic else unit_factor(r.crs)  # metres per map unit
+    line = path_line(r, pr, pc)
+    length_km = line_length_km(line, r.crs, geodesic)
     euc = euc_m[i, j] / to_map  # map units
     path_mu = length_km * 1000.0 / to_map
     return {
@@ -210,7 +163,7 @@ def _link_row(cs: _Cores, i: int, j: int, cw: float, pr: np.ndarray, pc: np.ndar
     }
 
 
-def _links_from_cwds(cs: _Cores, cwds: Iterator[tuple[int, np.ndarray, np.ndarray]],
+def _links_from_cwds(cs: Cores, cwds: Iterator[tuple[int, np.ndarray, np.ndarray]],
                      pairs: set[tuple[int, int]], euc_m: np.ndarray, *, geodesic: bool,
                      drop_through_cores: bool, keep: dict[int, np.ndarray] | None
                      ) -> list[dict[str, Any]]:
@@ -229,7 +182,7 @@ def _links_from_cwds(cs: _Cores, cwds: Iterator[tuple[int, np.ndarray, np.ndarra
                 continue
             tr, tc = divmod(int(cs.cells[j][best]), r.width)
             pr, pc = K.trace_back(back, tr, tc)
-            row = _link_row(cs, i, j, cw, np.asarray(pr)[::-1], np.asarray(pc)[::-1],
+            row = link_row(cs, i, j, cw, np.asarray(pr)[::-1], np.asarray(pc)[::-1],
                             euc_m, geodesic=geodesic, drop_through_cores=drop_through_cores)
             if row is not None:
                 rows.append(row)
@@ -250,7 +203,7 @@ def _candidate_pairs(n: int, euc_m: np.ndarray, max_euc_dist_km: float | None,
     return pairs
 
 
-def _select_pairs(cs: _Cores, euc_m: np.ndarray, *, max_euc_dist_km: float | None,
+def select_pairs(cs: Cores, euc_m: np.ndarray, *, max_euc_dist_km: float | None,
                   min_euc_dist_km: float | None, adjacency: str, neighbors: int,
                   geodesic: bool, block_corners: bool | float) -> set[tuple[int, int]]:
     """Candidate pairs (positions i < j): Euclidean filters, then the adjacency network.
@@ -260,12 +213,12 @@ def _select_pairs(cs: _Cores, euc_m: np.ndarray, *, max_euc_dist_km: float | Non
     pairs = _candidate_pairs(len(cs.ids), euc_m, max_euc_dist_km, min_euc_dist_km)
     if not pairs:
         return pairs
-    adjacent = _adjacent_pairs(cs, adjacency, neighbors=neighbors, geodesic=geodesic,
+    adjacent = adjacent_pairs(cs, adjacency, neighbors=neighbors, geodesic=geodesic,
                                block_corners=block_corners)
     return pairs if adjacent is None else pairs & adjacent
 
 
-def _finish_links(rows: list[dict[str, Any]], cs: _Cores, *, max_cw_dist: float | None,
+def finish_links(rows: list[dict[str, Any]], cs: Cores, *, max_cw_dist: float | None,
                   min_cw_dist: float | None, nearest_neighbors: int | None,
                   nearest_by: str, connect_clusters: bool) -> gpd.GeoDataFrame:
     """Cost-distance filters, then nearest-neighbour pruning (Linkage Mapper steps 3, 4).
@@ -277,13 +230,13 @@ def _finish_links(rows: list[dict[str, Any]], cs: _Cores, *, max_cw_dist: float 
     if min_cw_dist is not None:
         rows = [x for x in rows if x["cw_dist"] >= min_cw_dist]
     if not rows:
-        return _empty_links(cs.raster.crs)
+        return empty_links(cs.raster.crs)
     links = gpd.GeoDataFrame(rows, geometry="geometry", crs=cs.raster.crs)
-    return _prune_nearest(links, cs.ids, k=nearest_neighbors, by=nearest_by,
+    return prune_nearest(links, cs.ids, k=nearest_neighbors, by=nearest_by,
                           connect=connect_clusters)
 
 
-def _check_limits(max_cw_dist: float | None, max_euc_dist_km: float | None,
+def check_limits(max_cw_dist: float | None, max_euc_dist_km: float | None,
                   min_euc_dist_km: float | None, min_cw_dist: float | None = None) -> None:
     """Reject negative or crossed link filters (they would silently drop every link)."""
     for name, v in (("max_cw_dist", max_cw_dist), ("max_euc_dist_km", max_euc_dist_km),
@@ -403,10 +356,11 @@ def corridor_links(
     >>> float(links["euc_dist_km"].iloc[0]), float(links["cwd_to_euc"].iloc[0])
     (5.0, 1.2)
     """
-    _check_limits(max_cw_dist, max_euc_dist_km, min_euc_dist_km, min_cw_dist)
-    _check_network(adjacency, nearest_neighbors, nearest_by, connect_clusters)
+    check_limits(max_cw_dist, max_euc_dist_km, min_euc_dist_km, min_cw_dist)
+    check_network(adjacency, nearest_neighbors, nearest_by, connect_clusters)
     if scheduler is not None:  # Dask, one task per core (issue 8)
-        from .dask import corridor_links_dask
+        from ..scale import distributed_twin
+        corridor_links_dask = distributed_twin("corridors.corridor_links_dask")
 
         return corridor_links_dask(
             cores, resistance, id_col=id_col, adjacency=adjacency, max_cw_dist=max_cw_dist,
@@ -415,25 +369,25 @@ def corridor_links(
             nearest_neighbors=nearest_neighbors, nearest_by=nearest_by,
             connect_clusters=connect_clusters, neighbors=neighbors, geodesic=geodesic,
             block_corners=block_corners, scheduler=scheduler)
-    cs = _prepare_cores(cores, resistance, id_col)
+    cs = prepare_cores(cores, resistance, id_col)
     from ..scale import guard_cost_distance
 
     guard_cost_distance(cs.raster.array.size, what=f"corridor_links on {cs.raster.height} x "
                         f"{cs.raster.width} cells")
     if geodesic and (cs.raster.crs is None or not cs.raster.crs.is_geographic):
         raise CRSError("geodesic=True needs a lon/lat resistance raster.")
-    euc = _euc_m(cs, geodesic)
-    pairs = _select_pairs(cs, euc, max_euc_dist_km=max_euc_dist_km,
+    euc = core_distances_m(cs, geodesic)
+    pairs = select_pairs(cs, euc, max_euc_dist_km=max_euc_dist_km,
                           min_euc_dist_km=min_euc_dist_km, adjacency=adjacency,
                           neighbors=neighbors, geodesic=geodesic, block_corners=block_corners)
     if not pairs:
-        return _empty_links(cs.raster.crs)
+        return empty_links(cs.raster.crs)
     need = {p[0] for p in pairs}  # CWD of the first core of each pair is enough
-    cwds = _iter_cwds(cs, need, neighbors=neighbors, geodesic=geodesic,
+    cwds = iter_cwds(cs, need, neighbors=neighbors, geodesic=geodesic,
                       block_corners=block_corners, max_cost=max_cw_dist, want_back=True,
                       progress=progress)
     rows = _links_from_cwds(cs, cwds, pairs, euc, geodesic=geodesic,
                             drop_through_cores=drop_through_cores, keep=None)
-    return _finish_links(rows, cs, max_cw_dist=max_cw_dist, min_cw_dist=min_cw_dist,
+    return finish_links(rows, cs, max_cw_dist=max_cw_dist, min_cw_dist=min_cw_dist,
                          nearest_neighbors=nearest_neighbors, nearest_by=nearest_by,
                          connect_clusters=connect_clusters)

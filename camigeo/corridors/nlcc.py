@@ -12,14 +12,15 @@ import pandas as pd
 
 from .._errors import CamigeoError, SchemaError
 from ..io.raster import Raster
-from .links import _Cores, _iter_cwds, _prepare_cores
+from .cores import Cores, prepare_cores
+from .links import iter_cwds
 
 __all__ = ["normalized_corridors", "link_pairs"]
 
 log = logging.getLogger(__name__)
 
 
-def link_pairs(cs: _Cores, links: gpd.GeoDataFrame | None) -> list[tuple[int, int]]:
+def link_pairs(cs: Cores, links: gpd.GeoDataFrame | None) -> list[tuple[int, int]]:
     """Positions (i, j) of the cores of each link; all pairs when ``links`` is None."""
     n = len(cs.ids)
     if links is None:
@@ -43,10 +44,10 @@ def link_pairs(cs: _Cores, links: gpd.GeoDataFrame | None) -> list[tuple[int, in
     return out
 
 
-def _pair_cwds(cs: _Cores, pairs: list[tuple[int, int]], *, neighbors: int, geodesic: bool,
+def pair_cwds(cs: Cores, pairs: list[tuple[int, int]], *, neighbors: int, geodesic: bool,
                block_corners: bool | float, progress: bool) -> dict[int, np.ndarray]:
     need = {i for p in pairs for i in p}
-    return {i: cwd for i, cwd, _ in _iter_cwds(
+    return {i: cwd for i, cwd, _ in iter_cwds(
         cs, need, neighbors=neighbors, geodesic=geodesic, block_corners=block_corners,
         max_cost=None, want_back=False, progress=progress)}
 
@@ -108,13 +109,14 @@ def normalized_corridors(
     if cost_slack is not None and cost_slack < 0:
         raise CamigeoError(f"cost_slack must be >= 0 (cost units); got {cost_slack}.")
     if scheduler is not None:  # Dask: per-core tasks, then per-band tasks (issue 8)
-        from .dask import normalized_corridors_dask
+        from ..scale import distributed_twin
+        normalized_corridors_dask = distributed_twin("corridors.normalized_corridors_dask")
 
         return normalized_corridors_dask(cores, resistance, links, id_col=id_col,
                                          cost_slack=cost_slack, neighbors=neighbors,
                                          geodesic=geodesic, block_corners=block_corners,
                                          scheduler=scheduler)
-    cs = _prepare_cores(cores, resistance, id_col)
+    cs = prepare_cores(cores, resistance, id_col)
     pairs = link_pairs(cs, links)
     from ..scale import guard_cost_distance
 
@@ -123,7 +125,7 @@ def normalized_corridors(
                         f"cells, one cost grid kept per core)")
     out = np.full(cs.raster.shape, np.inf)
     if pairs:
-        cwd = _pair_cwds(cs, pairs, neighbors=neighbors, geodesic=geodesic,
+        cwd = pair_cwds(cs, pairs, neighbors=neighbors, geodesic=geodesic,
                          block_corners=block_corners, progress=progress)
         for i, j in pairs:
             lcd = float(np.min(cwd[i].ravel()[cs.cells[j]]))

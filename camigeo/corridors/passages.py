@@ -13,8 +13,9 @@ import shapely
 
 from .._errors import CamigeoError, GeometryError
 from ..io.raster import Raster
-from .cost import _check_crs, _unit_factor
-from .links import _core_cwd, _prepare_cores, corridor_links
+from .cores import prepare_cores
+from .cost import check_crs, unit_factor
+from .links import core_cwd, corridor_links
 from .nlcc import link_pairs
 from .resistance import thicken_diagonals
 
@@ -54,7 +55,7 @@ def candidates_along(barriers: gpd.GeoDataFrame, spacing_km: float) -> gpd.GeoDa
     if barriers.crs is not None and not barriers.crs.is_projected:
         raise CamigeoError("barriers must be in a projected CRS (metres) to place points "
                            "every spacing_km; reproject them to the resistance raster CRS.")
-    unit = _unit_factor(barriers.crs) if barriers.crs is not None else 1.0
+    unit = unit_factor(barriers.crs) if barriers.crs is not None else 1.0
     step = spacing_km * 1000.0 / unit
     rows = []
     for idx, g in zip(barriers.index, barriers.geometry, strict=True):
@@ -121,7 +122,7 @@ def _links_cw(arr: np.ndarray, cs: Any, pairs: list[tuple[int, int]], cw_now: np
         mask = np.zeros(r.shape, bool)
         mask.ravel()[cs.cells[i]] = True
         limit = max((cw_now[k] for k, p in enumerate(pairs) if p[0] == i), default=None)
-        cwd, _ = _core_cwd(arr, r.transform, mask, crs=r.crs, neighbors=neighbors,
+        cwd, _ = core_cwd(arr, r.transform, mask, crs=r.crs, neighbors=neighbors,
                            max_cost=limit if limit is not None and np.isfinite(limit)
                            else None, want_back=False)
         for k, (a, b) in enumerate(pairs):
@@ -258,10 +259,10 @@ def rank_passages(
     ...     ["name", "rank"]].values.tolist()
     [['north', 1], ['south', 2]]
     """
-    cs = _prepare_cores(cores, resistance, id_col)
+    cs = prepare_cores(cores, resistance, id_col)
     r = cs.raster
     _check_barriers(barriers)
-    _check_crs(barriers, r, "barriers")
+    check_crs(barriers, r, "barriers")
     if candidates is None:
         if spacing_km is None:
             raise CamigeoError("give candidates (points) or spacing_km to generate them "
@@ -270,7 +271,7 @@ def rank_passages(
     if not isinstance(candidates, gpd.GeoDataFrame):
         raise CamigeoError(f"candidates must be a GeoDataFrame of points; got "
                            f"{type(candidates).__name__}.")
-    _check_crs(candidates, r, "candidates")
+    check_crs(candidates, r, "candidates")
     if width_m <= 0:
         raise CamigeoError(f"width_m must be > 0 metres; got {width_m}.")
     if min_spacing_km is not None and not min_spacing_km > 0:
@@ -284,7 +285,7 @@ def rank_passages(
     pairs = link_pairs(cs, links)
     base_cw = links["cw_dist"].to_numpy(dtype=float)
     bmask = _barrier_mask(barriers, r)
-    unit = _unit_factor(r.crs)
+    unit = unit_factor(r.crs)
     half = width_m / 2.0 / unit
     cell = min(r.res)
     arr0 = r.masked_float()

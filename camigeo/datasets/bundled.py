@@ -29,18 +29,17 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-from .._errors import CamigeoError, DataNotFoundError
+from .._errors import CamigeoError
 from ..io.validate import INFRA_STATUS as _INFRA_STATUS
 from ..io.validate import INFRA_TYPES as _INFRA_TYPES
+from .paths import DATA_ENV_VAR, REGISTRY, data_dir, get_path, registry_entry
 
 __all__ = [
     "DATA_ENV_VAR",
@@ -60,99 +59,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Environment variable that points camigeo to another data folder (same layout).
-DATA_ENV_VAR = "CAMIGEO_DATA_DIR"
 #: Accepted ``infra_type`` / ``status`` filter values (the schema's, from camigeo.validate).
 INFRA_TYPES = _INFRA_TYPES
 INFRA_STATUSES = _INFRA_STATUS
-
-
-@dataclass(frozen=True)
-class _Entry:
-    folder: str
-    file: str
-    layer: str | None
-    kind: str | None
-    description: str
-
-
-_REGISTRY: dict[str, _Entry] = {
-    "countries": _Entry("borders", "borders.gpkg", "countries", None,
-                        "CAMI range states and neighbours, Natural Earth 1:10m (~1 km)"),
-    "borders": _Entry("borders", "borders.gpkg", "borders", None,
-                      "shared land border per country pair, geodesic length_km"),
-    "ptcr": _Entry("ptcr", "ptcr.gpkg", "ptcr", "ptcr",
-                   "13 PTCRs of the CAMI Work Programme 2026-2032 (RECONSTRUCTION: anchor hulls)"),
-    "species": _Entry("species_ranges", "species.csv", None, None,
-                      "17 CAMI species: CMS/IUCN names, synonyms, appendix, flags"),
-    "ranges": _Entry("species_ranges", "ranges.gpkg", "ranges", "range",
-                     "INDICATIVE species ranges (IUCN schema) from PTCRs and named populations"),
-    "infrastructure": _Entry("infrastructure", "infrastructure.gpkg", "infrastructure",
-                             "infrastructure",
-                             "SCHEMATIC railways/roads and border fences (reported lengths)"),
-}
-
-
-def data_dir() -> Path:
-    """Folder holding the bundled data (see the module docstring for the look-up order).
-
-    Returns
-    -------
-    pathlib.Path
-
-    Raises
-    ------
-    DataNotFoundError
-        ``CAMIGEO_DATA_DIR`` points to a missing folder, or no data folder exists.
-    """
-    env = os.environ.get(DATA_ENV_VAR)
-    if env:
-        path = Path(env).expanduser()
-        if not path.is_dir():
-            raise DataNotFoundError(
-                f"{DATA_ENV_VAR}={env!r} is not a folder. Expected a folder laid out like "
-                f"camigeo's data/ (borders/, ptcr/, species_ranges/, infrastructure/); "
-                f"unset the variable to use the bundled data.")
-        return path
-    here = Path(__file__).resolve().parent.parent  # camigeo/ (this file is camigeo/datasets/)
-    for candidate in (here / "_bundled_data", here.parent / "data"):
-        if (candidate / "ptcr").is_dir():
-            return candidate
-    raise DataNotFoundError(
-        f"no bundled data found next to {here} (looked for _bundled_data/ and ../data/). "
-        f"Reinstall camigeo, or set {DATA_ENV_VAR} to a data folder.")
-
-
-def _entry(name: str) -> _Entry:
-    if not isinstance(name, str) or name not in _REGISTRY:
-        raise DataNotFoundError(f"unknown bundled data set {name!r}; expected one of "
-                                f"{', '.join(_REGISTRY)}.")
-    return _REGISTRY[name]
-
-
-def get_path(name: str) -> Path:
-    """Path of the file holding bundled data set ``name``.
-
-    Parameters
-    ----------
-    name : {"countries", "borders", "ptcr", "species", "ranges", "infrastructure"}
-
-    Returns
-    -------
-    pathlib.Path
-
-    Raises
-    ------
-    DataNotFoundError
-        Unknown name, or the file is missing from the data folder.
-    """
-    entry = _entry(name)
-    path = data_dir() / entry.folder / entry.file
-    if not path.is_file():
-        raise DataNotFoundError(
-            f"bundled data set {name!r}: file {path} is missing. Rebuild it with "
-            f"`python scripts/build_data.py` or point {DATA_ENV_VAR} to a complete folder.")
-    return path
 
 
 def _manifest(folder: str) -> dict[str, Any]:
@@ -167,7 +76,7 @@ def _read_manifest(path: str) -> dict[str, Any]:
 
 
 def _file_meta(name: str) -> dict[str, Any]:
-    entry = _entry(name)
+    entry = registry_entry(name)
     for rec in _manifest(entry.folder).get("files", []):
         if rec.get("file") == entry.file:
             return rec
@@ -175,7 +84,7 @@ def _file_meta(name: str) -> dict[str, Any]:
 
 
 def _count(name: str) -> int | None:
-    entry, meta = _entry(name), _file_meta(name)
+    entry, meta = registry_entry(name), _file_meta(name)
     if entry.layer is None:
         return meta.get("rows")
     return meta.get("layers", {}).get(entry.layer, {}).get("features")
@@ -196,7 +105,7 @@ def available() -> pd.DataFrame:
     True
     """
     rows = []
-    for name, entry in _REGISTRY.items():
+    for name, entry in REGISTRY.items():
         rows.append({"name": name, "description": entry.description,
                      "path": str(data_dir() / entry.folder / entry.file),
                      "layer": entry.layer, "kind": entry.kind, "features": _count(name)})
@@ -219,7 +128,7 @@ def describe(name: str) -> dict[str, Any]:
         Keys ``name, description, path, layer, kind, features, sha256, size_bytes,
         build_date, crs, sources, readme`` (path of the folder's README.md).
     """
-    entry = _entry(name)
+    entry = registry_entry(name)
     path = get_path(name)
     meta, manifest = _file_meta(name), _manifest(entry.folder)
     return {"name": name, "description": entry.description, "path": str(path),
@@ -232,7 +141,7 @@ def describe(name: str) -> dict[str, Any]:
 
 def _read(name: str) -> gpd.GeoDataFrame:
     """Read a bundled layer once per process; callers must copy before returning it."""
-    entry = _entry(name)
+    entry = registry_entry(name)
     return _read_cached(str(get_path(name)), entry.layer, entry.kind)
 
 

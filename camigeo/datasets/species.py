@@ -47,7 +47,7 @@ def _key(name: str) -> str:
 
 
 def _table() -> pd.DataFrame:
-    from .bundled import get_path
+    from .paths import get_path
 
     return _read_table(str(get_path("species")))
 
@@ -64,7 +64,7 @@ def _read_table(path: str) -> pd.DataFrame:
 
 
 def _lookup() -> tuple[dict[str, str], dict[str, str]]:
-    from .bundled import get_path
+    from .paths import get_path
 
     return _build_lookup(str(get_path("species")))
 
