@@ -217,3 +217,34 @@ def test_checker_finds_each_kind_of_violation(tmp_path, files, expected):
     root = _tree(tmp_path, {"__init__.py": "", **files})
     problems = check(root)
     assert any(expected in p for p in problems), problems
+
+
+def test_old_module_paths_are_aliases_of_the_moved_modules():
+    import importlib
+
+    import camigeo
+
+    for old, new in camigeo._MOVED.items():
+        moved = importlib.import_module(f"camigeo.{new}")
+        assert importlib.import_module(f"camigeo.{old}") is moved
+        assert getattr(camigeo, old) is moved
+        assert moved.__spec__.name == f"camigeo.{new}"  # pickling / reload see the real name
+
+
+def test_every_dispatched_dask_twin_is_registered():
+    import importlib
+
+    from camigeo import CamigeoError, scale
+
+    wanted = set()
+    for path in _modules(ROOT).values():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id == "distributed_twin"):
+                wanted.add(node.args[0].value)
+    assert len(wanted) == 10
+    for name in sorted(wanted):
+        importlib.import_module(f"camigeo.{name.split('.')[0]}")
+        assert callable(scale.distributed_twin(name))
+    with pytest.raises(CamigeoError, match="no distributed implementation 'x.y'"):
+        scale.distributed_twin("x.y")
