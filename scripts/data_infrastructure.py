@@ -65,8 +65,9 @@ WP_MAP_FENCES = {
                                             "MNG-RUS"},
     "21.3 (000_7476e8aba978c2aa.txt:402)": {"CHN-MNG", "CHN-RUS", "MNG-RUS"},
 }
-COLUMNS = ["infra_id", "infra_type", "name", "status", "fenced", "fence_class", "fencing",
-           "countries", "length_reported_km", "year", "route", "source", "accuracy_km",
+#: The ``infrastructure`` schema (docs/schema.md) plus ``fencing`` and ``route``.
+COLUMNS = ["infra_id", "infra_type", "name", "status", "fenced", "fence_class", "countries",
+           "length_reported_km", "year", "source", "accuracy_km", "fencing", "route",
            "geometry"]
 SITE_COLUMNS = ["site_id", "site_type", "name", "infra_id", "status", "year", "location",
                 "source", "accuracy_km", "geometry"]
