@@ -90,7 +90,8 @@ _REGISTRY: dict[str, _Entry] = {
                      "INDICATIVE species ranges (IUCN schema) from PTCRs and named populations"),
     "infrastructure": _Entry("infrastructure", "infrastructure.gpkg", "infrastructure",
                              "infrastructure",
-                             "SCHEMATIC railways/roads and border fences (reported lengths)"),
+                             "railways on OSM station nodes, roads, border fences (documented or "
+                             "not), from the CAMI documents"),
 }
 
 
@@ -328,7 +329,7 @@ def load_ranges(species: str | Iterable[str] | None = None, *,
 
 def load_infrastructure(infra_type: str | Iterable[str] | None = None,
                         status: str | Iterable[str] | None = None) -> gpd.GeoDataFrame:
-    """Schematic linear infrastructure (railways, roads, border fences).
+    """Linear infrastructure of the CAMI documents (railways, roads, border fences).
 
     Parameters
     ----------

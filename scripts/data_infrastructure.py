@@ -53,9 +53,12 @@ OSM_FILES = {
 #: Track layers of the OSM GeoPackage and the rows that are running rail.
 TRACK_LAYERS = {"uzbekistan_railways": ("fclass", "rail"),
                 "railways_overpass_tm_af_bbox": ("railway", "rail")}
-#: Positional accuracy (km): OSM track, chord between station nodes, border port offset.
+#: Positional accuracy (km) of OSM track.
 ACC_TRACK_KM = 0.1
-ACC_CHAIN_KM = 5.0
+#: A straight chord between two stations L km apart is taken to lie within L / 10 of the
+#: track (at least 2 km): accuracy_km of a station chain = max(2, ceil(longest chord / 10)).
+CHORD_FRACTION = 0.1
+ACC_CHAIN_MIN_KM = 2.0
 #: WP activities that ask to map the border fences of a PTCR (pair -> citation).
 WP_MAP_FENCES = {
     "18.4 (000_7476e8aba978c2aa.txt:370)": {"CHN-KAZ", "CHN-KGZ", "KAZ-KGZ"},
@@ -268,6 +271,18 @@ def _line_geometry(way: pd.DataFrame, refs: References,
     return geom, route, "; ".join(texts)
 
 
+def _chain_accuracy_km(geom: shapely.Geometry) -> float:
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    longest = 0.0
+    for part in shapely.get_parts(geom):
+        xy = shapely.get_coordinates(part)
+        _, _, d = geod.inv(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])
+        longest = max(longest, float(np.max(d)) / 1000.0)
+    return max(ACC_CHAIN_MIN_KM, float(np.ceil(CHORD_FRACTION * longest)))
+
+
 def _route_text(route: str, infra_type: str) -> str:
     if infra_type != "railway":
         return ("geometry: SCHEMATIC straight segments between the places it passes "
@@ -299,7 +314,7 @@ def build_lines(refs: References, sites: gpd.GeoDataFrame) -> list[dict]:
         if rec["infra_type"] != "railway":  # station nodes of a parallel railway
             route = "places"
         if not rec["accuracy_km"]:
-            rec["accuracy_km"] = str(ACC_CHAIN_KM)
+            rec["accuracy_km"] = f"{_chain_accuracy_km(geom):g}"
         rec["route"] = route
         rec["source"] = f"{rec['source']}; {_route_text(route, rec['infra_type'])}: {text}"
         rec["geometry"] = geom
