@@ -373,10 +373,7 @@ def load_infrastructure_sites() -> gpd.GeoDataFrame:
     GeoDataFrame
         Points (or None) in EPSG:4326, sorted by ``site_id``.
     """
-    import pyogrio
-
-    path = get_path("infrastructure")
-    gdf = pyogrio.read_dataframe(path, layer="sites")
+    gdf = gpd.read_file(get_path("infrastructure"), layer="sites")
     gdf["year"] = gdf["year"].astype("Int64")
     gdf["infra_id"] = gdf["infra_id"].fillna("")
     return gdf.sort_values("site_id", ignore_index=True)

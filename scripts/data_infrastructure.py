@@ -397,7 +397,8 @@ def build(countries: gpd.GeoDataFrame, borders: gpd.GeoDataFrame, *, osm: Path |
                 "attribution": ATTRIBUTION, "inputs": refs.inputs()[:3]},
                {"name": "Natural Earth populated places (public domain)",
                 "inputs": refs.inputs()[3:]},
-               {"name": "borders layer", "file": "../borders/borders.gpkg"}]
+               {"name": "borders layer", "file": "../borders/borders.gpkg",
+                "sha256": sha256(DATA / "borders" / "borders.gpkg")}]
     notes = ("Railways through OSM station nodes and (Beyneu–Kungrad) OSM track; border fences "
              "on Natural Earth borders; see README.md")
     if osm is not None:
