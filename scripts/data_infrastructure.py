@@ -222,9 +222,10 @@ def _route_track(coords: list[tuple[float, float]], refs: References) -> tuple[l
 
 
 def _line_geometry(way: pd.DataFrame, refs: References,
-                   sites: gpd.GeoDataFrame) -> tuple[shapely.Geometry, str, str]:
-    """Geometry, route kind and provenance text of one line from its waypoints."""
+                   sites: gpd.GeoDataFrame) -> tuple[shapely.Geometry, str, str, list]:
+    """Geometry, route kind, provenance text and straight chords of one line."""
     parts, kinds, texts = [], set(), []
+    chords: list[tuple[tuple[float, float], tuple[float, float]]] = []
     for _, p in way.groupby("part", sort=True):
         p = p.sort_values("seq")
         pts, legs, names, files = [], [], [], set()
@@ -263,23 +264,23 @@ def _line_geometry(way: pd.DataFrame, refs: References,
                 i = j
             else:
                 coords.append(pts[i + 1])
+                chords.append((pts[i], pts[i + 1]))
                 i += 1
         parts.append(shapely.LineString(coords))
         texts.append(f"{len(pts)} waypoints {names[0]} … {names[-1]}")
     geom = shapely.MultiLineString(parts) if len(parts) > 1 else parts[0]
     route = "+".join(sorted(kinds))
-    return geom, route, "; ".join(texts)
+    return geom, route, "; ".join(texts), chords
 
 
-def _chain_accuracy_km(geom: shapely.Geometry) -> float:
+def _chain_accuracy_km(chords: list) -> float:
+    """max(2, ceil(longest straight chord / 10)) km; OSM track only: ACC_TRACK_KM."""
     from pyproj import Geod
 
-    geod = Geod(ellps="WGS84")
-    longest = 0.0
-    for part in shapely.get_parts(geom):
-        xy = shapely.get_coordinates(part)
-        _, _, d = geod.inv(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])
-        longest = max(longest, float(np.max(d)) / 1000.0)
+    if not chords:
+        return ACC_TRACK_KM
+    (x0, y0), (x1, y1) = np.array(chords).transpose(1, 2, 0)
+    longest = float(np.max(Geod(ellps="WGS84").inv(x0, y0, x1, y1)[2])) / 1000.0
     return max(ACC_CHAIN_MIN_KM, float(np.ceil(CHORD_FRACTION * longest)))
 
 
@@ -309,12 +310,12 @@ def build_lines(refs: References, sites: gpd.GeoDataFrame) -> list[dict]:
         raise SystemExit(f"lines.csv and waypoints.csv disagree on {sorted(missing)}")
     rows = []
     for rec in lines.to_dict("records"):
-        geom, route, text = _line_geometry(way[way["infra_id"] == rec["infra_id"]], refs,
+        geom, route, text, chords = _line_geometry(way[way["infra_id"] == rec["infra_id"]], refs,
                                            sites)
         if rec["infra_type"] != "railway":  # station nodes of a parallel railway
             route = "places"
         if not rec["accuracy_km"]:
-            rec["accuracy_km"] = f"{_chain_accuracy_km(geom):g}"
+            rec["accuracy_km"] = f"{_chain_accuracy_km(chords):g}"
         rec["route"] = route
         rec["source"] = f"{rec['source']}; {_route_text(route, rec['infra_type'])}: {text}"
         rec["geometry"] = geom
