@@ -129,7 +129,7 @@ def ustyurt_fence(verbose: bool = True):
                             name=f"{len(top3)} openings")
     if verbose:
         gains = ", ".join(f"{g:.0f}" for g in top3["pick_gain"])
-        report("KAZ–UZB fence (Ustyurt): three best openings (greedy sequential)", cmp,
+        report("KAZ–UZB fence (Ustyurt): up to three best openings (greedy sequential)", cmp,
                f"{len(cores)} cores, {len(ranked)} candidates every 10 km\n"
                f"independent top 3: {where(ranked.head(3), 'rank')}\n"
                f"greedy picks: {where(top3, 'pick')} (marginal ΔECA km²: {gains})")

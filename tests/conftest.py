@@ -86,16 +86,20 @@ def write_pbf(path: Path, ways: list[tuple[list[tuple[float, float]], dict[str, 
 
 
 def winding_transmongolian() -> list[tuple[float, float]]:
-    """The bundled Trans-Mongolian stations with every leg bent 0.05 deg east at its middle."""
-    import pandas as pd
+    """The bundled Trans-Mongolian waypoints with every leg bent 0.05 deg east at its middle
+    (rounded to the 1e-4 deg grid of the bundled data)."""
+    import math
+
+    import shapely
 
     from camigeo import datasets
 
-    verts = pd.read_csv(datasets.data_dir() / "infrastructure" / "vertices.csv")
-    tm = verts[verts["infra_id"] == "MNG-RW-TRANSMONGOLIAN"].sort_values(["part", "seq"])
-    assert tm["part"].nunique() == 1
-    stations = list(zip(tm["lon"].astype(float), tm["lat"].astype(float), strict=True))
+    infra = datasets.load_infrastructure("railway").set_index("infra_id")
+    parts = shapely.get_parts(infra.loc["MNG-RW-TRANSMONGOLIAN", "geometry"])
+    assert len(parts) == 1
+    stations = [(float(x), float(y)) for x, y in shapely.get_coordinates(parts[0])]
     track = [stations[0]]
+    half = lambda a, b: a + math.floor((b - a) / 2 * 1e4) / 1e4  # noqa: E731 (on the 1e-4 grid)
     for (x0, y0), (x1, y1) in zip(stations[:-1], stations[1:], strict=True):
-        track += [((x0 + x1) / 2 + 0.05, (y0 + y1) / 2), (x1, y1)]
+        track += [(half(x0, x1) + 0.05, half(y0, y1)), (x1, y1)]
     return track

@@ -313,7 +313,10 @@ def test_example_scenarios_on_bundled_data():
     assert rail.delta_eca < 0
     assert rail.conflict["delta_conflict_score"].iloc[0] > 0
     fence, top3 = mod["ustyurt_fence"](verbose=False)
-    assert len(top3) == 3 and list(top3["pick"]) == [1, 2, 3]
+    # greedy picks stop early once no candidate gains anything (2 with the bundled data of
+    # issue 12: the second opening already links every core pair the fence splits)
+    assert 1 <= len(top3) <= 3 and list(top3["pick"]) == list(range(1, len(top3) + 1))
+    assert (top3["pick_gain"] > 0).all()
     assert top3["rank"].iloc[0] == 1  # the first greedy pick is the independent best
     # the marginal ΔECA of the picks add up to the ΔECA that
     # compare_scenarios finds by rebuilding the resistance with the three passages

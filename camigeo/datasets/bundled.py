@@ -53,6 +53,7 @@ __all__ = [
     "load_species",
     "load_ranges",
     "load_infrastructure",
+    "load_infrastructure_sites",
     "load_borders",
     "load_countries",
 ]
@@ -236,7 +237,7 @@ def load_ranges(species: str | Iterable[str] | None = None, *,
 
 def load_infrastructure(infra_type: str | Iterable[str] | None = None,
                         status: str | Iterable[str] | None = None) -> gpd.GeoDataFrame:
-    """Schematic linear infrastructure (railways, roads, border fences).
+    """Linear infrastructure of the CAMI documents (railways, roads, border fences).
 
     Parameters
     ----------
@@ -265,6 +266,25 @@ def load_infrastructure(infra_type: str | Iterable[str] | None = None,
         _check_values(statuses, INFRA_STATUSES, "status")
         gdf = gdf[gdf["status"].isin(statuses)]
     return gdf.copy()
+
+
+def load_infrastructure_sites() -> gpd.GeoDataFrame:
+    """Border ports, mitigation measures and barriers that are not drawn as lines.
+
+    Layer ``sites`` of the infrastructure GeoPackage: ``site_id, site_type, name, infra_id``
+    (``; ``-joined ids of the related lines, may be empty), ``status, year, location``
+    (``station``, ``border_side`` or ``not_documented``), ``source``, ``accuracy_km``.
+    Sites whose place the documents do not give have an empty (None) geometry.
+
+    Returns
+    -------
+    GeoDataFrame
+        Points (or None) in EPSG:4326, sorted by ``site_id``.
+    """
+    gdf = gpd.read_file(get_path("infrastructure"), layer="sites")
+    gdf["year"] = gdf["year"].astype("Int64")
+    gdf["infra_id"] = gdf["infra_id"].fillna("")
+    return gdf.sort_values("site_id", ignore_index=True)
 
 
 def load_borders() -> gpd.GeoDataFrame:

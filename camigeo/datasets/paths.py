@@ -42,7 +42,8 @@ REGISTRY: dict[str, Entry] = {
                      "INDICATIVE species ranges (IUCN schema) from PTCRs and named populations"),
     "infrastructure": Entry("infrastructure", "infrastructure.gpkg", "infrastructure",
                              "infrastructure",
-                             "SCHEMATIC railways/roads and border fences (reported lengths)"),
+                             "railways on OSM station nodes, roads, border fences (documented or "
+                             "not), from the CAMI documents"),
 }
 
 

@@ -1,8 +1,8 @@
 """Replace schematic lines with the matching route through a detailed line layer.
 
-The bundled infrastructure lines are schematic: straight segments between documented
-stations, so a railway that winds through valleys comes out shorter than its reported
-length (the Trans-Mongolian: 891 km drawn, 1,115 km reported). Where a detailed layer of
+The bundled railways are straight segments between station nodes, so a railway that winds
+through valleys comes out shorter than its reported length (the Trans-Mongolian: 984 km
+drawn, 1,115 km reported). Where a detailed layer of
 the same lines exists -- an OpenStreetMap extract read with :func:`camigeo.read_osm`, a
 national railway layer -- :func:`conflate_lines` swaps each schematic geometry for the
 shortest route through the detailed network that joins its two ends inside a corridor
