@@ -273,7 +273,7 @@ def test_rebuild_infrastructure_gives_identical_files(tmp_path: Path, reference_
     import sys
 
     src = datasets.data_dir()
-    script = Path(datasets.__file__).resolve().parents[1] / "scripts" / "build_data.py"
+    script = Path(datasets.__file__).resolve().parents[2] / "scripts" / "build_data.py"
     if not script.is_file():
         pytest.skip("scripts/build_data.py is not available (installed package)")
     work = tmp_path / "data"
