@@ -20,9 +20,18 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from data_common import DATA, SIMPLIFY_DEG, WGS84, layer_meta, sha256, tidy, write_csv, \
-    write_gpkg, write_manifest
-from data_wp import WP_FILE, PTCR, WorkProgramme, cite, find_lines, shared_dir
+from data_common import (
+    DATA,
+    SIMPLIFY_DEG,
+    WGS84,
+    layer_meta,
+    sha256,
+    tidy,
+    write_csv,
+    write_gpkg,
+    write_manifest,
+)
+from data_wp import PTCR, WP_FILE, WorkProgramme, cite, find_lines, shared_dir
 from pyproj import CRS
 
 log = logging.getLogger("build_data.ptcr")
