@@ -366,9 +366,14 @@ def _corridors(ctx: _Ctx) -> str:
         links["species"] = sp
         G = net.corridor_graph(cores, links, id_col="core_id")
         # ASSUMPTION (documented in docs/cli.md): no species dispersal kernel in cost units
-        # is available, so d0 = the median link cw_dist of the species (p = 0.5 there),
-        # and IIC counts the links up to that same cost as connections (binary threshold).
-        d0 = float(np.median(links["cw_dist"].to_numpy(dtype=float)))
+        # is available, so d0 = the median positive link cw_dist of the species (p = 0.5
+        # there; cores that touch have cw_dist 0), and IIC counts the links up to that same
+        # cost as connections (binary threshold).
+        cw = links["cw_dist"].to_numpy(dtype=float)
+        if not (cw > 0).any():
+            notes.append(f"{sp}: all cores touch (cw_dist 0), no connectivity indices")
+            continue
+        d0 = float(np.median(cw[cw > 0]))
         ci = net.connectivity_indices(G, distance="cw_dist", d0=d0, threshold=d0)
         nodes, _edges = net.to_geodataframes(G)
         nodes = nodes.copy()

@@ -198,6 +198,47 @@ def load_physical() -> tuple[gpd.GeoDataFrame, shapely.Geometry]:
     return regions, shapely.difference(old, now)
 
 
+def _anchor_points(parts: pd.DataFrame, places: pd.DataFrame) -> np.ndarray:
+    names = [n for r in parts.itertuples() if r.kind in ("hull", "path") for n in _split(r.ref)]
+    sel = places.set_index("name").loc[names]
+    return shapely.points(sel["lon"].astype(float), sel["lat"].astype(float))
+
+
+def _give_way(geom: shapely.Geometry, ptcr_id: int, mine: pd.DataFrame, done: list[dict],
+              parts: pd.DataFrame, places: pd.DataFrame) -> tuple[shapely.Geometry, list[int]]:
+    """Split overlaps with the PTCRs already built: each piece goes to the PTCR with the
+    nearer anchor place (Voronoi cells of both PTCRs' anchors), so regions do not overlap."""
+    taken = []
+    for rec in done:
+        other = rec["geometry"]
+        if not shapely.intersects(geom, other) or shapely.intersection(geom, other).area == 0:
+            continue
+        mine_pts = _anchor_points(mine, places)
+        theirs = _anchor_points(parts[parts["ptcr_id"] == str(rec["ptcr_id"])], places)
+        pts = np.concatenate([mine_pts, theirs])
+        owner = np.array([True] * len(mine_pts) + [False] * len(theirs))
+        box = shapely.box(*shapely.union(geom, other).buffer(1.0).bounds)
+        cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(pts),
+                                                           extend_to=box))
+        mine_cells = [c for c in cells if owner[np.flatnonzero(shapely.contains(c, pts))].any()]
+        region = shapely.union_all(mine_cells)
+        overlap = shapely.intersection(geom, other)
+        geom = shapely.union(shapely.difference(geom, overlap),
+                             shapely.intersection(overlap, region))
+        rec["geometry"] = shapely.union(shapely.difference(other, overlap),
+                                        shapely.difference(overlap, region))
+        geom = _polygons(geom)
+        rec["geometry"] = _polygons(rec["geometry"])
+        taken.append(rec["ptcr_id"])
+    return geom, taken
+
+
+def _polygons(geom: shapely.Geometry) -> shapely.Geometry:
+    geom = tidy(np.array([geom]))[0]
+    polys = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and p.area > 1e-4]
+    return shapely.MultiPolygon(polys) if len(polys) > 1 else polys[0]
+
+
 # --------------------------------------------------------------------------- PTCR layer
 def _source(p: PTCR, parts: pd.DataFrame) -> str:
     inst = (f", instruments L{p.instrument_lines[0]}-L{p.instrument_lines[-1]}"
@@ -243,11 +284,10 @@ def build_ptcr(countries: gpd.GeoDataFrame, wp: WorkProgramme) -> gpd.GeoDataFra
                  for r in mine.itertuples()]
         clip = shapely.union_all(iso.loc[p.countries, "geometry"].values)
         geom = finish_polygon(shapely.union_all(geoms), clip)
-        for c in p.countries:  # transboundary: the outline touches every listed country
-            km2 = country_km2(geom, iso.loc[c, "geometry"])
-            if km2 < MIN_COUNTRY_KM2:
-                raise SystemExit(f"PTCR {p.ptcr_id} {p.name!r}: only {km2:.0f} km² in {c}; "
-                                 f"a PTCR must reach every listed country (add a part)")
+        geom, taken = _give_way(geom, p.ptcr_id, mine, rows, parts, places)
+        if taken:
+            log.info("PTCR %d: overlap with PTCR %s split by nearest anchor", p.ptcr_id,
+                     ", ".join(map(str, taken)))
         species = [match_species(s, wp.species) for s in p.species_common]
         quals = [f"{sp.cms_name}: {p.qualifiers[c]}"
                  for c, sp in zip(p.species_common, species, strict=True) if c in p.qualifiers]
@@ -260,6 +300,12 @@ def build_ptcr(countries: gpd.GeoDataFrame, wp: WorkProgramme) -> gpd.GeoDataFra
                                                                      "accuracy_km"]),
             "species_qualifiers": "; ".join(quals), "annex_changes": " | ".join(p.changes),
             "wp_section": p.section, "geometry": geom})
+    for rec in rows:  # transboundary: the outline reaches every listed country
+        for c in _split(rec["countries"]):
+            km2 = country_km2(rec["geometry"], iso.loc[c, "geometry"])
+            if km2 < MIN_COUNTRY_KM2:
+                raise SystemExit(f"PTCR {rec['ptcr_id']} {rec['name']!r}: only {km2:.0f} km² "
+                                 f"in {c}; a PTCR must reach every listed country (add a part)")
     gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84).sort_values("ptcr_id")
     write_gpkg({"ptcr": gdf}, folder / "ptcr.gpkg")
     write_csv(pd.DataFrame(gdf.drop(columns="geometry")), folder / "ptcr_attributes.csv")
