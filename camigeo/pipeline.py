@@ -594,8 +594,10 @@ def _write_summary(ctx: _Ctx, res: RunResult) -> None:
     parts = [
         "# camigeo run summary\n",
         f"camigeo {__version__}; Atlas run id `{res.run_id or '-'}`.\n",
-        "Data: the bundled layers are reconstructions / indicative / schematic "
-        "(see docs/data.md); results are for screening, not for legal boundaries.\n",
+        "Data: the bundled PTCR names, countries and species and the species table are the "
+        "CAMI Work Programme's; PTCR outlines are approximations, species ranges indicative, "
+        "infrastructure schematic (see docs/data.md); results are for screening, not for "
+        "legal boundaries.\n",
         "## Steps\n", _md_table(res.steps_table(), floatfmt=".1f"),
         "## Layers loaded\n", _md_table(ctx.layers.get("layer_summary", pd.DataFrame()),
                                         floatfmt=",.1f"),

@@ -252,10 +252,10 @@ def _source(p: PTCR, parts: pd.DataFrame) -> str:
             kinds.append("NE historic Aral shoreline minus present lakes")
         else:
             kinds.append(f"{rec.kind} of {len(_split(rec.ref))} places")
-    return (f"attributes: {WP_FILE} §4 L{p.list_line}, section {p.section} heading "
-            f"L{p.heading_line}, Species L{p.species_line}{inst}{annex}; outline: "
-            f"{PTCR_DISCLAIMER}: union of {'; '.join(kinds)} (data/ptcr/outline_parts.csv, "
-            "places.csv), clipped to the listed countries")
+    return (f"outline: {PTCR_DISCLAIMER}: union of {'; '.join(kinds)} "
+            "(data/ptcr/outline_parts.csv, places.csv), clipped to the listed countries; "
+            f"attributes: {WP_FILE} §4 L{p.list_line}, section {p.section} heading "
+            f"L{p.heading_line}, Species L{p.species_line}{inst}{annex}")
 
 
 def build_ptcr(countries: gpd.GeoDataFrame, wp: WorkProgramme) -> gpd.GeoDataFrame:
