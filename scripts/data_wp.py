@@ -319,7 +319,7 @@ def _parse_annex(lines: list[str], ptcrs: list[PTCR]) -> None:
 
 def parse_work_programme(path: Path | None = None) -> WorkProgramme:
     """Parse the WP seed into PTCRs, Table 1 species and Range States (with line numbers)."""
-    from data_common import sha256
+    import hashlib
 
     path = path or seed_path(WP_FILE)
     lines = read_lines(path)
@@ -331,7 +331,8 @@ def parse_work_programme(path: Path | None = None) -> WorkProgramme:
     for p in ptcrs:  # every listed species must be a Table 1 species
         for common in p.species_common:
             match_species(common, species)
-    return WorkProgramme(ptcrs, species, states, states_line, sha256(path))
+    return WorkProgramme(ptcrs, species, states, states_line,
+                         hashlib.sha256(path.read_bytes()).hexdigest())
 
 
 @functools.lru_cache(maxsize=8)
