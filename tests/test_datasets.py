@@ -277,7 +277,8 @@ def test_gazetteer_places_have_coordinates_sources_and_seed_lines():
                  "Kapchagai", "Ile-Balkhash Reserve", "Ile River", "Amu Darya", "Syr Darya"]:
         assert name in set(named["name"]), name
     ne = places[places["coord_source"].str.startswith("Natural Earth")]
-    assert len(ne) >= 40 and (ne["accuracy_km"] == 2.0).all()
+    assert len(ne) >= 40 and (ne["accuracy_km"] >= 2.0).all()
+    assert (ne["accuracy_km"] == 2.0).mean() > 0.9  # town points; a few stand for a valley
 
 
 # --------------------------------------------------------------------------- ranges
