@@ -1,8 +1,8 @@
 """The two example what-if scenarios of docs/network.md, on the bundled (schematic) data.
 
 1. Tavan Tolgoi–Zuunbayan railway built vs not built (Gobi PTCR, khulan + goitered gazelle).
-2. Opening the KAZ–UZB border fence in the Ustyurt at the three best points, picked one
-   after another by marginal ΔECA (``rank_passages(select=3)``) (saiga).
+2. Opening the KAZ–UZB border fence on the Ustyurt (PTCRs 1 and 2) at the three best
+   points, picked one after another by marginal ΔECA (``rank_passages(select=3)``) (saiga).
 
 The bundled geometries are schematic (tens of km accuracy): the numbers illustrate the
 workflow, they are not findings. Assumptions (also in docs/network.md): cores = parts of
@@ -36,10 +36,10 @@ pd.set_option("display.width", 160)
 pd.set_option("display.max_columns", 12)
 
 
-def window(ptcr_id: int, bbox: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
-    """PTCR polygon clipped to a lon/lat box, in the equal-area CRS."""
+def window(ptcr_ids: list[int], bbox: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
+    """PTCR polygons clipped to a lon/lat box, in the equal-area CRS."""
     ptcrs = datasets.load_ptcrs()
-    p = ptcrs[ptcrs["ptcr_id"] == ptcr_id].clip(shapely.box(*bbox))
+    p = ptcrs[ptcrs["ptcr_id"].isin(ptcr_ids)].clip(shapely.box(*bbox))
     return p.to_crs(EQUAL_AREA)
 
 
@@ -85,7 +85,7 @@ def report(title: str, cmp, extra: str = "") -> None:
 
 
 def tavan_tolgoi(verbose: bool = True):
-    region = window(11, (102.0, 41.0, 111.5, 46.5))
+    region = window([11], (102.0, 41.0, 111.5, 46.5))
     ranges = datasets.load_ranges(["Equus hemionus", "Gazella subgutturosa"])
     infra = lines_in(region)
     rail_id = "MNG-RW-TT-ZUUNBAYAN"
@@ -104,7 +104,8 @@ def tavan_tolgoi(verbose: bool = True):
 
 
 def ustyurt_fence(verbose: bool = True):
-    region = window(1, (54.0, 41.0, 60.0, 46.5))
+    # the Ustyurt plateau: PTCRs 1 (Western and Southern) and 2 (Northern and Eastern)
+    region = window([1, 2], (54.0, 41.0, 60.0, 46.5))
     ranges = datasets.load_ranges("Saiga tatarica")
     ranges = ranges[ranges["population"] == "Ustyurt"]
     infra = lines_in(region)

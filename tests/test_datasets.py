@@ -34,9 +34,9 @@ KNOWN_SHORT = {
 
 SCHEMA = {
     "ptcr": ["ptcr_id", "name", "former_names", "countries", "species", "instruments",
-             "source", "accuracy_km"],
+             "source", "accuracy_km", "species_qualifiers", "annex_changes", "wp_section"],
     "ranges": ["sci_name", "common_name", "population", "presence", "origin", "seasonal",
-               "source", "accuracy_km"],
+               "source", "accuracy_km", "count", "count_year", "count_detail"],
     "infrastructure": ["infra_id", "infra_type", "name", "status", "fenced", "fence_class",
                        "countries", "length_reported_km", "year", "source", "accuracy_km",
                        "fencing", "route"],
@@ -195,9 +195,19 @@ def test_borders_are_shared_and_lengths_geodesic():
 
 
 # --------------------------------------------------------------------------- PTCRs
+#: The 13 PTCRs of the Work Programme §4 (seed 000, lines 41-54), in order. The full check
+#: against the seed text is tests/test_seeds_drift.py (a reference test).
+WP_PTCRS = ["Western and Southern Ustyurt", "Northern and Eastern Ustyurt",
+            "Aralkum/North-Western Kyzylkum Desert", "Kopetdag", "Koytendag/Kugitang",
+            "Western Tian Shan", "Northern and Inner Tian Shan", "Pamirs-Hindukush-Karakoram",
+            "Altai", "Daurian Steppe", "Gobi", "Western Himalaya", "Eastern Himalaya"]
+
+
 def test_ptcr_ids_names_and_lists():
     p = datasets.load_ptcrs()
     assert p["ptcr_id"].tolist() == list(range(1, 14))
+    assert p["name"].tolist() == WP_PTCRS
+    assert p["wp_section"].tolist() == list(range(12, 25))
     iso3 = set(datasets.load_countries()["iso3"])
     cms = set(species_table()["cms_name"])
     for rec in p.itertuples():
@@ -205,28 +215,72 @@ def test_ptcr_ids_names_and_lists():
         assert len(countries) >= 2, f"PTCR {rec.ptcr_id} is not transboundary"
         assert set(countries) <= iso3
         assert split_list(rec.species) and set(split_list(rec.species)) <= cms
-        assert "CAMI" in split_list(rec.instruments)
-        assert "RECONSTRUCTION" in rec.source
+        assert "APPROXIMATION" in rec.source and "000_7476e8aba978c2aa.txt" in rec.source
     gobi = p[p["name"] == "Gobi"].iloc[0]
-    assert split_list(gobi["former_names"]) == ["Trans-Altai Gobi", "South Gobi",
+    # the Annex (seed 000 L463): "Trans-altai Gobi, South Gobi and Jungarian Gobi were merged"
+    assert split_list(gobi["former_names"]) == ["Trans-altai Gobi", "South Gobi",
                                                 "Jungarian Gobi"]
-    phk = p[p["name"] == "Pamirs-Hindukush-Karakoram"].iloc[0]
-    assert {"Pamiro-Alai", "Wakhan"} <= set(split_list(phk["former_names"]))
+    assert split_list(gobi["countries"]) == ["CHN", "MNG"]
+    kop = p[p["name"] == "Kopetdag"].iloc[0]  # the issue's example of a wrong species list
+    assert {"Acinonyx jubatus", "Equus hemionus", "Lynx lynx", "Felis manul"} <= set(
+        split_list(kop["species"]))
+    assert "Golestan National Park" in kop["annex_changes"]
+    daur = p[p["name"] == "Daurian Steppe"].iloc[0]
+    assert split_list(daur["species_qualifiers"]) == [
+        "Equus ferus przewalskii: re-introduction ongoing",
+        "Gazella subgutturosa: reported in the Russian Federation"]
+    assert split_list(p.loc[p["ptcr_id"] == 9, "countries"].iloc[0]) == ["CHN", "MNG", "KAZ",
+                                                                         "RUS"]
 
 
-def test_ptcr_geometry_inside_listed_countries_and_covering_anchors():
+def test_ptcr_geometry_inside_listed_countries_and_touching_each():
     p = datasets.load_ptcrs()
     c = datasets.load_countries().set_index("iso3")
-    anchors = pd.read_csv(datasets.data_dir() / "ptcr" / "anchors.csv")
     for rec in p.itertuples():
-        land = shapely.union_all(c.loc[split_list(rec.countries), "geometry"].values)
+        listed = split_list(rec.countries)
+        land = shapely.union_all(c.loc[listed, "geometry"].values)
         outside = shapely.difference(rec.geometry, land.buffer(0.02)).area
         assert outside < 1e-3 * rec.geometry.area, rec.name
-        a = anchors[anchors["ptcr_id"] == rec.ptcr_id]
-        pts = shapely.points(a["lon"], a["lat"])
+        for iso in listed:  # transboundary: a real share of the region in every country
+            part = gpd.GeoSeries([shapely.intersection(rec.geometry, c.loc[iso, "geometry"])],
+                                 crs=4326)
+            assert equal_area_km2(part)[0] > 200.0, (rec.name, iso)
+
+
+def test_ptcr_outlines_cover_their_gazetteer_anchors():
+    p = datasets.load_ptcrs().set_index("ptcr_id")
+    c = datasets.load_countries().set_index("iso3")
+    places = pd.read_csv(datasets.data_dir() / "ptcr" / "places.csv").set_index("name")
+    parts = pd.read_csv(datasets.data_dir() / "ptcr" / "outline_parts.csv")
+    for rec in parts[parts["kind"] == "hull"].itertuples():
+        geom = p.loc[rec.ptcr_id, "geometry"]
+        land = shapely.union_all(c.loc[split_list(p.loc[rec.ptcr_id, "countries"]),
+                                       "geometry"].values)
+        sel = places.loc[split_list(rec.ref)]
+        pts = shapely.points(sel["lon"], sel["lat"])
         on_land = shapely.contains(land.buffer(-0.05), pts)
-        inside = shapely.contains(rec.geometry.buffer(0.02), pts[on_land])
-        assert inside.all(), (rec.name, a["place"][on_land][~inside].tolist())
+        inside = shapely.contains(geom.buffer(0.02), pts[on_land])
+        assert inside.all(), (rec.ptcr_id, sel.index[on_land][~inside].tolist())
+
+
+def test_gazetteer_places_have_coordinates_sources_and_seed_lines():
+    places = pd.read_csv(datasets.data_dir() / "ptcr" / "places.csv", keep_default_na=False)
+    assert places["name"].is_unique
+    assert places["lon"].between(40, 125).all() and places["lat"].between(25, 56).all()
+    assert places["accuracy_km"].gt(0).all()
+    assert places["coord_source"].str.len().gt(0).all()
+    named = places[places["seed_term"] != ""]
+    assert named["seed_lines"].str.match(r"^\d{3}_[0-9a-f]+\.txt L\d+").all()
+    # places the WP names in the PTCR sections and the Annex, and the Bukhara deer corridors
+    for name in ["Kyzylsai Regional Natural Park", "Balkan protected area cluster",
+                 "Golestan National Park", "Turan National Park", "Miandasht Wildlife Refuge",
+                 "Barsa-Kelmes State Strict Nature Reserve", "Aralkum National Park",
+                 "Surkhan State Strict Nature Reserve", "Karatau State Strict Nature Reserve",
+                 "Kapchagai", "Ile-Balkhash Reserve", "Ile River", "Amu Darya", "Syr Darya"]:
+        assert name in set(named["name"]), name
+    ne = places[places["coord_source"].str.startswith("Natural Earth")]
+    assert len(ne) >= 40 and (ne["accuracy_km"] >= 2.0).all()
+    assert (ne["accuracy_km"] == 2.0).mean() > 0.9  # town points; a few stand for a valley
 
 
 # --------------------------------------------------------------------------- ranges
@@ -236,21 +290,55 @@ def test_ranges_cover_all_17_species_and_named_populations():
     assert r["source"].str.startswith("indicative").all()
     saiga = r[r["sci_name"] == "Saiga spp."]
     pops = {p.split(" (")[0] for p in saiga["population"]}
-    assert pops == {"Ustyurt", "Ural", "Betpak-Dala", "Kalmykia", "Mongolian"}
+    # the five populations of seed 004 (§8 and its Table 1)
+    assert pops == {"Ustyurt", "Ural", "Betpak-Dala", "NW Pre-Caspian", "Mongolia"}
+    counts = dict(zip(saiga["population"], saiga["count"], strict=True))
+    assert counts["Ustyurt"] == 63_600 and counts["NW Pre-Caspian"] == 40_000
+    assert counts["Ural"] == 1_620_000 and counts["Mongolia"] == 15_540
+    assert set(saiga["count_year"]) == {2024}
     deer = r[r["sci_name"] == "Cervus elaphus yarkandensis"]
-    assert len(deer) == deer["population"].nunique() == 6
+    # the six population units of seed 003 (§3, 1)-6))
+    assert deer["population"].tolist() == ["Ile-Balkhash basin (introduced)", "Lower Amu Darya",
+                                           "Middle Amu Darya", "Syr Darya", "Upper Amu Darya",
+                                           "Zarafshon"]
+    assert deer["source"].str.contains("003_8b0bd1bf03a7167e.txt L").all()
     assert set(r["presence"]) <= {1, 2, 3, 4, 5, 6}
     assert set(r["origin"]) <= {1, 2, 3, 4, 5, 6}
     assert set(r["seasonal"]) <= {1, 2, 3, 4, 5}
 
 
-def test_ranges_default_filter_drops_extinct_population():
+def test_ranges_overlap_every_ptcr_that_lists_the_species():
+    r = datasets.load_ranges(range_filter="none")
+    for p in datasets.load_ptcrs().itertuples():
+        for name in split_list(p.species):
+            rng = shapely.union_all(r.loc[r["sci_name"] == name, "geometry"].values)
+            assert shapely.intersection(rng, p.geometry).area > 0.01, (p.name, name)
+
+
+def test_no_two_species_share_a_range_polygon():
+    r = datasets.load_ranges(range_filter="none")
+    per = r.dissolve("sci_name").geometry
+    names = list(per.index)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            assert not per[a].equals(per[b]), (a, b)
+    # the two pairs the issue found identical
+    assert not per["Ovis ammon"].equals(per["Uncia uncia"])
+    assert not per["Bos grunniens"].equals(per["Equus kiang"])
+
+
+def test_ranges_default_filter_drops_extinct_introduced_and_possible():
     allr = datasets.load_ranges(range_filter="none")
     extinct = allr[allr["presence"] == 5]
     assert extinct["population"].tolist() == ["Badkhyz (historical)"]
+    # default: presence {1,2}, origin {1,2,6}: drops the extinct cheetah, the introduced
+    # Ile-Balkhash deer (origin 3) and the possible Daurian Przewalski's horse (presence 3)
+    dropped = {"Badkhyz (historical)", "Ile-Balkhash basin (introduced)",
+               "Daurian Steppe (re-introduction ongoing)"}
     default = datasets.load_ranges()
-    assert len(default) == len(allr) - 1
-    assert len(datasets.load_ranges(presence=[1, 5])) == len(allr)
+    assert set(allr["population"]) - set(default["population"]) == dropped
+    assert len(default) == len(allr) - 3
+    assert len(datasets.load_ranges(presence=[1, 3, 5], origin=[1, 2, 3])) == len(allr)
 
 
 def test_ranges_species_filter_single_list_and_synonyms():
@@ -266,13 +354,14 @@ def test_ranges_seasonal_and_origin_filters():
     summer = datasets.load_ranges(seasonal=[2])
     assert summer["population"].tolist() == ["Betpak-Dala (summer)"]
     reintro = datasets.load_ranges(origin=[2])
-    assert set(reintro["sci_name"]) == {"Equus ferus przewalskii",
-                                        "Cervus elaphus yarkandensis"}
+    assert set(reintro["sci_name"]) == {"Equus ferus przewalskii"}
     assert (reintro["origin"] == 2).all()
+    introduced = datasets.load_ranges(origin=[3])
+    assert introduced["population"].tolist() == ["Ile-Balkhash basin (introduced)"]
 
 
 def test_ranges_unknown_species():
-    with pytest.raises(UnknownSpeciesError, match=r"'snow leoprd'.*Did you mean 'snow leopard'"):
+    with pytest.raises(UnknownSpeciesError, match=r"'snow leoprd'.*Did you mean 'Snow leopard'"):
         datasets.load_ranges("snow leoprd")
 
 
@@ -378,13 +467,17 @@ def test_infrastructure_bad_argument_type():
 def test_rebuild_from_committed_inputs_gives_identical_files(tmp_path):
     """The committed layers are exactly what the committed inputs build (byte for byte).
 
-    Rebuilds PTCRs and ranges into a copy of data/ (the borders need npm and are checked
-    through their manifest only; the infrastructure in tests/test_infrastructure_data.py).
+    Rebuilds the PTCRs and ranges into a copy of data/ when the seed documents and Natural
+    Earth they are built from are at hand (``CAMIGEO_SHARED``); the infrastructure is rebuilt
+    by tests/test_infrastructure_data.py; the borders need npm and are checked through their
+    manifest only. Each data set is rebuilt with the build date of its own manifest.
     """
     import datetime as dt
     import os
     import subprocess
     import sys
+
+    from conftest import SHARED
 
     src = datasets.data_dir()
     repo = Path(datasets.__file__).resolve().parents[2]
@@ -393,13 +486,15 @@ def test_rebuild_from_committed_inputs_gives_identical_files(tmp_path):
         pytest.skip("scripts/build_data.py is not available (installed package)")
     work = tmp_path / "data"
     shutil.copytree(src, work)
+    if not ((SHARED / "seeds").is_dir() and (SHARED / "reference" / "naturalearth").is_dir()):
+        pytest.skip(f"the PTCR/species build needs the seeds and Natural Earth in {SHARED}")
     manifest = json.loads((src / "ptcr" / "MANIFEST.json").read_text())
     day = dt.datetime.fromisoformat(manifest["build_date"]).replace(tzinfo=dt.UTC)
-    env = dict(os.environ, CAMIGEO_BUILD_DATA_DIR=str(work),
+    env = dict(os.environ, CAMIGEO_BUILD_DATA_DIR=str(work), CAMIGEO_SHARED=str(SHARED),
                SOURCE_DATE_EPOCH=str(int(day.timestamp())))
-    subprocess.run([sys.executable, str(script), "ptcr", "species"],
-                   check=True, env=env, capture_output=True, cwd=tmp_path, timeout=300)
-    # infrastructure needs ../shared/reference: tests/test_infrastructure_data.py rebuilds it
+    run = subprocess.run([sys.executable, str(script), "ptcr", "species"], env=env,
+                         capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
     for folder in ("ptcr", "species_ranges"):
         for path in sorted((src / folder).iterdir()):
             assert _sha256(work / folder / path.name) == _sha256(path), path

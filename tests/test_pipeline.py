@@ -6,6 +6,7 @@ import hashlib
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -68,6 +69,12 @@ def _check_outputs(r: pipeline.RunResult, subset: Path) -> None:
     # does not hold in general, but IIC lies in (0, 1] whenever a link is within threshold)
     idx = atlas.read_atlas_layer(r.files["atlas"], "corridor_indices")
     assert (idx["iic_threshold"] == idx["d0"]).all()
+    # d0 = the median positive link cost of the species (touching cores have cost 0)
+    links = atlas.read_atlas_layer(r.files["atlas"], "corridor_links")
+    for sp, grp in links.groupby("species"):
+        cw = grp["cw_dist"].to_numpy(dtype=float)
+        assert idx.loc[idx["species"] == sp, "d0"].unique().tolist() == [
+            pytest.approx(float(np.median(cw[cw > 0])))]
     assert ((idx["IIC"] > 0) & (idx["IIC"] <= 1)).all()
 
 

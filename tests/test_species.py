@@ -11,24 +11,39 @@ from camigeo import CamigeoError, UnknownSpeciesError
 from camigeo.datasets.bundled import get_path
 from camigeo.datasets.species import resolve_species, species_names, species_table
 
-#: The synonym pairs the CAMI Work Programme lists (issue 2): CMS name, IUCN name.
+#: The CMS / IUCN name pairs of the paragraph under Table 1 of the Work Programme (seed 000
+#: L82), plus the other names the seeds use for the saiga (004 L99-L156) and the Bukhara
+#: deer (003 L18).
 WP_SYNONYM_PAIRS = [
     ("Uncia uncia", "Panthera uncia"),
     ("Camelus bactrianus", "Camelus ferus"),
     ("Equus ferus przewalskii", "Equus ferus"),
     ("Felis manul", "Otocolobus manul"),
-    ("Saiga spp.", "Saiga tatarica"),
+    ("Saiga spp.", "Saiga tatarica tatarica"),
     ("Saiga spp.", "Saiga tatarica mongolica"),
+    ("Saiga spp.", "Saiga tatarica"),
     ("Saiga spp.", "Saiga borealis"),
     ("Cervus elaphus yarkandensis", "Cervus hanglu bactrianus"),
     ("Cervus elaphus yarkandensis", "Cervus elaphus bactrianus"),
 ]
 
-#: The 17 species of the Work Programme by common name (domain_methods §2).
-CAMI_COMMON = ["argali", "Asiatic cheetah", "Asiatic wild ass", "Bukhara deer", "Eurasian lynx",
-               "Gobi bear", "goitered gazelle", "kiang", "Mongolian gazelle", "Pallas's cat",
-               "Persian leopard", "Przewalski's horse", "saiga", "snow leopard", "urial",
-               "wild camel", "wild yak"]
+#: The 17 species of Table 1 of the Work Programme by common name, as printed (L64-L80).
+CAMI_COMMON = ["Argali", "Asiatic cheetah", "Asiatic wild ass", "Bukhara deer", "Eurasian lynx",
+               "Gobi bear", "Goitered gazelle", "Kiang", "Mongolian gazelle", "Pallas' cat",
+               "Persian leopard", "Przewalski's horse", "Saiga antelope", "Snow leopard",
+               "Urial", "Wild camel", "Wild yak"]
+
+#: Names the PTCR ``Species:`` lines and activities of the WP use (L263-L446), with the
+#: Table 1 row they mean; the full set is checked against the seed in test_seeds_drift.py.
+WP_TEXT_NAMES = [("lynx", "Lynx lynx"), ("Pallas's cat", "Felis manul"),
+                 ("saiga", "Saiga spp."), ("urial", "Ovis vignei"),
+                 ("kulan", "Equus hemionus"), ("cheetah", "Acinonyx jubatus"),
+                 ("Persian Leopard", "Panthera pardus tulliana"),
+                 ("goitered gazelle", "Gazella subgutturosa"), ("argali", "Ovis ammon"),
+                 ("wild yak", "Bos grunniens"),
+                 # CMS names the bundled table used before issue 12, kept as synonyms
+                 ("Lynx lynx isabellinus", "Lynx lynx"),
+                 ("Panthera pardus saxicolor", "Panthera pardus tulliana")]
 
 
 def test_table_has_the_17_species_with_schema_columns():
@@ -43,7 +58,12 @@ def test_table_has_the_17_species_with_schema_columns():
     assert df["migratory_ungulate"].dtype == bool
     # only ungulates can be migratory ungulates
     assert not (df["migratory_ungulate"] & (df["group"] != "ungulate")).any()
-    assert set(df["cms_appendix"]) <= {"I", "II", "I/II"}
+    # appendices as Table 1 prints them ("App. I & II" for the Bukhara deer, L67)
+    assert set(df["cms_appendix"]) == {"I", "II", "I & II"}
+    app = dict(zip(df["cms_name"], df["cms_appendix"], strict=True))
+    assert app["Cervus elaphus yarkandensis"] == "I & II"
+    assert app["Ursus arctos isabellinus"] == "II"
+    assert app["Lynx lynx"] == "II" and app["Panthera pardus tulliana"] == "II"
     assert (df["source"].str.len() > 0).all()
     assert species_names() == df["cms_name"].tolist()
 
@@ -66,11 +86,23 @@ def test_every_common_name_resolves_to_its_row(common):
     assert resolve_species(common) == df.loc[common, "cms_name"]
 
 
+@pytest.mark.parametrize(("name", "cms"), WP_TEXT_NAMES)
+def test_names_used_in_the_work_programme_text_resolve(name, cms):
+    assert resolve_species(name) == cms
+
+
+def test_saiga_has_the_two_iucn_names_of_the_work_programme():
+    from camigeo.validate import split_list
+
+    row = species_table().set_index("cms_name").loc["Saiga spp."]
+    assert split_list(row["iucn_name"]) == ["Saiga tatarica tatarica", "Saiga tatarica mongolica"]
+
+
 def test_every_listed_name_resolves_to_its_own_row():
     from camigeo.io.validate import split_list
 
     for rec in species_table().itertuples():
-        for name in [rec.cms_name, rec.iucn_name, *split_list(rec.synonyms)]:
+        for name in [rec.cms_name, *split_list(rec.iucn_name), *split_list(rec.synonyms)]:
             assert resolve_species(name) == rec.cms_name, name
 
 
@@ -92,7 +124,7 @@ def test_case_space_and_punctuation_insensitive(name, expected):
 
 def test_unknown_name_suggests_closest():
     with pytest.raises(UnknownSpeciesError, match=r"unknown species 'snow leoprd'.*"
-                       r"Did you mean 'snow leopard' \(Uncia uncia\)"):
+                       r"Did you mean 'Snow leopard' \(Uncia uncia\)"):
         resolve_species("snow leoprd")
 
 

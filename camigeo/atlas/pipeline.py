@@ -367,9 +367,14 @@ def step_corridors(ctx: RunContext) -> str:
         links["species"] = sp
         G = net.corridor_graph(cores, links, id_col="core_id")
         # ASSUMPTION (documented in docs/cli.md): no species dispersal kernel in cost units
-        # is available, so d0 = the median link cw_dist of the species (p = 0.5 there),
-        # and IIC counts the links up to that same cost as connections (binary threshold).
-        d0 = float(np.median(links["cw_dist"].to_numpy(dtype=float)))
+        # is available, so d0 = the median positive link cw_dist of the species (p = 0.5
+        # there; cores that touch have cw_dist 0), and IIC counts the links up to that same
+        # cost as connections (binary threshold).
+        cw = links["cw_dist"].to_numpy(dtype=float)
+        if not (cw > 0).any():
+            notes.append(f"{sp}: all cores touch (cw_dist 0), no connectivity indices")
+            continue
+        d0 = float(np.median(cw[cw > 0]))
         ci = net.connectivity_indices(G, distance="cw_dist", d0=d0, threshold=d0)
         nodes, _edges = net.to_geodataframes(G)
         nodes = nodes.copy()
@@ -591,8 +596,10 @@ def _write_summary(ctx: RunContext, res: RunResult) -> None:
     parts = [
         "# camigeo run summary\n",
         f"camigeo {__version__}; Atlas run id `{res.run_id or '-'}`.\n",
-        "Data: the bundled layers are reconstructions / indicative / schematic "
-        "(see docs/data.md); results are for screening, not for legal boundaries.\n",
+        "Data: the bundled PTCR names, countries and species and the species table are the "
+        "CAMI Work Programme's; PTCR outlines are approximations, species ranges indicative, "
+        "infrastructure schematic (see docs/data.md); results are for screening, not for "
+        "legal boundaries.\n",
         "## Steps\n", _md_table(res.steps_table(), floatfmt=".1f"),
         "## Layers loaded\n", _md_table(ctx.layers.get("layer_summary", pd.DataFrame()),
                                         floatfmt=",.1f"),

@@ -5,9 +5,11 @@ The layers live in the repository's ``data/`` folder (shipped inside the wheel a
 a fresh copy in EPSG:4326 that follows ``docs/schema.md``; loading goes through
 :func:`camigeo.io.read_layer`, so the bundled layers pass the same validation as user data.
 
-Important: the PTCR outlines and lists, the species ranges and the infrastructure lines
-are **reconstructions / schematic approximations** (see ``docs/data.md``); replace them with
-official layers through :func:`camigeo.read_layer` whenever you have them.
+Important: the PTCR names, countries, species and the species table are parsed from the
+CAMI Work Programme 2026-2032; the PTCR **outlines** are approximations (not the official
+boundaries), the species ranges **indicative** and the infrastructure lines **schematic**
+(see ``docs/data.md``); replace them with official layers through
+:func:`camigeo.read_layer` whenever you have them.
 
 Where the data is looked up, in order:
 
@@ -176,7 +178,10 @@ def _check_values(values: list[str], allowed: tuple[str, ...], param: str) -> No
 
 
 def load_ptcrs() -> gpd.GeoDataFrame:
-    """Load the 13 Priority Transboundary Conservation Regions (reconstructed outlines).
+    """Load the 13 Priority Transboundary Conservation Regions of the CAMI Work Programme.
+
+    Names, order, countries, species and instruments are the Work Programme's; the outlines
+    are approximations built from Natural Earth regions and documented places.
 
     Returns
     -------

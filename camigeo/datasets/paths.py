@@ -35,7 +35,7 @@ REGISTRY: dict[str, Entry] = {
     "borders": Entry("borders", "borders.gpkg", "borders", None,
                       "shared land border per country pair, geodesic length_km"),
     "ptcr": Entry("ptcr", "ptcr.gpkg", "ptcr", "ptcr",
-                   "13 PTCRs of the CAMI Work Programme 2026-2032 (RECONSTRUCTION: anchor hulls)"),
+                   "13 PTCRs of the CAMI Work Programme 2026-2032 (outlines APPROXIMATE)"),
     "species": Entry("species_ranges", "species.csv", None, None,
                       "17 CAMI species: CMS/IUCN names, synonyms, appendix, flags"),
     "ranges": Entry("species_ranges", "ranges.gpkg", "ranges", "range",

@@ -77,7 +77,8 @@ def _build_lookup(path: str) -> tuple[dict[str, str], dict[str, str]]:
     index: dict[str, str] = {}
     display: dict[str, str] = {}
     for rec in _read_table(path).itertuples():
-        names = [rec.cms_name, rec.common_name, rec.iucn_name, *split_list(rec.synonyms)]
+        names = [rec.cms_name, rec.common_name, *split_list(rec.iucn_name),
+                 *split_list(rec.synonyms)]
         for name in names:
             if not name:
                 continue
@@ -97,8 +98,10 @@ def species_table() -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``common_name, cms_name, cms_appendix, iucn_name, synonyms`` (``"; "``-joined
-        scientific and common alternatives), ``group`` (ungulate|carnivore),
+        Columns ``common_name, cms_name, cms_appendix`` (Table 1 of the CAMI Work
+        Programme as printed: ``I``, ``II`` or ``I & II``), ``iucn_name`` (``"; "``-joined
+        where the Work Programme gives two), ``synonyms`` (``"; "``-joined scientific and
+        common alternatives), ``group`` (ungulate|carnivore),
         ``migratory_ungulate`` (bool), ``iucn_category``, ``source``, ``notes`` (what is
         unverified). A fresh copy on every call.
 
