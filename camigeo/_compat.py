@@ -46,7 +46,7 @@ def import_optional(name: str, *, extra: str, purpose: str = "") -> ModuleType:
 def cholmod_cholesky() -> Any:
     """``sksparse.cholmod.cholesky`` if scikit-sparse is installed, else None."""
     try:
-        from sksparse.cholmod import cholesky  # type: ignore[import-not-found]
+        from sksparse.cholmod import cholesky
     except ImportError:
         return None
     return cholesky

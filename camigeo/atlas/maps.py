@@ -26,7 +26,7 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -104,7 +104,7 @@ def _esc(value: Any) -> str:
     if isinstance(value, float | np.floating):
         if math.isnan(value):
             return ""
-        return html.escape(f"{value:,.3f}" if abs(value) < 1000 else f"{value:,.1f}")
+        return html.escape(f"{value:,.3f}" if cast(float, abs(value)) < 1000 else f"{value:,.1f}")
     if isinstance(value, np.integer):
         value = int(value)
     return html.escape(str(value), quote=True)
@@ -232,7 +232,7 @@ def _geojson_layer(
     gdf: Any,
     name: str,
     *,
-    style: Callable[[Mapping[str, Any]], dict[str, Any]],
+    style: Callable[..., dict[str, Any]],  # (row) -> style; `...` admits `lambda _r, c=c:`
     tip: Callable[[Mapping[str, Any]], str],
     popup_columns: Sequence[str],
     show: bool = True,
@@ -304,7 +304,7 @@ def _new_map(bounds: Sequence[float] | None, tiles: str | None, attr: str | None
         minx, miny, maxx, maxy = bounds
         # keep the data clear of the legend (bottom left) and the expanded layer list (top
         # right) that the meeting maps carry
-        pad = {"padding_top_left": (270, 10), "padding_bottom_right": (330, 10)} \
+        pad: dict[str, Any] = {"padding_top_left": (270, 10), "padding_bottom_right": (330, 10)} \
             if controls else {}
         m.fit_bounds([[miny, minx], [maxy, maxx]], **pad)
     if controls:

@@ -157,7 +157,7 @@ def layer_summary(layers: Mapping[str, Any]) -> pd.DataFrame:
 @dataclass
 class RunContext:
     out_dir: Path
-    inputs: dict[str, Path]
+    inputs: dict[str, Path | None]  # None: the bundled layer
     params: dict[str, Any]
     progress: bool
     data: dict[str, Any] = field(default_factory=dict)

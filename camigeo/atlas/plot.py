@@ -41,7 +41,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: rcParams used for every camigeo figure (fixed font and sizes: reproducible output).
-STYLE: dict[str, Any] = {
+STYLE: dict[Any, Any] = {  # str keys; Any fits matplotlib's Literal key type for rc_context
     "font.family": "DejaVu Sans",
     "font.size": 8.0,
     "axes.titlesize": 10.0,
@@ -415,7 +415,7 @@ def _draw_page(fig: Any, ptcr_id: Any, region: Any, view: Any, countries: Any, r
     if countries is not None:
         c = _ea(countries, "countries").clip(view)
         c.plot(ax=ax_map, color="#f0f0eb", edgecolor="#9a9a9a", linewidth=0.5)
-    handles = []
+    handles: list[Any] = []  # Patch and Line2D legend handles
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 

@@ -630,6 +630,7 @@ def diff(
         b = read_atlas_layer(pn, name) if name in ln else None
         frames[name] = (a, b)
         if a is None:
+            assert b is not None  # the name is in one of the two atlases
             rows.append({"layer": name, "status": "added", "rows_old": 0, "rows_new": len(b),
                          "features_added": len(b), "features_removed": 0,
                          "features_modified": 0, "id_column": ""})

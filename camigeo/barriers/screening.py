@@ -23,7 +23,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -261,7 +261,7 @@ def _fmt(v: Any) -> str:
     if isinstance(v, float | np.floating):
         if np.isnan(v):
             return ""
-        return f"{v:,.3f}" if abs(v) < 1000 else f"{v:,.1f}"
+        return f"{v:,.3f}" if cast(float, abs(v)) < 1000 else f"{v:,.1f}"  # numpy stubs
     return str(v)
 
 

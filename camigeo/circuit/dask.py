@@ -384,6 +384,7 @@ def pairwise_grid_dask(
         if want_cur:
             from .engine import node_to_grid
 
+            assert graph.nodemap is not None and cum_nodes is not None  # raster, want_cur
             cum_grid = node_to_grid(graph.nodemap, cum_nodes)
             mx_grid = node_to_grid(graph.nodemap, max_nodes) if max_nodes is not None \
                 else None

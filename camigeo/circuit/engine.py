@@ -105,6 +105,7 @@ def pair_current_maps(graph: CircuitGraph, edges, v_full: np.ndarray, opts: Grid
                label: str, sink: MapSink | None, acc: Accum | None,
                zero_cells: list | None = None) -> None:
     i, j, w = edges
+    assert graph.nodemap is not None  # raster-mode graph (build_graph)
     _, node_cur = branch_and_node_currents(i, j, w, v_full)
     cur = node_to_grid(graph.nodemap, node_cur)
     for cells in zero_cells or []:
@@ -130,6 +131,7 @@ def focal_node_ids(graph: CircuitGraph, focal: Focal) -> np.ndarray:
     """Graph node of each focal point (-1 if on nodata/outside; those are warned about)."""
     k = len(focal.ids)
     nodes = np.full(k, -1, dtype=np.int64)
+    assert graph.nodemap is not None  # raster-mode graph (build_graph)
     for a, fid in enumerate(focal.ids):
         rr, cc = focal.cells[fid]
         if len(rr):
@@ -238,6 +240,7 @@ def pairwise_grid(
     else:
         graph = build_graph(g, node_map(g, polymap), four_neighbors=opts.four_neighbors,
                             avg_resistances=opts.avg_resistances)
+        assert graph.nodemap is not None  # raster-mode graph (build_graph)
         nodes = focal_node_ids(graph, focal)
         edges = graph.edges() if want_maps else None
         n_all = graph.n_nodes
@@ -271,6 +274,7 @@ def pairwise_grid(
                         grid = node_to_grid(graph.nodemap, full)
                         for f_ in (focal.ids[a], focal.ids[b]):
                             grid[focal.cells[f_]] = 0.0
+                        assert acc is not None  # made whenever cum_nodes is (write_cur_maps)
                         acc.add(grid)
                         if sink is not None and not opts.cum_only:
                             sink("cur", label, grid)
@@ -559,6 +563,7 @@ def pairwise_network(
                     v = np.zeros(graph.n_nodes)
                     vloc = G[:, cb] - G[:, ca]
                     v[comp_nodes] = vloc - vloc[local[nodes[a]]]
+                    assert edges is not None  # set whenever want_maps
                     i, j, w = edges
                     bc, nc = branch_and_node_currents(i, j, w, v)
                     out.append(NetworkPairResult(int(a), int(b), v, nc, bc))

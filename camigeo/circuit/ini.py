@@ -183,11 +183,11 @@ def read_grid(path: str | os.PathLike[str]) -> tuple[np.ndarray, dict[str, float
             r = Raster.from_file(p)
         arr = r.masked_float()
         t = r.transform
-        hdr = {"ncols": r.width, "nrows": r.height, "xllcorner": t.c,
+        hdr: dict[str, float] = {"ncols": r.width, "nrows": r.height, "xllcorner": t.c,
                "yllcorner": t.f + t.e * r.height, "cellsize": abs(t.a),
                "nodata_value": NODATA}
         return arr, hdr
-    hdr: dict[str, float] = {}
+    hdr = {}
     with _open_text(p) as f:
         pos_lines = 0
         while True:
@@ -296,7 +296,7 @@ def _read_focal(p: Path, hdr: dict[str, float], shape: tuple[int, int]) -> Focal
         tab = _read_numbers(p)
         if tab.size and tab.shape[1] < 3:
             raise CamigeoError(f"{p}: focal-node list needs 'id x y' on every line.")
-        ids = tab[:, 0].astype(np.int64) if tab.size else np.zeros(0, np.int64)
+        ids: Any = tab[:, 0].astype(np.int64) if tab.size else np.zeros(0, np.int64)
         r, c = _xy_to_rowcol(tab[:, 1], tab[:, 2], hdr) if tab.size else (ids, ids)
         for fid, rr, cc in zip(ids.tolist(), r.tolist(), c.tolist(), strict=True):
             if fid < 0:
@@ -633,6 +633,7 @@ def _run_network(ctx: _Ctx) -> dict[str, Any]:
     graph = graph_from_edges(_network_ids(tab[:, 0]), _network_ids(tab[:, 1]), tab[:, 2],
                              is_resistance=_bool(cfg, "habitat_map_is_resistances"))
     ids = graph.node_ids
+    assert ids is not None  # graph_from_edges always sets node_ids
     pos = {int(v): k for k, v in enumerate(ids)}
     solver = _solver(cfg)
     write_cur = _bool(cfg, "write_cur_maps")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -109,7 +109,7 @@ def rasterize_ids(gdf: Any, ref: Raster, name: str, id_column: str | None = None
         if geom.geom_type in ("Point", "MultiPoint"):
             pts = [geom] if geom.geom_type == "Point" else list(geom.geoms)
             for p in pts:
-                rr, cc = ref.rowcol(p.x, p.y)
+                rr, cc = cast(Any, ref.rowcol(p.x, p.y))  # ints on the next line
                 rr, cc = int(np.asarray(rr)), int(np.asarray(cc))
                 if 0 <= rr < ref.height and 0 <= cc < ref.width:
                     out[rr, cc] = int(fid)
@@ -149,7 +149,7 @@ def parse_focal(focal: Any, ref: Raster, id_column: str | None = None) -> Focal:
         elif arr.ndim == 2 and arr.shape[1] == 3:
             grid = None
             for fid, x, y in arr:
-                rr, cc = ref.rowcol(x, y)
+                rr, cc = cast(Any, ref.rowcol(x, y))  # ints on the next line
                 rr, cc = int(np.asarray(rr)), int(np.asarray(cc))
                 ent = cells.setdefault(int(fid), ([], []))
                 if 0 <= rr < ref.height and 0 <= cc < ref.width:

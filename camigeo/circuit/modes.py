@@ -485,6 +485,7 @@ def network_currents(
     graph, nodes = _graph_from(G, weight, is_conductance)
     pos = {n: k for k, n in enumerate(nodes)}
     s = np.zeros(len(nodes))
+    v: float | np.ndarray  # a source/ground value in the loops, then the node voltages
     for k, v in sources.items():
         if k not in pos:
             raise CamigeoError(f"network_currents: source node {k!r} is not in the graph.")

@@ -122,7 +122,7 @@ def factorize(A: sp.spmatrix, *, solver: str = "auto", rtol: float = 1e-10) -> F
     A = sp.csc_matrix(A, dtype=np.float64)
     if method == "cholmod":
         try:
-            chol = _cholmod()(A)  # type: ignore[misc]
+            chol = _cholmod()(A)
         except Exception as exc:  # CholmodNotPositiveDefiniteError and friends
             raise CamigeoError(
                 f"The circuit system ({n} unknowns) is singular or not positive definite "

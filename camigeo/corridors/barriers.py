@@ -268,6 +268,7 @@ def check_args(r: Raster, radii_m: Any, form: str, geodesic: bool
             f"geodesic=True needs a lon/lat (geographic) resistance raster; this one is in "
             f"{crs.name if crs else 'no CRS'}. Use geodesic=False for projected rasters.")
     if is_geo and not geodesic:
+        assert crs is not None  # is_geo
         raise CRSError(
             f"barrier_improvement: the resistance raster is in {crs.name} (degrees) but "
             f"geodesic=False; pass geodesic=True (geodesic cost distances and windows that "

@@ -337,12 +337,14 @@ def cost_distance_dask(
                                 np.ndarray | None]) -> None:
         # argmin over sources, ties to the lowest id (results arrive in any order)
         label, (r0, r1, c0, c1), dist, bk = res
+        assert alloc is not None  # made whenever full
         cur = out[r0:r1, c0:c1]
         al = alloc[r0:r1, c0:c1]
         win = np.isfinite(dist) & ((dist < cur) | ((dist == cur) & (label < al)))
         cur[win] = dist[win]
         al[win] = label
         if bk is not None:
+            assert back is not None  # bk is only sent with want_back=return_traceback
             back[r0:r1, c0:c1][win] = bk[win]
 
     with _workdir(workdir) as wd:
@@ -363,6 +365,7 @@ def cost_distance_dask(
         return cost
     from .cost import CostDistanceResult
 
+    assert alloc is not None  # made whenever full
     return CostDistanceResult(
         cost, Raster(back, r.transform, r.crs, -1) if back is not None else None,
         Raster(alloc, r.transform, r.crs, -1) if return_allocation else None)

@@ -329,7 +329,7 @@ def _graph_arrays(
     for i, (key, data) in enumerate(G.nodes(data=True)):
         val = data.get(attribute)
         try:
-            a[i] = float(val)  # type: ignore[arg-type]
+            a[i] = float(val)
         except (TypeError, ValueError):
             raise SchemaError(
                 f"node {key!r} has no numeric '{attribute}' attribute (got {val!r}); every "
@@ -345,7 +345,7 @@ def _graph_arrays(
     for e, (u, v, data) in enumerate(G.edges(data=True)):
         val = data.get(distance)
         try:
-            ed[e] = float(val)  # type: ignore[arg-type]
+            ed[e] = float(val)
         except (TypeError, ValueError):
             raise SchemaError(
                 f"link {u!r}–{v!r} has no numeric '{distance}' attribute (got {val!r}); pass "
@@ -757,7 +757,7 @@ def _weight_array(G: nx.Graph, weight: str) -> None:
     for u, v, data in G.edges(data=True):
         val = data.get(weight)
         try:
-            ok = float(val) > 0 and math.isfinite(float(val))  # type: ignore[arg-type]
+            ok = float(val) > 0 and math.isfinite(float(val))
         except (TypeError, ValueError):
             ok = False
         if not ok:

@@ -305,7 +305,7 @@ def rank_passages(
     def score(arr_now: np.ndarray, cw_now: np.ndarray, which: list[int],
               desc: str) -> dict[int, np.ndarray]:
         items = [(c, *zones[c]) for c in which]
-        shared = {"arr": arr_now, "cs": cs, "pairs": pairs, "cw_now": cw_now,
+        shared: dict[str, Any] = {"arr": arr_now, "cs": cs, "pairs": pairs, "cw_now": cw_now,
                   "neighbors": neighbors}
         out: dict[int, np.ndarray] = {}
         if sched is not None:

@@ -474,6 +474,7 @@ def build_resistance(
         if len(infra):
             vals = _feature_resistance(infra, resistance_by_type, max_resistance,
                                        impermeable_as_nodata)
+            burned: np.ndarray | None  # thicken_diagonals returns Optional values
             mask, burned = _burn(infra, vals, tpl, all_touched)
             if thicken:
                 mask, burned = thicken_diagonals(mask, burned)

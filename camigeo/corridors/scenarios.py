@@ -474,7 +474,7 @@ def compare_scenarios(
     if scenario is None:
         scenario = base.with_changes(add=add, remove=remove, open_passages=open_passages,
                                      name=name, remove_buffer_m=remove_buffer_m)
-    opts = {"d0": d0, "p0": p0, "threshold": threshold, "distance": distance,
+    opts: dict[str, Any] = {"d0": d0, "p0": p0, "threshold": threshold, "distance": distance,
             "landscape_area": landscape_area}
     r_base = evaluate_scenario(base, **opts)
     r_new = evaluate_scenario(scenario, **opts)

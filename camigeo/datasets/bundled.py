@@ -31,7 +31,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -200,9 +200,9 @@ def load_species() -> pd.DataFrame:
 
 def load_ranges(species: str | Iterable[str] | None = None, *,
                 range_filter: str = "default",
-                presence: Iterable[int] | None = None,
-                origin: Iterable[int] | None = None,
-                seasonal: Iterable[int] | None = None) -> gpd.GeoDataFrame:
+                presence: Collection[int] | None = None,
+                origin: Collection[int] | None = None,
+                seasonal: Collection[int] | None = None) -> gpd.GeoDataFrame:
     """Load the indicative species range polygons (IUCN schema).
 
     Parameters

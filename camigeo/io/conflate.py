@@ -123,7 +123,7 @@ def _route(pieces: list[np.ndarray], start: np.ndarray, end: np.ndarray, snap_m:
         return None, set(), (f"no connected route between the ends within the corridor "
                              f"(gaps wider than snap_m={snap_m:g} m, or the reference is "
                              f"incomplete)")
-    path = [i1]
+    path: Any = [i1]
     while path[-1] != i0:
         path.append(pred[path[-1]])
     path = np.asarray(path[::-1])
@@ -154,7 +154,7 @@ def _conflate_one(geom: shapely.Geometry, ref: gpd.GeoSeries, *, crs: CRS,
                 pieces.append(shapely.get_coordinates(p))
                 owner.append(int(k))
     parts = shapely.get_parts(line_m)
-    routed, used = [], set()
+    routed, used = [], set[int]()
     for part in parts:
         coords = shapely.get_coordinates(part)
         path, on, note = _route(pieces, coords[0], coords[-1], snap_m, corridor_m)

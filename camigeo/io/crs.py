@@ -7,7 +7,7 @@ camigeo reports lengths in km and areas in km². Lengths are geodesic (WGS84 ell
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -41,7 +41,7 @@ CENTRAL_ASIA_EQUAL_AREA = CRS.from_proj4(
 
 GEOD = pyproj.Geod(ellps="WGS84")
 
-GeoLike = gpd.GeoDataFrame | gpd.GeoSeries
+GeoLike: TypeAlias = gpd.GeoDataFrame | gpd.GeoSeries
 
 
 def require_crs(gdf: GeoLike, *, name: str = "gdf") -> CRS:

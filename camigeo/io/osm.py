@@ -36,6 +36,7 @@ import os
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -141,7 +142,7 @@ def _to_infrastructure(ways: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         "name": ways["name"].to_numpy(),
         "status": cls["status"].to_numpy(),
         "fenced": fenced,
-        "fence_class": np.where(fenced, "unknown", None),
+        "fence_class": np.where(fenced, "unknown", cast(Any, None)),  # stubs reject None
         "countries": None,
         "length_reported_km": np.nan,
         "year": None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import rasterio
@@ -124,7 +124,7 @@ class Raster:
     @property
     def shape(self) -> tuple[int, int]:
         """(rows, cols)."""
-        return self.array.shape  # type: ignore[return-value]
+        return cast("tuple[int, int]", self.array.shape)
 
     @property
     def height(self) -> int:
@@ -197,7 +197,7 @@ class Raster:
         """Map coordinates of cell centres."""
         r = np.asarray(row, dtype=float) + 0.5
         c = np.asarray(col, dtype=float) + 0.5
-        x, y = self.transform * (c, r)
+        x, y = cast(Any, self.transform) * (c, r)  # affine types * for float pairs only
         return np.asarray(x), np.asarray(y)
 
     def to_file(

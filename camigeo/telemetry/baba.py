@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import geopandas as gpd
 import numpy as np
@@ -303,7 +303,7 @@ def classify_encounters(
     str_mean = np.full(n_ev, np.nan)
     str_sd = np.full(n_ev, np.nan)
     mid = np.flatnonzero(long_ & (duration <= p_time))
-    in_event = np.zeros(len(arr.t) + 1, dtype=np.int64)
+    in_event: np.ndarray = np.zeros(len(arr.t) + 1, dtype=np.int64)
     np.add.at(in_event, first, 1)
     np.add.at(in_event, last + 1, -1)
     in_event = np.cumsum(in_event[:-1]) > 0
@@ -344,7 +344,7 @@ def classify_encounters(
         "start_time_utc": start_time,
         "end_time_utc": end_time,
         f"duration_{units}": duration,
-        "cross": pd.array(np.where(cross < 0, None, cross), dtype="Int64"),
+        "cross": pd.array(np.where(cross < 0, cast(Any, None), cross), dtype="Int64"),
         "str_i": str_i,
         "str_mean": str_mean,
         "str_sd": str_sd,
