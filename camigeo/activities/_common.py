@@ -243,6 +243,7 @@ def crossings(paths: gpd.GeoDataFrame, infra: gpd.GeoDataFrame) -> gpd.GeoDataFr
     by each path (``path``, ``infra_id``, ``name``, ``infra_type``, ``n_points``)."""
     rows = []
     infra = infra.to_crs(paths.crs)
+    infra = infra.assign(fencing_documented=documented_fencing(infra).to_numpy())
     for i, p in enumerate(paths.geometry):
         if p is None or p.is_empty:
             continue
@@ -254,6 +255,7 @@ def crossings(paths: gpd.GeoDataFrame, infra: gpd.GeoDataFrame) -> gpd.GeoDataFr
                 continue
             rows.append({"path": i, "infra_id": r.get("infra_id"), "name": r.get("name"),
                          "infra_type": r.get("infra_type"), "n_points": len(pts),
+                         "fencing_documented": bool(r.get("fencing_documented", True)),
                          "geometry": shapely.MultiPoint(pts)})
     return gpd.GeoDataFrame(
         rows or {"path": [], "infra_id": [], "name": [], "infra_type": [], "n_points": []},
@@ -266,7 +268,12 @@ def count_by_type(cross: gpd.GeoDataFrame) -> str:
         return "no bundled line"
     plural = {"railway": "railways", "road": "roads", "border_fence": "border fences",
               "fence": "fences", "pipeline": "pipelines", "canal": "canals"}
-    n = cross.drop_duplicates("infra_id")["infra_type"].value_counts()
+    u = cross.drop_duplicates("infra_id")
+    kind = u["infra_type"].astype(str).where(
+        (u["infra_type"] != "border_fence") | u.get("fencing_documented", True),
+        "border without documented fence")
+    plural["border without documented fence"] = "borders without documented fence"
+    n = kind.value_counts()
     parts = [f"{c} {t.replace('_', ' ') if c == 1 else plural.get(t, t + 's')}"
              for t, c in n.items()]
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]

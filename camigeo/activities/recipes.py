@@ -215,6 +215,11 @@ def riparian_corridor(act: dict[str, Any], layers: Layers, *, tracks: Any = None
 
 
 # ------------------------------------------------------------------------- core corridors
+def _span(figs: dict[str, Any]) -> str:
+    a, b = figs["shortest_link_km"], figs["longest_link_km"]
+    return f"{a:,.0f} km" if round(a) == round(b) else f"{a:,.0f}–{b:,.0f} km"
+
+
 def _cores(act: dict[str, Any], layers: Layers, species_ranges: gpd.GeoDataFrame,
            ) -> tuple[gpd.GeoDataFrame, str]:
     from .registry import load_places
@@ -314,8 +319,8 @@ def core_corridors(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -
     sp = ", ".join(prm.get("species", [])) or "all species"
     finding = (
         f"{act['activity_id']}: {figs['n_links']} least-cost corridor(s) link the "
-        f"{figs['n_cores']} cores ({desc}; {sp}); they are {figs['shortest_link_km']:.0f}–"
-        f"{figs['longest_link_km']:.0f} km long (geodesic) and cross {count_by_type(cross)}. "
+        f"{figs['n_cores']} cores ({desc}; {sp}); {_span(figs)} long (geodesic); they cross "
+        f"{count_by_type(cross)}. "
         f"The network's equivalent connected area is ECA = {figs['ECA_km2']:,.0f} km² "
         f"({figs['ECA_pct']:.1f} % of the {cores['area_km2'].sum():,.0f} km² of cores; "
         f"dispersal kernel p = 0.5 at d0 = 50 km × the median resistance).")

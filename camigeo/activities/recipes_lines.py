@@ -159,11 +159,14 @@ def line_screening(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -
         rows.append({"infra_id": one["infra_id"].iloc[0], "name": one["name"].iloc[0],
                      "status": one["status"].iloc[0],
                      "length_km": float(geodesic_km(one.geometry)[0]),
-                     "km_in_ptcrs": float(pt["km_inside"].sum()) if "km_inside" in pt else 0.0,
+                     "km_in_ptcrs": float(pt["length_km"].sum()) if "length_km" in pt else 0.0,
                      "n_ptcrs": len(pt),
                      "max_delta_conflict": float(pt[dcol].max()) if dcol and len(pt) else 0.0,
                      "delta_m_eff_km2": float(pt[mcol].sum()) if mcol and len(pt) else 0.0,
-                     "species": int(len(res.species_table)),
+                     "species": "; ".join(
+                         f"{sn} ({k:.0f} km)" for sn, k in zip(
+                             res.species_table["sci_name"], res.species_table["length_km"],
+                             strict=True)),
                      "geometry": one.geometry.iloc[0]})
     out = gpd.GeoDataFrame(rows, geometry="geometry", crs=lines.crs).to_crs(WGS84)
     ptab = pd.concat(tabs, ignore_index=True) if tabs else pd.DataFrame()
@@ -178,7 +181,9 @@ def line_screening(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -
                f"{prm.get('buffer_m', 5000.0) / 1000:g} km buffer). The largest rise of a "
                f"region's conflict score is +{figs['max_delta_conflict']:.3g} "
                f"({worst['name']}); the effective mesh size of the regions entered changes by "
-               f"{figs['delta_m_eff_km2']:,.0f} km² in total.")
+               f"{figs['delta_m_eff_km2']:,.0f} km² in total. Species ranges entered: "
+               + ("; ".join(f"{n}: {sp}" for n, sp in zip(out["name"], out["species"],
+                                                         strict=True) if sp) or "none") + ".")
     headline = (f"{act['activity_id']}: {len(out)} planned line(s), {figs['km_in_ptcrs']:,.0f} "
                 f"km in PTCRs; Δ conflict up to +{figs['max_delta_conflict']:.3g}; Δ m_eff "
                 f"{figs['delta_m_eff_km2']:,.0f} km²")
