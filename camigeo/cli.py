@@ -37,6 +37,9 @@ app = typer.Typer(
 atlas_app = typer.Typer(help="Update, compare and inspect Atlas GeoPackages.",
                         no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(atlas_app, name="atlas")
+from .activities.cli import activity_app  # noqa: E402 - light: typer only
+
+app.add_typer(activity_app, name="activity")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
