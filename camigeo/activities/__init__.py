@@ -104,8 +104,6 @@ def run_activities(ids: Sequence[str] | None = None, *,
         Results by id, and :func:`activity_table`-style rows (``activity_id``,
         ``recipe``, ``status`` ok/needs data/failed, ``headline``).
     """
-    from .._errors import CamigeoError
-
     ids = list(ids) if ids is not None else list(list_activities()["activity_id"])
     lay = Layers(dict(layers or {}))
     results: dict[str, ActivityResult] = {}
@@ -122,8 +120,9 @@ def run_activities(ids: Sequence[str] | None = None, *,
             rows.append({"activity_id": aid, "recipe": get_activity(aid)["recipe"],
                          "status": "needs data", "headline": msg})
             res = None
-        except CamigeoError as exc:
-            msg = f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # noqa: BLE001 - recorded; the other activities still run
+            log.debug("activity %s failed", aid, exc_info=True)
+            msg = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
             rows.append({"activity_id": aid, "recipe": get_activity(aid)["recipe"],
                          "status": "failed", "headline": msg})
             res = None
