@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import geopandas as gpd
@@ -227,7 +228,10 @@ def _zero_note(figs: dict[str, Any], in_ranges: bool) -> str:
     if figs["delta_m_eff_ab_km2"] == 0:
         notes.append("m_eff does not move because the line does not cut a reporting unit in "
                      "two (CUT method: a line ending short of a unit's edge splits nothing)")
-    if figs["delta_ECA_ab_km2"] == 0:
+    if math.isnan(figs["delta_ECA_ab_km2"]):
+        notes.append("ECA is not computed: fewer than two habitat cores of the species lie "
+                     "near the line")
+    elif figs["delta_ECA_ab_km2"] == 0:
         notes.append("ECA does not move because no least-cost link between the cores crosses "
                      "the changed sections")
     return (" Zero changes: " + "; ".join(notes) + ".") if notes else ""
@@ -275,25 +279,22 @@ def line_whatif(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -> A
     hab = shapely.intersection(rng.to_crs(crs).union_all(), win)
     cut = infra.to_crs(crs).buffer(5000.0).union_all()
     parts = [g for g in shapely.get_parts(shapely.difference(hab, cut)) if g.area >= 300e6]
-    if len(parts) < 2:
-        raise ActivityDataError(f"{act['activity_id']}: fewer than 2 habitat cores of "
-                                f"{prm.get('species')} near the line; pass layers={{'ranges':...}}.")
     cores = gpd.GeoDataFrame({"core_id": np.arange(1, len(parts) + 1)}, geometry=parts, crs=crs)
-    tpl = template_for(cores.geometry, cell_m=prm.get("cell_km", 10.0) * 1000.0, pad_m=50_000.0,
-                       crs=crs, max_cells=20_000)
+    tpl = template_for(cores.geometry if len(parts) else line.to_crs(crs).geometry,
+                       cell_m=prm.get("cell_km", 10.0) * 1000.0, pad_m=50_000.0, crs=crs,
+                       max_cells=20_000)
     rows = []
-    results = {}
     for k, inf in scen.items():
         sc = camigeo.score_conflict(units, allr, inf)
         summ = camigeo.summarize_conflict(sc)
         wkm = sc.drop_duplicates(["ptcr_id", "infra_type"])["region_weighted_length_km"].sum()
         me = camigeo.effective_mesh_size(units, inf, barrier_filter=hard_fence_filter)
-        ev = camigeo.evaluate_scenario(camigeo.Scenario(
-            cores=cores, template=tpl, infrastructure=inf.to_crs(crs), ranges=rng.to_crs(crs),
-            name=k), d0=50_000.0)
-        eca = float(ev.graph["ECA"].iloc[0]) if hasattr(ev, "graph") and "ECA" in ev.graph \
-            else float(ev.indices.summary["ECA"].iloc[0])
-        results[k] = ev
+        eca = float("nan")  # ECA needs two or more habitat cores near the line
+        if len(cores) >= 2:
+            ev = camigeo.evaluate_scenario(camigeo.Scenario(
+                cores=cores, template=tpl, infrastructure=inf.to_crs(crs),
+                ranges=rng.to_crs(crs), name=k), d0=50_000.0)
+            eca = float(ev.indices.summary["ECA"].iloc[0])
         rows.append({"scenario": k, "weighted_km": float(wkm),
                      "conflict_score": float(summ["conflict_score"].sum()),
                      "m_eff_km2": float(me["m_eff_km2"].sum()), "ECA_km2": eca})
@@ -418,7 +419,7 @@ def track_corridors(act: dict[str, Any], layers: Layers, *, tracks: Any = None) 
     cross = camigeo.find_crossings(fixes.to_crs(WGS84), infra.to_crs(WGS84),
                                    barrier_id_col="infra_id")
     n_ind = int(steps["individual_id"].nunique())
-    by_line = (cross.groupby("infra_id").size().sort_values(ascending=False)
+    by_line = (cross.groupby("barrier_id").size().sort_values(ascending=False)
                if len(cross) else pd.Series(dtype=int))
     figs = {"individuals": n_ind, "steps": len(steps), "corridor_area_km2": round(area, 0),
             "corridor_patches": len(corr), "crossings": len(cross),
