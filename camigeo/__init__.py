@@ -89,9 +89,9 @@ _EXPORTS: dict[str, str] = {
 }
 
 _SUBMODULES = {
-    "atlas", "circuit", "cli", "conflate", "conflict", "corridors", "crs", "datasets",
-    "fragmentation", "io", "maps", "movebank", "network", "osm", "pipeline", "plot", "raster",
-    "resistance", "scale", "scenarios", "screening", "species", "telemetry", "validate",
+    "activities", "atlas", "circuit", "cli", "conflate", "conflict", "corridors", "crs",
+    "datasets", "fragmentation", "io", "maps", "movebank", "network", "osm", "pipeline", "plot",
+    "raster", "resistance", "scale", "scenarios", "screening", "species", "telemetry", "validate",
 }
 
 __all__ = [

@@ -118,7 +118,9 @@ def _norm(name: str) -> str:
 
 
 def select_ptcr(ptcrs: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
-    """The PTCR called ``name`` (WP spelling; case, spaces, '/' and Tien/Tian ignored;
+    """Select the PTCR called ``name`` (CAMI WP 2026–2032 spelling).
+
+    The PTCR called ``name`` (WP spelling; case, spaces, '/' and Tien/Tian ignored;
     ``former_names`` are searched too).
 
     Raises
@@ -151,7 +153,7 @@ def _countries_of(value: Any) -> set[str]:
 
 
 def documented_fencing(infra: gpd.GeoDataFrame) -> pd.Series:
-    """True where the fencing of a line is documented in the sources.
+    """Flag the lines whose fencing is documented in the sources.
 
     Uses the ``fencing`` column (``documented``/``undocumented``) when the layer has it,
     else: fenced, ``fence_class`` known and no "not documented" in the name.
@@ -167,7 +169,9 @@ def documented_fencing(infra: gpd.GeoDataFrame) -> pd.Series:
 
 def select_lines(infra: gpd.GeoDataFrame, spec: Mapping[str, Any], *,
                  activity: str) -> gpd.GeoDataFrame:
-    """Lines of ``infra`` matching ``spec`` (``infra_type``, ``countries`` (all present),
+    """Select the lines of ``infra`` matching ``spec``.
+
+    Lines of ``infra`` matching ``spec`` (``infra_type``, ``countries`` (all present),
     ``name`` (regex, case-insensitive), ``status`` (list), ``documented`` (fencing)).
 
     Raises
@@ -239,8 +243,11 @@ def template_for(geoms_metric: Any, *, cell_m: float, pad_m: float, crs: CRS,
 
 
 def crossings(paths: gpd.GeoDataFrame, infra: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Points where ``paths`` cross lines of ``infra`` (same CRS): one row per line crossed
-    by each path (``path``, ``infra_id``, ``name``, ``infra_type``, ``n_points``)."""
+    """Find where ``paths`` cross the lines of ``infra``.
+
+    Points where ``paths`` cross lines of ``infra`` (same CRS): one row per line crossed
+    by each path (``path``, ``infra_id``, ``name``, ``infra_type``, ``n_points``).
+    """
     rows = []
     infra = infra.to_crs(paths.crs)
     infra = infra.assign(fencing_documented=documented_fencing(infra).to_numpy())

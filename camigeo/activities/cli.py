@@ -119,8 +119,11 @@ def run(
         help="Infrastructure layer replacing the bundled one.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress.")] = False,
 ) -> None:
-    """Run one activity (or --all): writes activity_<id>_* Atlas layers into OUT/atlas.gpkg,
-    a map OUT/activity_<id>_map.html and a report section OUT/activity_<id>.md."""
+    """Run one activity (or --all) and write its layers, map and report section.
+
+    Run one activity (or --all): writes activity_<id>_* Atlas layers into OUT/atlas.gpkg,
+    a map OUT/activity_<id>_map.html and a report section OUT/activity_<id>.md.
+    """
     from . import run_activities, run_activity
 
     _logging(quiet)

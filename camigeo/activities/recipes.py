@@ -14,7 +14,6 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from .._errors import CamigeoError
@@ -24,7 +23,6 @@ from ._common import (
     Layers,
     count_by_type,
     crossings,
-    documented_fencing,
     geodesic_km,
     lonlat,
     metric_crs,
@@ -111,9 +109,12 @@ def corridor_width(path: Any, corridor: Any, *, step_m: float,
 
 
 def riparian_corridor(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -> ActivityResult:
-    """Riparian corridor options between named places along a river (BD 2.1, 3.1, 4.2,
+    """Find riparian corridor options between named places along a river.
+
+    Riparian corridor options between named places along a river (BD 2.1, 3.1, 4.2,
     6.4, 7.4): resistance favouring the river's tugay belt, least-cost path, corridor of
-    near-least cost, its mean and narrowest width, and crossings with the lines."""
+    near-least cost, its mean and narrowest width, and crossings with the lines.
+    """
     import camigeo
 
     from .registry import load_places
@@ -129,7 +130,10 @@ def riparian_corridor(act: dict[str, Any], layers: Layers, *, tracks: Any = None
             f"layers={{'rivers': <LineString file with a 'name' column>}}.")
     places = load_places()
     p = {**RIPARIAN_DEFAULTS, **{k: v for k, v in prm.items() if k in RIPARIAN_DEFAULTS}}
-    paths, corridors, narrow, res_r = [], [], [], {}
+    paths: list[dict[str, Any]] = []
+    corridors: list[dict[str, Any]] = []
+    narrow: list[dict[str, Any]] = []
+    res_r: dict[str, Any] = {}
     infra = layers["infrastructure"]
     figs: dict[str, Any] = {}
     for a, b in prm["pairs"]:
@@ -181,7 +185,8 @@ def riparian_corridor(act: dict[str, Any], layers: Layers, *, tracks: Any = None
         if narrow else None
     cross = crossings(path_gdf, infra)
     r0, c0 = paths[0], corridors[0]
-    figs = {"length_km": round(r0["length_km"], 1), "tugay_share_pct": round(r0["tugay_share_pct"], 1),
+    figs = {"length_km": round(r0["length_km"], 1),
+            "tugay_share_pct": round(r0["tugay_share_pct"], 1),
             "mean_width_km": round(c0["mean_width_km"], 1),
             "narrowest_km": round(narrow[0]["width_km"], 1) if narrow else None,
             "corridor_area_km2": round(c0["area_km2"], 0),
@@ -202,9 +207,11 @@ def riparian_corridor(act: dict[str, Any], layers: Layers, *, tracks: Any = None
     headline = (f"{act['activity_id']}: corridor of {figs['length_km']:.0f} km along the "
                 f"{river_label}; crosses {cross_txt}; narrowest point "
                 f"{figs['narrowest_km'] if narrow else 'n/a'} km")
+    acc = ", ".join(f"{n}: {k:g} km"
+                    for n, k in zip(pts["place"], pts["accuracy_km"], strict=True))
     assumptions = [act["assumptions"], f"Cell size {tpl['cellsize_m'] / 1000:.1f} km "
                    f"(local Lambert equal-area CRS); place accuracy "
-                   f"{', '.join(f'{n}: {k:g} km' for n, k in zip(pts['place'], pts['accuracy_km'], strict=True))}.",
+                   f"{acc}.",
                    "Infrastructure does not change the resistance here; its crossings are "
                    "reported."]
     return ActivityResult(
@@ -280,8 +287,11 @@ def _ptcr_countries(reg: gpd.GeoDataFrame) -> list[str]:
 
 
 def core_corridors(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -> ActivityResult:
-    """Least-cost corridors between cores (protected areas, PTCRs or their national parts)
-    with the corridor network's ECA (WP 3.5, 5.6, 15.2, 22.13)."""
+    """Map least-cost corridors between cores and the network's ECA.
+
+    Least-cost corridors between cores (protected areas, PTCRs or their national parts)
+    with the corridor network's ECA (WP 3.5, 5.6, 15.2, 22.13).
+    """
     import camigeo
 
     prm = act["params"]
@@ -340,9 +350,12 @@ def core_corridors(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -
 
 # ------------------------------------------------------------------------ fence crossings
 def fence_crossings(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -> ActivityResult:
-    """Crossing sites in a named fence: passages ranked by ΔECA between the two sides
+    """Rank crossing sites in a named fence.
+
+    Crossing sites in a named fence: passages ranked by ΔECA between the two sides
     (Barrier Mapper style), and BaBA crossing hotspots when tracks are given (WP 14.6,
-    15.3, 16.9)."""
+    15.3, 16.9).
+    """
     import camigeo
 
     from .registry import load_places
@@ -373,7 +386,7 @@ def fence_crossings(act: dict[str, Any], layers: Layers, *, tracks: Any = None) 
     others = layers["infrastructure"].to_crs(crs)
     others = others[others.intersects(win)]
     gap = shapely.union(fence.buffer(2000.0).union_all(), others.buffer(2000.0).union_all())
-    rows = []
+    rows: list[dict[str, Any]] = []
     for iso in spec["countries"]:
         side = shapely.intersection(ctry[ctry["iso3"] == iso].union_all(), win)
         hs = shapely.intersection(side, hab) if hab is not None else side

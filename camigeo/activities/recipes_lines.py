@@ -47,10 +47,13 @@ def _conflict_score(ptcrs: gpd.GeoDataFrame, ranges: gpd.GeoDataFrame,
 
 # ----------------------------------------------------------------------------- inventory
 def inventory(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -> ActivityResult:
-    """The PTCR's linear infrastructure and impact table (WP 18.4, 19.2, 20.3; 5.7 for the
+    """Inventory a PTCR's linear infrastructure with its impact table.
+
+    The PTCR's linear infrastructure and impact table (WP 18.4, 19.2, 20.3; 5.7 for the
     border fences of every PTCR): km inside per line, fencing and its documentation,
     species ranges crossed, the PTCR's conflict score and effective mesh size with and
-    without the lines of the inventory."""
+    without the lines of the inventory.
+    """
     import camigeo
 
     prm = act["params"]
@@ -97,7 +100,8 @@ def inventory(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -> Act
     impact = impact.merge(sc[[c for c in ("ptcr_id", "conflict_score", "rank") if c in sc]],
                           on="ptcr_id", how="left")
     total = float(table["km_inside"].sum())
-    figs = {"n_lines": int(table["infra_id"].nunique()), "total_km": round(total, 1),
+    figs: dict[str, Any] = {"n_lines": int(table["infra_id"].nunique()),
+                            "total_km": round(total, 1),
             "fenced_km": round(fenced_km, 1), "fencing_documented_km": round(doc_km, 1),
             **{f"{t}_km": round(float(v), 1) for t, v in by_type.items()}}
     types = ", ".join(f"{v:,.0f} km {t.replace('_', ' ')}" for t, v in by_type.items())
@@ -238,9 +242,12 @@ def _zero_note(figs: dict[str, Any], in_ranges: bool) -> str:
 
 
 def line_whatif(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -> ActivityResult:
-    """What-if on a named fenced line (WP 21.4): a) fence class → ``fence_class_after``
+    """Evaluate a what-if on a named fenced line.
+
+    What-if on a named fenced line (WP 21.4): a) fence class → ``fence_class_after``
     (barbed → smooth wire), b) fence removed where no settlement is within
-    ``settlement_km``; Δ conflict score, Δ m_eff and Δ ECA of a) and a)+b)."""
+    ``settlement_km``; Δ conflict score, Δ m_eff and Δ ECA of a) and a)+b).
+    """
     import camigeo
 
     prm = act["params"]
@@ -331,7 +338,8 @@ def line_whatif(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -> A
     headline = (f"{act['activity_id']}: smooth wire + removal on {far_km:,.0f} km of the {nm}: "
                 f"Δ weighted length {figs['delta_weighted_km_ab']:+,.0f} km, Δ conflict "
                 f"{figs['delta_conflict_ab']:+.3g}, Δ m_eff "
-                f"{figs['delta_m_eff_ab_km2']:+,.0f} km², Δ ECA {figs['delta_ECA_ab_km2']:+,.0f} km²")
+                f"{figs['delta_m_eff_ab_km2']:+,.0f} km², Δ ECA "
+                f"{figs['delta_ECA_ab_km2']:+,.0f} km²")
     assumptions = [act["assumptions"],
                    f"ECA: cores = {', '.join(prm.get('species', []))} ranges within "
                    f"{prm.get('window_km', 200.0):g} km of the line, ≥ 5 km from every line, "
@@ -388,10 +396,14 @@ def use_grid(steps: gpd.GeoDataFrame, *, cell_m: float, crs: Any) -> Any:
 
 
 def track_corridors(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -> ActivityResult:
-    """Movement corridors from GPS tracks (WP 21.3, 22.4): cells used by at least
-    ``min_individuals`` animals, and the steps crossing the lines of the layer."""
-    import camigeo
+    """Map movement corridors from GPS tracks.
+
+    Movement corridors from GPS tracks (WP 21.3, 22.4): cells used by at least
+    ``min_individuals`` animals, and the steps crossing the lines of the layer.
+    """
     from rasterio.features import shapes as _shapes
+
+    import camigeo
 
     prm = act["params"]
     if tracks is None:

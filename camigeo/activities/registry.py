@@ -78,7 +78,7 @@ def _read(folder: str) -> pd.DataFrame:
 
 
 def list_activities() -> pd.DataFrame:
-    """The registered spatial activities, one row each.
+    """List the registered spatial activities, one row each.
 
     Returns
     -------
@@ -100,8 +100,11 @@ def list_activities() -> pd.DataFrame:
 
 
 def load_places() -> pd.DataFrame:
-    """Places the activities name: ``place``, ``kind``, ``lon``, ``lat`` (WGS84),
-    ``accuracy_km``, ``source``."""
+    """Load the places the activities name.
+
+    Places the activities name: ``place``, ``kind``, ``lon``, ``lat`` (WGS84),
+    ``accuracy_km``, ``source``.
+    """
     return pd.read_csv(activities_dir() / "places.csv")
 
 

@@ -59,8 +59,11 @@ class ActivityResult:
     files: dict[str, Path] = field(default_factory=dict)
 
     def atlas_layers(self) -> dict[str, Any]:
-        """Layers under their Atlas names (``activity_<id>_<name>``), with the finding as
-        a one-row ``activity_<id>_finding`` table."""
+        """Return the layers under their Atlas names.
+
+        Layers under their Atlas names (``activity_<id>_<name>``), with the finding as
+        a one-row ``activity_<id>_finding`` table.
+        """
         pre = layer_prefix(self.activity_id)
         out = {f"{pre}_{k}": v for k, v in self.layers.items() if v is not None}
         out[f"{pre}_finding"] = pd.DataFrame([{
@@ -69,7 +72,7 @@ class ActivityResult:
         return out
 
     def report_md(self) -> str:
-        """A report section (Markdown): finding, assumptions, layers."""
+        """Return a report section (Markdown): finding, assumptions, layers."""
         lines = [f"## {self.activity_id} ({self.recipe})\n", self.finding + "\n",
                  "Assumptions:\n"] + [f"- {a}" for a in self.assumptions]
         lines += ["", "Layers: " + ", ".join(f"`{k}` ({len(v)} rows)"
@@ -78,7 +81,9 @@ class ActivityResult:
 
     def write(self, out: str | os.PathLike[str], *, atlas: str | os.PathLike[str] | None = None,
               map_html: bool = True) -> dict[str, Path]:
-        """Write the layers into an Atlas (versioned, provenance naming the activity), a map
+        """Write the layers into an Atlas, a map and a report section.
+
+        Write the layers into an Atlas (versioned, provenance naming the activity), a map
         ``<prefix>_map.html`` and a report section ``<prefix>.md`` into ``out``.
 
         Parameters
