@@ -436,6 +436,31 @@ def test_cli_list_show_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert (tmp_path / "activity_bd_7_4_map.html").is_file()
 
 
+def test_readme_activity_commands_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's `camigeo activity` block runs verbatim (--all on a 1-row registry)."""
+    import re
+    import shlex
+
+    from camigeo.cli import app
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"## Work Programme activities\n.*?```bash\n(.*?)```", text, re.S)
+    assert block
+    cmds = [shlex.split(ln)[1:] for ln in block.group(1).splitlines() if ln.strip()]
+    assert [c[:2] for c in cmds] == [["activity", "list"], ["activity", "show"],
+                                     ["activity", "run"], ["activity", "run"]]
+    reg = activities.list_activities()
+    monkeypatch.setattr(registry, "list_activities",
+                        lambda: reg[reg["activity_id"] == "BD 7.4"])
+    monkeypatch.setattr(activities, "list_activities", registry.list_activities)
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for c in cmds:
+        r = runner.invoke(app, c)
+        assert r.exit_code == 0, (c, r.output)
+    assert (tmp_path / "outputs" / "activity_bd_7_4_map.html").is_file()
+
+
 def test_unknown_layer_key_is_rejected() -> None:
     with pytest.raises(CamigeoError, match="unknown key"):
         activities.run_activity("7.4", layers={"roads": "x.gpkg"})
