@@ -388,16 +388,34 @@ def main() -> None:
         g = gpd.GeoDataFrame(gdf, geometry="geometry", crs="EPSG:4326")
         pyogrio.write_dataframe(g, tmp, layer=name, driver="GPKG", append=i > 0)
     os.replace(tmp, gpkg)
+    import datetime as _dt
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    build_date = (_dt.datetime.fromtimestamp(int(epoch), tz=_dt.UTC) if epoch
+                  else _dt.datetime.now(tz=_dt.UTC)).date().isoformat()
+
+    def rec(name: str, **extra: object) -> dict:
+        path = OUT / name
+        return {"file": name, "sha256": sha256(path), "size_bytes": path.stat().st_size,
+                **extra}
+
     manifest = {
-        "dataset": "activities", "built_by": "scripts/data_activities.py",
-        "inputs": [{"file": f"seeds/{WP}", "sha256": sha256(SEEDS / WP)},
-                   {"file": f"seeds/{BD}", "sha256": sha256(SEEDS / BD)},
-                   {"file": "reference/naturalearth/central_asia_ne10m.gpkg",
-                    "sha256": sha256(NE), "license": "public domain (Natural Earth)"}],
-        "files": [{"file": f, "sha256": sha256(OUT / f)}
-                  for f in ("activities.csv", "places.csv", "context.gpkg")],
-        "rows": {"activities": len(registry), "places": len(places), "rivers": len(riv),
-                 "lakes": len(lk), "settlements": len(st)},
+        "dataset": "activities", "build_date": build_date,
+        "built_by": "scripts/data_activities.py", "crs": "EPSG:4326",
+        "sources": [
+            {"name": "CAMI Work Programme 2026-2032 (UNEP/CMS/CAMI3/Outcome 1)",
+             "file": f"seeds/{WP}", "sha256": sha256(SEEDS / WP)},
+            {"name": "Bukhara Deer Work Programme 2025-2032 (UNEP/CMS/BKD/MOS3/Doc.4)",
+             "file": f"seeds/{BD}", "sha256": sha256(SEEDS / BD)},
+            {"name": "Natural Earth 1:10m v4.0.0 (public domain)",
+             "file": "reference/naturalearth/central_asia_ne10m.gpkg", "sha256": sha256(NE)},
+            {"name": "domain_methods §6 (Trans-Mongolian stations; K coordinates)",
+             "file": "docs/domain_methods.md"}],
+        "files": [rec("activities.csv", rows=len(registry)),
+                  rec("places.csv", rows=len(places)),
+                  rec("context.gpkg", layers={"rivers": {"features": len(riv)},
+                                              "lakes": {"features": len(lk)},
+                                              "settlements": {"features": len(st)}})],
     }
     (OUT / "MANIFEST.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     print(f"{len(registry)} activities, {len(places)} places -> {OUT}")

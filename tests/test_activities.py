@@ -60,6 +60,30 @@ def test_places_are_located_with_accuracy_and_source() -> None:
     assert (places["accuracy_km"] > 0).all() and places["source"].str.len().gt(5).all()
 
 
+def test_manifest_checksums_and_counts() -> None:
+    import hashlib
+
+    import pyogrio
+
+    root = registry.activities_dir()
+    manifest = json.loads((root / "MANIFEST.json").read_text(encoding="utf-8"))
+    assert manifest["crs"] == "EPSG:4326" and manifest["build_date"]
+    assert {s["file"] for s in manifest["sources"]} >= {
+        "seeds/000_7476e8aba978c2aa.txt", "seeds/003_8b0bd1bf03a7167e.txt"}
+    for rec in manifest["files"]:
+        path = root / rec["file"]
+        assert rec["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest(), path
+        assert rec["size_bytes"] == path.stat().st_size
+        for layer, meta in rec.get("layers", {}).items():
+            assert pyogrio.read_info(path, layer=layer)["features"] == meta["features"]
+            g = pyogrio.read_dataframe(path, layer=layer)
+            assert g.crs.to_epsg() == 4326 and g["source"].notna().all()
+            assert (g["accuracy_km"] > 0).all()
+        if "rows" in rec:
+            assert len(pd.read_csv(path)) == rec["rows"]
+    assert (root / "README.md").is_file()
+
+
 def test_id_resolution_rule(monkeypatch: pytest.MonkeyPatch) -> None:
     assert activities.resolve_activity_id("7.4") == "BD 7.4"
     assert activities.resolve_activity_id("bd7.4") == "BD 7.4"
@@ -269,6 +293,31 @@ def test_fence_crossings_pick_sites_in_the_habitat_band() -> None:
     assert res.figures["fence_km"] == pytest.approx(geo_km([(70.0, 43.5), (70.0, 46.5)]),
                                                     rel=1e-3)
     assert res.figures["best_dECA_km2"] > 0
+
+
+def test_fence_crossings_with_tracks_adds_baba_layers() -> None:
+    # hourly fixes: animal "x" walks east across the fence at 70 °E (one quick cross),
+    # animals "y" and "z" walk up to 300 m from it and back without crossing
+    fence = _lines([{"infra_id": "F", "infra_type": "border_fence", "fenced": True,
+                     "fence_class": "impermeable", "countries": "AAA; BBB",
+                     "name": "Test border fence",
+                     "geometry": shapely.LineString([(70.0, 43.5), (70.0, 46.5)])}])
+    dx = 0.004  # ~315 m of longitude at 44.5 °N
+    rows = [("x", 69.98 + 0.01 * i, 44.5, i) for i in range(5)]
+    for a, lat in (("y", 44.6), ("z", 44.7)):
+        rows += [(a, 70.0 - dx * k, lat, i) for i, k in enumerate([5, 3, 1, 1, 1, 3, 5])]
+    lay = Layers({"infrastructure": fence, "countries": _two_countries(),
+                  "ranges": _ranges((69.0, 44.0, 71.0, 45.0))})
+    res = R.fence_crossings(_act("fence_crossings", {
+        "line": {"infra_type": "border_fence", "countries": ["AAA", "BBB"]},
+        "species": ["Gazella subgutturosa"], "spacing_km": 20.0, "select": 2,
+        "window_km": 40.0, "cell_km": 4.0, "d_m": 1000.0}), lay, tracks=_fixes(rows))
+    f = res.figures
+    assert f["track_animals"] == 3
+    ev = res.layers["tracks_barrier_events"]
+    assert f["track_quick_crosses"] == int((ev["eventTYPE"] == "Quick_Cross").sum()) == 1
+    assert f["track_encounters"] == len(ev) >= 3
+    assert "tracks_passage_hotspots" in res.layers and "3 tracked animals" in res.finding
 
 
 def test_fence_crossings_needs_the_named_fence() -> None:

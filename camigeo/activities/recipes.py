@@ -14,6 +14,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from .._errors import CamigeoError
@@ -428,11 +429,19 @@ def fence_crossings(act: dict[str, Any], layers: Layers, *, tracks: Any = None) 
         tel = camigeo.run_telemetry(fixes, fence.to_crs(WGS84), d=prm.get("d_m", 1000.0))
         for k, v in tel.items():
             out_layers[f"tracks_{k}"] = v
-        hot = tel.get("passage_hotspots", tel.get("hotspots"))
-        n_hot = len(hot) if hot is not None else 0
-        figs["track_hotspots"] = n_hot
-        track_txt = (f" With the {fixes.iloc[:, 0].nunique() if len(fixes) else 0} tracked "
-                     f"animals: {n_hot} BaBA hotspot segments.")
+        from camigeo.telemetry.tracks import prepare_tracks
+
+        pts, idc, _ = prepare_tracks(fixes)
+        n_animals = int(pts[idc].nunique())
+        ev = tel["barrier_events"]
+        etype = ev["eventTYPE"] if "eventTYPE" in ev.columns else pd.Series(dtype=object)
+        n_cross = int((etype == "Quick_Cross").sum())
+        hot = tel["passage_hotspots"]
+        figs.update({"track_animals": n_animals, "track_encounters": len(ev),
+                     "track_quick_crosses": n_cross, "track_hotspots": len(hot)})
+        track_txt = (f" With {n_animals} tracked animals: {len(ev)} BaBA encounters with the "
+                     f"fence ({n_cross} quick crosses); {len(hot)} recommended passage "
+                     f"segment(s) where animals reach the fence without crossing.")
     finding = (
         f"{act['activity_id']}: along {fence_km:,.0f} km of the {fence['name'].iloc[0]}"
         f"{near_txt}, {len(ranked)} candidate openings every {prm.get('spacing_km', 10.0):g} km "
@@ -447,7 +456,8 @@ def fence_crossings(act: dict[str, Any], layers: Layers, *, tracks: Any = None) 
                    f"Sites ranked independently by ΔECA (rank_passages, d0 = 50 km cost units), "
                    f"neighbours closer than {3 * spacing:g} km suppressed.",
                    f"Cores = each country's side within {prm.get('window_km', 60.0):g} km of the "
-                   f"fence ∩ the species ranges, cut 2 km around every line, parts ≥ 200 km²; "
+                   f"fence ∩ the species ranges (the whole side when the ranges cover < 10 % "
+                   f"of it), cut 2 km around every line, parts ≥ 200 km²; "
                    f"resistance: "
                    f"build_resistance defaults; cell {tpl['cellsize_m'] / 1000:.1f} km; d0 = 50 km "
                    f"cost units."]
