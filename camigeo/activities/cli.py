@@ -39,13 +39,28 @@ def _errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+class _Handler(logging.Handler):
+    """Write log lines to the *current* stderr (through tqdm when a bar is shown)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            from tqdm import tqdm
+
+            tqdm.write(self.format(record), file=sys.stderr)
+        except Exception:  # noqa: BLE001 - logging must never raise
+            self.handleError(record)
+
+
 def _logging(quiet: bool) -> None:
     logger = logging.getLogger("camigeo")
-    if not any(getattr(h, "_camigeo_activity", False) for h in logger.handlers):
-        h = logging.StreamHandler(sys.stderr)
-        h._camigeo_activity = True  # type: ignore[attr-defined]
-        h.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
-        logger.addHandler(h)
+    for h in list(logger.handlers):  # one handler, whichever camigeo command ran before
+        if getattr(h, "_camigeo_cli", False):
+            logger.removeHandler(h)
+    h = _Handler()
+    h._camigeo_cli = True  # type: ignore[attr-defined]
+    h.setFormatter(logging.Formatter("%(levelname)s %(message)s" if quiet
+                                     else "%(asctime)s %(message)s", "%H:%M:%S"))
+    logger.addHandler(h)
     logger.setLevel(logging.WARNING if quiet else logging.INFO)
     logger.propagate = False
 
