@@ -185,7 +185,7 @@ def run(
     grid_cell_km: Annotated[float, typer.Option(help="Conflict hexagon size, km.")] = 25.0,
     skip: Annotated[list[str] | None, typer.Option(
         "--skip", help="Step to leave out (summary, conflict, fragmentation, corridors, "
-                       "circuit); repeatable.")] = None,
+                       "circuit, activities); repeatable.")] = None,
     tiles: Annotated[str, typer.Option(help="Basemap of map.html ('none' for no basemap).")
                      ] = "OpenStreetMap",
     tracks: Annotated[Path | None, typer.Option(
