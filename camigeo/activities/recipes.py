@@ -325,13 +325,16 @@ def core_corridors(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -
     figs = {"n_cores": len(cores), "n_links": len(links),
             "shortest_link_km": round(float(links["length_km"].min()), 1),
             "longest_link_km": round(float(links["length_km"].max()), 1),
+            "touching_pairs": int((links["length_km"] < 0.5).sum()),
             "ECA_km2": round(float(s["ECA"]), 0), "ECA_pct": round(float(s["ECA_pct"]), 1),
             "lines_crossed": int(cross["infra_id"].nunique()) if len(cross) else 0}
     sp = ", ".join(prm.get("species", [])) or "all species"
     finding = (
         f"{act['activity_id']}: {figs['n_links']} least-cost corridor(s) link the "
-        f"{figs['n_cores']} cores ({desc}; {sp}); {_span(figs)} long (geodesic); they cross "
-        f"{count_by_type(cross)}. "
+        f"{figs['n_cores']} cores ({desc}; {sp}); they are {_span(figs)} long (geodesic"
+        + (f"; {figs['touching_pairs']} pair(s) of cores touch, 0 km"
+           if figs["touching_pairs"] else "")
+        + f") and cross {count_by_type(cross)}. "
         f"The network's equivalent connected area is ECA = {figs['ECA_km2']:,.0f} km² "
         f"({figs['ECA_pct']:.1f} % of the {cores['area_km2'].sum():,.0f} km² of cores; "
         f"dispersal kernel p = 0.5 at d0 = 50 km × the median resistance).")
