@@ -231,6 +231,28 @@ def test_riparian_recipe_by_hand(monkeypatch: pytest.MonkeyPatch) -> None:
         "crosses 1 railway and 1 road" in res.finding
 
 
+def test_riparian_recipe_two_pairs_far_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    # each pair is computed in its own local CRS; both paths come back in lon/lat
+    _places(monkeypatch, [("A", 70.0, 45.0), ("B", 71.0, 45.0), ("C", 90.0, 40.0),
+                          ("D", 90.0, 41.0)])
+    rivers = gpd.GeoDataFrame({"name": ["R", "R"]}, crs=WGS84, geometry=[
+        shapely.LineString([(69.5, 45.0), (71.5, 45.0)]),
+        shapely.LineString([(90.0, 39.5), (90.0, 41.5)])])
+    lay = Layers({"rivers": rivers, "lakes": rivers.iloc[[]],
+                  "infrastructure": _lines([{"infra_id": "x", "infra_type": "road",
+                                             "geometry": shapely.LineString(
+                                                 [(60.0, 30.0), (60.1, 30.0)])}])})
+    res = R.riparian_corridor(_act("riparian_corridor", {"river": "R",
+                                                         "pairs": [["A", "B"], ["C", "D"]]}),
+                              lay)
+    p = res.layers["path"]
+    assert len(p) == 2 and p.crs.to_epsg() == 4326
+    assert p["length_km"].iloc[1] == pytest.approx(geo_km([(90.0, 40.0), (90.0, 41.0)]),
+                                                   abs=2.0)
+    b = p.geometry.iloc[1].bounds
+    assert 89.9 < b[0] and b[2] < 90.1 and 39.99 < b[1] and b[3] < 41.01
+
+
 def test_corridor_width_by_hand() -> None:
     # a 10 m wide strip along a 100 m path: width 10 everywhere inside the end margins
     path = shapely.LineString([(0, 0), (100, 0)])

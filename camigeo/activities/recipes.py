@@ -112,9 +112,9 @@ def corridor_width(path: Any, corridor: Any, *, step_m: float,
 def riparian_corridor(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -> ActivityResult:
     """Find riparian corridor options between named places along a river.
 
-    Riparian corridor options between named places along a river (BD 2.1, 3.1, 4.2,
-    6.4, 7.4): resistance favouring the river's tugay belt, least-cost path, corridor of
-    near-least cost, its mean and narrowest width, and crossings with the lines.
+    BD 2.1, 3.1, 4.2, 6.4, 7.4: resistance favouring the river's tugay belt, least-cost
+    path, corridor of near-least cost, its mean and narrowest width, and the lines the
+    path crosses.
     """
     import camigeo
 
@@ -168,22 +168,22 @@ def riparian_corridor(act: dict[str, Any], layers: Layers, *, tracks: Any = None
         length_km = float(geodesic_km([path], crs)[0])
         share = 100.0 * path.intersection(belt).length / path.length if path.length else 0.0
         area_km2 = corr.area / 1e6
+        def ll(g: Any, crs: Any = crs) -> Any:  # each pair has its own local CRS
+            return gpd.GeoSeries([g], crs=crs).to_crs(WGS84).iloc[0]
+
         paths.append({"pair": f"{a} – {b}", "from_place": a, "to_place": b,
                       "length_km": length_km, "cost": best, "tugay_share_pct": share,
-                      "geometry": path})
+                      "geometry": ll(path)})
         corridors.append({"pair": f"{a} – {b}", "area_km2": area_km2,
                           "mean_width_km": area_km2 / (path.length / 1000.0),
-                          "slack_pct": 100 * p["slack"], "geometry": corr})
+                          "slack_pct": 100 * p["slack"], "geometry": ll(corr)})
         if where is not None:
             narrow.append({"pair": f"{a} – {b}", "width_km": width_m / 1000.0,
-                           "geometry": where})
+                           "geometry": ll(where)})
         res_r[f"resistance_{len(res_r)}"] = res
-    crs0 = metric_crs(place_points(prm["pairs"][0], places).geometry)
-    # one pair per registry entry in practice; several pairs share the first pair's CRS
-    path_gdf = gpd.GeoDataFrame(paths, geometry="geometry", crs=crs0).to_crs(WGS84)
-    corr_gdf = gpd.GeoDataFrame(corridors, geometry="geometry", crs=crs0).to_crs(WGS84)
-    nar_gdf = gpd.GeoDataFrame(narrow, geometry="geometry", crs=crs0).to_crs(WGS84) \
-        if narrow else None
+    path_gdf = gpd.GeoDataFrame(paths, geometry="geometry", crs=WGS84)
+    corr_gdf = gpd.GeoDataFrame(corridors, geometry="geometry", crs=WGS84)
+    nar_gdf = gpd.GeoDataFrame(narrow, geometry="geometry", crs=WGS84) if narrow else None
     cross = crossings(path_gdf, infra)
     r0, c0 = paths[0], corridors[0]
     figs = {"length_km": round(r0["length_km"], 1),
@@ -195,7 +195,7 @@ def riparian_corridor(act: dict[str, Any], layers: Layers, *, tracks: Any = None
     river_label = " / ".join(norm)
     cross_txt = count_by_type(cross)
     nar_txt = (f"narrowest point {figs['narrowest_km']:.1f} km wide at "
-               f"{lonlat(narrow[0]['geometry'], crs0)}" if narrow else "no narrowest point "
+               f"{lonlat(narrow[0]['geometry'], WGS84)}" if narrow else "no narrowest point "
                "(path too short)")
     finding = (
         f"{act['activity_id']}: the least-cost corridor option along the {river_label} from "
