@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Geod
 
-from .._errors import CamigeoError, DataNotFoundError
+from .. import CamigeoError, DataNotFoundError
 
 __all__ = ["ActivityDataError", "Layers", "geodesic_km", "metric_crs", "place_points",
            "ranges_for", "select_lines", "select_ptcr", "template_for"]

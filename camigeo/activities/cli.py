@@ -15,7 +15,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from .._errors import CamigeoError
+from .. import CamigeoError
 
 __all__ = ["activity_app"]
 

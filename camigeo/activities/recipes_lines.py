@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .._errors import CamigeoError
+from .. import CamigeoError
 from ._common import (
     WGS84,
     ActivityDataError,

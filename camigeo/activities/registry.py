@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._errors import CamigeoError, DataNotFoundError
+from .. import CamigeoError, DataNotFoundError
 
 __all__ = ["ACTIVITY_COLUMNS", "activities_dir", "get_activity", "list_activities",
            "load_places", "resolve_activity_id"]

@@ -102,8 +102,6 @@ class ActivityResult:
         import camigeo
         from camigeo import atlas as _atlas
 
-        from .._atomic import atomic_path
-
         folder = Path(out)
         folder.mkdir(parents=True, exist_ok=True)
         atlas_path = Path(atlas) if atlas else folder / "atlas.gpkg"
@@ -115,8 +113,9 @@ class ActivityResult:
         self.files["atlas"] = atlas_path
         self.params["run_id"] = run_id
         md = folder / f"{pre}.md"
-        with atomic_path(md) as tmp:
-            tmp.write_text(self.report_md(), encoding="utf-8")
+        tmp = md.with_name(f".{md.name}.tmp")
+        tmp.write_text(self.report_md(), encoding="utf-8")
+        os.replace(tmp, md)  # atomic on one file system
         self.files["report"] = md
         geo = {k: v for k, v in self.layers.items()
                if hasattr(v, "geometry") and hasattr(v, "crs") and len(v)}
