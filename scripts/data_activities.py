@@ -165,11 +165,12 @@ REGISTRY: list[tuple[str, str, str, list[str], dict, str]] = [
      {"line": {"name": "Trans-Mongolian", "infra_type": "railway"},
       "fence_class_after": "high", "settlement_km": 10.0,
       "species": ["Procapra gutturosa", "Gazella subgutturosa"],
-      "window_km": 200.0, "cell_km": 10.0},
+      "window_km": 200.0, "cell_km": 10.0, "dispersal_km": 100.0},
      "a) barbed → smooth wire = fence class 'impermeable' → 'high' (wildlife-friendly, "
      "permeability 0.7); b) fence removed where no settlement lies within 10 km (settlements "
      "= NE populated places + the railway's stations, so the removed share is an upper "
-     "bound). Δ conflict, Δ m_eff (fenced lines of class below 'high' as barriers), Δ ECA."),
+     "bound). Δ conflict, Δ m_eff (fenced lines of class below 'high' as barriers), Δ ECA "
+     "(gazelles range widely: dispersal kernel p = 0.5 at 100 km)."),
     ("WP", "21.5", "line_screening", [],
      {"line": {"infra_type": "railway", "countries": ["MNG"],
                "status": ["planned", "under_construction"]},

@@ -224,7 +224,7 @@ def _split_by_settlements(line: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame,
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
 
 
-def _zero_note(figs: dict[str, Any], in_ranges: bool) -> str:
+def _zero_note(figs: dict[str, Any], in_ranges: bool, n_changed: int) -> str:
     notes = []
     if figs["delta_conflict_ab"] == 0 and not in_ranges:
         notes.append("the conflict score does not move because the line lies outside the "
@@ -235,9 +235,12 @@ def _zero_note(figs: dict[str, Any], in_ranges: bool) -> str:
     if math.isnan(figs["delta_ECA_ab_km2"]):
         notes.append("ECA is not computed: fewer than two habitat cores of the species lie "
                      "near the line")
+    elif figs["delta_ECA_ab_km2"] == 0 and n_changed == 0:
+        notes.append("ECA does not move because no least-cost link between the cores changes "
+                     "its cost")
     elif figs["delta_ECA_ab_km2"] == 0:
-        notes.append("ECA does not move because no least-cost link between the cores crosses "
-                     "the changed sections")
+        notes.append(f"ECA moves by less than 0.5 km²: the {n_changed} link(s) whose cost "
+                     f"drops are long compared with the dispersal distance d0")
     return (" Zero changes: " + "; ".join(notes) + ".") if notes else ""
 
 
@@ -291,6 +294,13 @@ def line_whatif(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -> A
                        cell_m=prm.get("cell_km", 10.0) * 1000.0, pad_m=50_000.0, crs=crs,
                        max_cells=20_000)
     rows = []
+    link_cost: dict[str, pd.Series] = {}
+    d0 = math.nan
+    if len(cores) >= 2:  # [A] dispersal distance at the median resistance of the base
+        base_res = camigeo.build_resistance(tpl, ranges=rng.to_crs(crs),
+                                            infrastructure=scen["base"].to_crs(crs))
+        med = float(np.nanmedian(base_res.array[base_res.array > 0]))
+        d0 = prm.get("dispersal_km", 100.0) * 1000.0 * med
     for k, inf in scen.items():
         sc = camigeo.score_conflict(units, allr, inf)
         summ = camigeo.summarize_conflict(sc)
@@ -300,8 +310,9 @@ def line_whatif(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -> A
         if len(cores) >= 2:
             ev = camigeo.evaluate_scenario(camigeo.Scenario(
                 cores=cores, template=tpl, infrastructure=inf.to_crs(crs),
-                ranges=rng.to_crs(crs), name=k), d0=50_000.0)
+                ranges=rng.to_crs(crs), name=k), d0=d0)
             eca = float(ev.indices.summary["ECA"].iloc[0])
+            link_cost[k] = ev.links.set_index(["core_a", "core_b"])["cw_dist"]
         rows.append({"scenario": k, "weighted_km": float(wkm),
                      "conflict_score": float(summ["conflict_score"].sum()),
                      "m_eff_km2": float(me["m_eff_km2"].sum()), "ECA_km2": eca})
@@ -311,6 +322,10 @@ def line_whatif(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -> A
     far_km = float(geodesic_km(split.loc[~split["near"]].geometry).sum())
     tot_km = float(geodesic_km(line.geometry).sum())
     a, ab = tab.iloc[1], tab.iloc[2]
+    n_changed = 0
+    if "base" in link_cost:
+        both = pd.concat([link_cost["base"], link_cost["ab_smooth_and_removal"]], axis=1)
+        n_changed = int((both.iloc[:, 0] - both.iloc[:, 1]).abs().gt(1e-6).sum())
     figs = {"line_km": round(tot_km, 1), "removable_km": round(far_km, 1),
             "removable_pct": round(100 * far_km / tot_km, 1) if tot_km else 0.0,
             "delta_weighted_km_a": round(float(a["delta_weighted_km"]), 1),
@@ -320,7 +335,8 @@ def line_whatif(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -> A
             "delta_m_eff_a_km2": round(float(a["delta_m_eff_km2"]), 0),
             "delta_m_eff_ab_km2": round(float(ab["delta_m_eff_km2"]), 0),
             "delta_ECA_a_km2": round(float(a["delta_ECA_km2"]), 0),
-            "delta_ECA_ab_km2": round(float(ab["delta_ECA_km2"]), 0)}
+            "delta_ECA_ab_km2": round(float(ab["delta_ECA_km2"]), 0),
+            "links_changed": n_changed}
     nm = line["name"].iloc[0]
     finding = (
         f"{act['activity_id']}: on the {nm} ({tot_km:,.0f} km), a) smooth wire (fence class "
@@ -334,7 +350,7 @@ def line_whatif(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -> A
         f"{figs['delta_weighted_km_ab']:+,.0f} km, "
         f"{figs['delta_conflict_ab']:+.3g}, {figs['delta_m_eff_ab_km2']:+,.0f} km² and "
         f"{figs['delta_ECA_ab_km2']:+,.0f} km²." + _zero_note(
-            figs, bool(allr.intersects(line.union_all()).any())))
+            figs, bool(allr.intersects(line.union_all()).any()), n_changed))
     headline = (f"{act['activity_id']}: smooth wire + removal on {far_km:,.0f} km of the {nm}: "
                 f"Δ weighted length {figs['delta_weighted_km_ab']:+,.0f} km, Δ conflict "
                 f"{figs['delta_conflict_ab']:+.3g}, Δ m_eff "
@@ -344,7 +360,9 @@ def line_whatif(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -> A
                    f"ECA: cores = {', '.join(prm.get('species', []))} ranges within "
                    f"{prm.get('window_km', 200.0):g} km of the line, ≥ 5 km from every line, "
                    f"≥ 300 km²; build_resistance defaults; cell "
-                   f"{tpl['cellsize_m'] / 1000:.1f} km; d0 = 50 km cost units.",
+                   f"{tpl['cellsize_m'] / 1000:.1f} km; dispersal kernel p = 0.5 at d0 = "
+                   f"{prm.get('dispersal_km', 100.0):g} km × the median resistance "
+                   f"({d0:,.0f} cost units).",
                    "m_eff counts fenced lines below the 'high' class as barriers "
                    "(hard_fence_filter); reporting units = the PTCRs the line crosses and its "
                    "countries; conflict score = summarize_conflict summed over those units "
