@@ -92,8 +92,8 @@ _EXPORTS: dict[str, str] = {
 }
 
 #: Subpackages and top-level modules, importable as ``camigeo.<name>``.
-_SUBMODULES = {"atlas", "barriers", "circuit", "cli", "corridors", "datasets", "io", "scale",
-               "telemetry"}
+_SUBMODULES = {"activities", "atlas", "barriers", "circuit", "cli", "corridors", "datasets",
+               "io", "scale", "telemetry"}
 
 #: Modules that moved into subpackages (issue #17) -> their new place. ``camigeo.<old>``
 #: attribute access and ``import camigeo.<old>`` keep working (same module object).

@@ -37,6 +37,9 @@ app = typer.Typer(
 atlas_app = typer.Typer(help="Update, compare and inspect Atlas GeoPackages.",
                         no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(atlas_app, name="atlas")
+from .activities.cli import activity_app  # noqa: E402 - light: typer only
+
+app.add_typer(activity_app, name="activity")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -182,7 +185,7 @@ def run(
     grid_cell_km: Annotated[float, typer.Option(help="Conflict hexagon size, km.")] = 25.0,
     skip: Annotated[list[str] | None, typer.Option(
         "--skip", help="Step to leave out (summary, conflict, fragmentation, corridors, "
-                       "circuit); repeatable.")] = None,
+                       "circuit, activities); repeatable.")] = None,
     tiles: Annotated[str, typer.Option(help="Basemap of map.html ('none' for no basemap).")
                      ] = "OpenStreetMap",
     tracks: Annotated[Path | None, typer.Option(

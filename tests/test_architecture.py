@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1] / "camigeo"
 
 BASE = {"_errors", "_compat", "_version", "scale"}
 LAYERS = {"io": 1, "datasets": 2, "barriers": 3, "corridors": 3, "circuit": 3, "telemetry": 3,
-          "atlas": 4, "cli": 5}
+          "atlas": 4, "activities": 4, "cli": 5}
 SHARED_PRIVATE = {"_errors", "_compat", "_version"}
 
 
@@ -156,6 +156,13 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_camigeo_keeps_the_import_contract():
     problems = check(ROOT)
     assert problems == [], "\n".join(problems)
+
+
+def test_every_subpackage_has_a_layer():
+    """A new top-level folder must be placed in LAYERS, or the contract would skip it."""
+    folders = {p.name for p in ROOT.iterdir()
+               if p.is_dir() and (p / "__init__.py").is_file() and not p.name.startswith("_")}
+    assert folders - set(LAYERS) == set()
 
 
 def test_every_module_is_in_a_layer():

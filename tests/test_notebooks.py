@@ -78,6 +78,16 @@ def test_02_corridors(kernel: str) -> None:
 
 
 @pytest.mark.slow
+def test_04_activities(kernel: str) -> None:
+    out = "\n".join(_run("04_activities.ipynb", kernel))
+    assert "003_8b0bd1bf03a7167e.txt line 130" in out
+    assert "BD 7.4: the least-cost corridor option along the Ile" in out
+    assert "WP 22.13:" in out and "ECA" in out
+    assert "needs data: WP 22.4 needs movement data" in out
+    assert "activity_bd_7_4_map.html" in out
+
+
+@pytest.mark.slow
 def test_03_telemetry_stops_gracefully_without_data(kernel: str, tmp_path: Path) -> None:
     out = "\n".join(_run("03_telemetry.ipynb", kernel, env={"CAMIGEO_SHARED": str(tmp_path)}))
     assert "BaBA reference data not found" in out

@@ -45,6 +45,18 @@ def test_run_all_main_job(subset: Path, tmp_path: Path) -> None:
     _check_outputs(r, subset)
     _check_numbers(r)
     _check_report_map_summary(r)
+    _check_activities(r)
+
+
+def _check_activities(r: pipeline.RunResult) -> None:
+    from camigeo.activities import list_activities
+
+    table = r.layers["activities"]
+    assert list(table["activity_id"]) == list(list_activities()["activity_id"])
+    assert set(table["status"]) <= {"ok", "needs data"}, table.to_string()
+    assert "activities" in atlas.list_atlas_layers(r.files["atlas"])
+    md = r.files["summary_md"].read_text(encoding="utf-8")
+    assert "## Activities of the Work Programmes" in md and "BD 7.4: corridor of" in md
 
 
 def _check_outputs(r: pipeline.RunResult, subset: Path) -> None:
@@ -162,7 +174,7 @@ def test_missing_module_is_skipped_not_failed(small_subset: Path, tmp_path: Path
     plog.setLevel(logging.DEBUG)
     try:
         r = pipeline.run_all(out_dir=tmp_path, ptcrs=small_subset,
-                             skip=("conflict", "corridors", "circuit"), tiles=None)
+                             skip=("conflict", "corridors", "circuit", "activities"), tiles=None)
     finally:
         plog.removeHandler(handler)
         plog.setLevel(old_level)
@@ -179,7 +191,8 @@ def test_missing_module_is_skipped_not_failed(small_subset: Path, tmp_path: Path
     assert r.ranked.empty  # no conflict step -> no ranking, nothing invented
     assert h_steps(r) == {"load": "ok", "summary": "ok", "conflict": "skipped",
                           "fragmentation": "skipped", "corridors": "skipped",
-                          "circuit": "skipped", "telemetry": "skipped", "outputs": "ok"}
+                          "circuit": "skipped", "activities": "skipped", "telemetry": "skipped",
+                          "outputs": "ok"}
 
 
 def h_steps(r: pipeline.RunResult) -> dict[str, str]:
@@ -280,7 +293,7 @@ def test_run_with_osm_extract_routes_infrastructure_first(small_subset: Path,
                                               ([(100.0, 45.0), (100.5, 45.0)],
                                                {"highway": "primary"})])
     r = pipeline.run_all(out_dir=tmp_path / "out", ptcrs=small_subset, osm=pbf,
-                         skip=("conflict", "fragmentation", "corridors", "circuit"),
+                         skip=("conflict", "fragmentation", "corridors", "circuit", "activities"),
                          tiles=None)
     assert r.ok, r.steps_table().to_string()
     n = len(datasets.load_infrastructure())
@@ -323,7 +336,8 @@ def test_run_with_tracks_adds_telemetry_layers(small_subset: Path, tmp_path: Pat
     inf_path = tmp_path / "infra.gpkg"
     infra.to_file(inf_path, layer="infrastructure")
     r = pipeline.run_all(out_dir=tmp_path / "out", ptcrs=small_subset, infrastructure=inf_path,
-                         tracks=csv, d_m=500.0, skip=("conflict", "corridors", "circuit"),
+                         tracks=csv, d_m=500.0,
+                         skip=("conflict", "corridors", "circuit", "activities"),
                          tiles=None)
     st = {s.step: s.status for s in r.steps}
     assert st["telemetry"] == "ok", r.steps_table().to_string()

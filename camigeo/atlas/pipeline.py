@@ -17,9 +17,11 @@ update with provenance), ``map.html``, ``atlas_report.pdf``, ``summary.md`` and
    Mapper's adjacency network), corridor graph and PC/IIC/ECA;
 6. ``circuit`` - cumulative current across the PTCRs of one ungulate species and pinch
    points inside its least-cost corridors;
-7. ``telemetry`` - only when GPS tracks are given: BaBA encounter classes, barrier ranking
+7. ``activities`` - every registered Work Programme activity (:mod:`camigeo.activities`) on
+   the loaded layers: one row each with its headline figure, or the data it needs;
+8. ``telemetry`` - only when GPS tracks are given: BaBA encounter classes, barrier ranking
    and passage hotspots against the fences, border fences and railways;
-8. ``outputs`` - Atlas update, map, PDF report, summary files.
+9. ``outputs`` - Atlas update, map, PDF report, summary files.
 
 A step whose module is not in this installation (analysis issues still landing) is
 *skipped* with a logged note; a step that raises is *failed* (message recorded, the other
@@ -48,8 +50,8 @@ __all__ = ["DEFAULT_CIRCUIT_SPECIES", "STEPS", "RunResult", "StepReport", "layer
 
 log = logging.getLogger(__name__)
 
-STEPS = ("load", "summary", "conflict", "fragmentation", "corridors", "circuit", "telemetry",
-         "outputs")
+STEPS = ("load", "summary", "conflict", "fragmentation", "corridors", "circuit", "activities",
+         "telemetry", "outputs")
 #: Species of the circuit step by default (a migratory ungulate present in several PTCRs).
 DEFAULT_CIRCUIT_SPECIES = "Equus hemionus"
 
@@ -483,6 +485,16 @@ def _top_cells(raster: Any, *, quantile: float, species: str) -> Any:
                             geometry=gpd.points_from_xy(x, y), crs=raster.crs)
 
 
+def _activities(ctx: RunContext) -> str:
+    mod = _need("activities", "run_activities")
+    keys = ("ptcrs", "ranges", "infrastructure", "countries")
+    _, table = mod.run_activities(layers={k: ctx.data[k] for k in keys if k in ctx.data},
+                                  tracks=ctx.params.get("tracks"))
+    ctx.layers["activities"] = table
+    n = table["status"].value_counts()
+    return ", ".join(f"{v} {k}" for k, v in n.items())
+
+
 def _telemetry(ctx: RunContext) -> str:
     tracks = ctx.params.get("tracks")
     if not tracks:
@@ -617,6 +629,11 @@ def _write_summary(ctx: RunContext, res: RunResult) -> None:
     if "corridor_indices" in ctx.layers:
         parts += ["## Corridor network indices per species\n",
                   _md_table(ctx.layers["corridor_indices"], floatfmt=",.4g")]
+    if "activities" in ctx.layers:
+        parts += ["## Activities of the Work Programmes\n",
+                  "One row per registered spatial activity (`camigeo activity list`): its "
+                  "headline figure, or the data it needs.\n",
+                  _md_table(ctx.layers["activities"][["activity_id", "status", "headline"]])]
     parts += ["## Files\n", "\n".join(f"- `{k}`: {v}" for k, v in res.files.items()
                                        if not k.startswith("input:")) + "\n"]
     with atomic_path(out / "summary.md") as tmp:
@@ -726,7 +743,7 @@ def run_all(
     funcs: dict[str, Callable[[RunContext], str]] = {
         "load": step_load, "summary": _summary, "conflict": _conflict,
         "fragmentation": _fragmentation, "corridors": step_corridors, "circuit": step_circuit,
-        "telemetry": _telemetry}
+        "activities": _activities, "telemetry": _telemetry}
 
     def record(rep: StepReport) -> None:
         res.steps.append(rep)
