@@ -89,6 +89,9 @@ def _check_geoms(gdf: Any, *, name: str, kind: str) -> gpd.GeoDataFrame:
     geoms = gdf.geometry
     keep = geoms.notna() & ~geoms.is_empty
     gdf = gdf[keep.to_numpy()]
+    from .guards import check_geometries  # NaN vertices, metres as degrees, invalid polygons
+
+    gdf = check_geometries(gdf, name=name)
     types = set(gdf.geometry.geom_type.unique())
     allowed = {"LineString", "MultiLineString"} if kind == "line" else {"Polygon",
                                                                        "MultiPolygon"}
