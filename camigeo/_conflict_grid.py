@@ -7,7 +7,6 @@ Per hexagonal or square cell: weighted barrier length × species richness, with 
 from __future__ import annotations
 
 import math
-
 from collections.abc import Iterable, Mapping
 from typing import Any
 

@@ -195,7 +195,7 @@ def _isna(value: Any) -> bool:
 
 def parse_bool_column(df: pd.DataFrame, column: str, *, name: str,
                       default: bool = False) -> pd.Series:
-    """A boolean column parsed strictly (nulls become ``default``).
+    """Parse a boolean column strictly (nulls become ``default``).
 
     Raises
     ------
