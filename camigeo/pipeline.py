@@ -294,7 +294,10 @@ def _migratory_ungulates(ctx: _Ctx) -> list[str]:
     mask = col.astype(str).str.lower().isin(["true", "1", "yes"]) if col.dtype != bool else col
     names = sp.loc[mask, "cms_name"].astype(str).tolist()
     wanted = ctx.params.get("species")
-    if wanted:
+    if wanted:  # synonyms and common names as in the API; unknown names get suggestions
+        from .species import resolve_species
+
+        wanted = [resolve_species(w) for w in wanted]
         names = [n for n in names if n in wanted] or list(wanted)
     return names
 
@@ -302,9 +305,16 @@ def _migratory_ungulates(ctx: _Ctx) -> list[str]:
 def _grid_for(geoms: Any, cell_m: float, pad_m: float) -> Any:
     """Build a template Raster (zeros) covering ``geoms`` (equal-area CRS), square cells."""
     from .crs import CENTRAL_ASIA_EQUAL_AREA
+    from .guards import check_alloc, check_number
     from .raster import Raster
 
+    check_number(cell_m / 1000.0, name="cell_km", minimum=0.0, strict_min=True, unit="km",
+                 fix="Give the grid cell size in km (--cell-km / corridor_cell_km, e.g. 5).")
     xmin, ymin, xmax, ymax = geoms.total_bounds
+    cells = ((xmax - xmin + 2 * pad_m) / cell_m + 1) * ((ymax - ymin + 2 * pad_m) / cell_m + 1)
+    check_alloc(cells * 64.0, what=f"a {cell_m / 1000:g} km grid over "
+                f"{(xmax - xmin) / 1000:,.0f} x {(ymax - ymin) / 1000:,.0f} km "
+                f"({cells:,.0f} cells)", fix="Use a larger cell size (--cell-km).")
     xmin, ymin = math.floor((xmin - pad_m) / cell_m) * cell_m, math.floor(
         (ymin - pad_m) / cell_m) * cell_m
     ncol = int(math.ceil((xmax + pad_m - xmin) / cell_m))
@@ -419,9 +429,13 @@ def _rasterize_cores(cores: Any, template: Any) -> np.ndarray:
 
 def _circuit(ctx: _Ctx) -> str:
     circ = _need("circuit", "current_map")
-    sp = ctx.params["circuit_species"]
+    from .guards import check_number
+    from .species import resolve_species
+
+    sp = resolve_species(ctx.params["circuit_species"])
     key = f"resistance:{sp}"
-    cell_km = float(ctx.params["circuit_cell_km"])
+    cell_km = check_number(ctx.params["circuit_cell_km"], name="circuit_cell_km (--cell-km)",
+                           minimum=0.0, strict_min=True, unit="km")
     if key in ctx.rasters and abs(ctx.params["corridor_cell_km"] - cell_km) < 1e-9:
         resistance, cores = ctx.rasters[key]
     else:
