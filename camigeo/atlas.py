@@ -136,7 +136,21 @@ def _check_atlas(path: str | os.PathLike[str], what: str = "atlas") -> Path:
         raise DataNotFoundError(
             f"{what}: no Atlas GeoPackage at {p}. Create one with camigeo.atlas.update() or "
             f"`camigeo run`.")
+    _check_readable(p, what)
     return p
+
+
+def _check_readable(p: Path, what: str = "atlas") -> None:
+    """Open the GeoPackage once so a corrupt file is named by the user's path."""
+    import pyogrio
+
+    try:
+        pyogrio.list_layers(p)
+    except (pyogrio.errors.DataSourceError, OSError) as exc:
+        raise CamigeoError(
+            f"{what}: {p} is not a readable GeoPackage ({exc}). It is damaged or not an "
+            f"Atlas; restore it from a backup, or pass a new path to start a new Atlas (the "
+            f"damaged file is left untouched).") from None
 
 
 def list_atlas_layers(atlas_path: str | os.PathLike[str], *,
@@ -254,6 +268,9 @@ def _prepare(name: str, obj: Any) -> pd.DataFrame:
         raise SchemaError(
             f"layers[{name!r}]: expected a GeoDataFrame or DataFrame, got "
             f"{type(obj).__name__}. Convert it first (e.g. pandas.DataFrame(...)).")
+    from .guards import check_no_nul
+
+    check_no_nul(obj, name=f"layers[{name!r}]")
     df = obj.copy()
     if isinstance(df, gpd.GeoDataFrame):
         if df.crs is None and len(df):
@@ -335,6 +352,8 @@ def update(
     run_id = run_id or uuid.uuid4().hex
     now = _utc_now()
 
+    if atlas.exists():
+        _check_readable(atlas)
     with atlas_lock(atlas, wait_s=lock_wait_s), atomic_path(atlas, copy_existing=True) as tmp:
         if _hook is not None:  # test hook: lets a test kill the process mid-update
             _hook("copied", tmp)

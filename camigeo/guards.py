@@ -31,6 +31,7 @@ __all__ = [
     "available_memory",
     "check_alloc",
     "check_geometries",
+    "check_no_nul",
     "check_number",
     "grid_cells",
     "parse_bool",
@@ -326,3 +327,32 @@ def require_nonempty(n: int, *, what: str, why: str, fix: str) -> None:
     """Raise when a selection is empty: say what selected nothing, why, and the fix."""
     if n == 0:
         raise CamigeoError(f"{what} selects nothing: {why}. {fix}")
+
+
+def check_no_nul(df: pd.DataFrame, *, name: str) -> None:
+    """Refuse NUL characters in column names and text values (GDAL cuts text at a NUL).
+
+    Raises
+    ------
+    SchemaError
+        Naming the column and rows, with the fix.
+    """
+    bad_cols = [c for c in df.columns if isinstance(c, str) and "\x00" in c]
+    if bad_cols:
+        raise SchemaError(f"{name}: column name(s) {bad_cols!r} contain a NUL character "
+                          f"('\\x00'); files cut names there. Rename the column(s).")
+    geom = getattr(df, "_geometry_column_name", None)
+    for col in df.columns:
+        s = df[col]
+        if col == geom or not (s.dtype == object or isinstance(s.dtype, pd.StringDtype)):
+            continue
+        try:
+            has = s.str.contains("\x00", regex=False, na=False).to_numpy(dtype=bool)
+        except (AttributeError, TypeError):  # no text in the column
+            continue
+        if has.any():
+            raise SchemaError(
+                f"{name}: column '{col}' has text with a NUL character ('\\x00') in row(s) "
+                f"{_rows(df.index, has)}; a GeoPackage or shapefile would silently cut the "
+                f"text there. Remove it first, e.g. df['{col}'] = df['{col}'].str.replace("
+                f"'\\x00', '').")
