@@ -33,6 +33,7 @@ import os
 import re
 import socket
 import uuid
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,7 +146,9 @@ def _check_readable(p: Path, what: str = "atlas") -> None:
     import pyogrio
 
     try:
-        pyogrio.list_layers(p)
+        with warnings.catch_warnings():  # GDAL's notes on a damaged file precede the error
+            warnings.simplefilter("ignore", RuntimeWarning)
+            pyogrio.list_layers(p)
     except (pyogrio.errors.DataSourceError, OSError) as exc:
         raise CamigeoError(
             f"{what}: {p} is not a readable GeoPackage ({exc}). It is damaged or not an "

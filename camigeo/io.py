@@ -69,7 +69,9 @@ def _check_exists(path: Path) -> None:
 
 def _ogr_layers(path: Path) -> list[tuple[str, str]]:
     try:
-        arr = pyogrio.list_layers(path)
+        with warnings.catch_warnings():  # GDAL's notes on a damaged file precede the error
+            warnings.simplefilter("ignore", RuntimeWarning)
+            arr = pyogrio.list_layers(path)
     except pyogrio.errors.DataSourceError as exc:
         raise CamigeoError(
             f"{path}: could not be opened as a vector file ({exc}). Supported: "
@@ -143,14 +145,22 @@ def _read_parquet(path: Path, columns: Sequence[str] | None,
 def _read_ogr(path: Path, layer: str, source: str, columns: Sequence[str] | None,
               kind: str | None, bbox: tuple[float, float, float, float] | None,
               where: str | None) -> gpd.GeoDataFrame:
-    fields = list(pyogrio.read_info(path, layer=layer)["fields"])
+    try:
+        fields = list(pyogrio.read_info(path, layer=layer)["fields"])
+    except UnicodeDecodeError as exc:  # field names that are not UTF-8
+        raise CamigeoError(f"{source}: the field names are not UTF-8 text ({exc}); save the "
+                           f"file as UTF-8 (or GeoPackage) and read that.") from None
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise CamigeoError(f"{source}: could not be read ({exc}). Check that the file is a "
+                           f"complete, supported vector file.") from exc
     wanted = _wanted_columns(fields, columns, kind, source)
     try:
         gdf = pyogrio.read_dataframe(path, layer=layer, columns=wanted, bbox=bbox, where=where)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
             pyogrio.errors.FieldError, pyogrio.errors.FeatureError,
             pyogrio.errors.GeometryError, ValueError) as exc:
-        raise CamigeoError(f"{source}: could not be read ({exc}).") from exc
+        raise CamigeoError(f"{source}: could not be read ({exc}). Check that the file is a "
+                           f"complete, supported vector file.") from exc
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise SchemaError(f"{source}: the layer has no geometry column (an attribute table); "
                           f"read_layer reads spatial layers. Read tables with "

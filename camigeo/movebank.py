@@ -156,11 +156,13 @@ def read_movebank(path: str | os.PathLike[str], *, crs: str | CRS = "EPSG:4326",
     src = {canon[id_key]: "individual_id", canon["timestamp"]: "timestamp",
            canon["location_long"]: "location_long", canon["location_lat"]: "location_lat"}
     try:
-        df = pd.read_csv(path, sep=sep, encoding=enc,
-                         dtype={canon[id_key]: str, canon["timestamp"]: str})
+        with warnings.catch_warnings():  # rows longer than the header are malformed
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            df = pd.read_csv(path, sep=sep, encoding=enc, index_col=False,
+                             dtype={canon[id_key]: str, canon["timestamp"]: str})
     except UnicodeDecodeError as exc:
         raise decode_error(path, enc, exc, what=what) from None
-    except (pd.errors.ParserError, ValueError) as exc:
+    except (pd.errors.ParserError, pd.errors.ParserWarning, ValueError) as exc:
         raise SchemaError(f"{path}: the {what} has malformed rows ({exc}). Check the lines "
                           f"named (quotes, separators) or export the study again.") from None
     if df.empty:
