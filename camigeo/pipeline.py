@@ -348,7 +348,11 @@ def _corridors(ctx: _Ctx) -> str:
     res_mod = _need("resistance", "build_resistance")
     cor = _need("corridors", "corridor_links")
     net = _need("network", "corridor_graph", "connectivity_indices", "to_geodataframes")
-    cell_m = float(ctx.params["corridor_cell_km"]) * 1000.0
+    from .guards import check_number
+
+    cell_m = check_number(ctx.params["corridor_cell_km"], name="corridor_cell_km (--cell-km)",
+                          minimum=0.0, strict_min=True, unit="km",
+                          fix="Give the grid cell size in km, e.g. 5.") * 1000.0
     species = _migratory_ungulates(ctx)
     links_all, nodes_all, idx_rows, notes = [], [], [], []
     it: Sequence[str] = species
