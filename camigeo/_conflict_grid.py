@@ -25,6 +25,10 @@ def _grid_cells(bounds: np.ndarray, cell_m: float, hexagonal: bool) -> np.ndarra
     minx, miny, maxx, maxy = bounds
     from .guards import available_memory, check_alloc, grid_cells
 
+    if not np.isfinite(bounds).all():
+        raise SchemaError("conflict_grid: ptcrs has no region polygon to cover (empty layer "
+                          "or only empty geometries); pass at least one PTCR polygon.")
+
     n = grid_cells(maxx - minx, maxy - miny, cell_m) * (1.0 if not hexagonal else 1.2)
     fits = cell_m * math.sqrt(n * 700.0 / (0.8 * max(available_memory(), 1))) / 1000.0
     check_alloc(n * 700.0, what=f"conflict_grid(cell_km={cell_m / 1000:g}) over "

@@ -287,6 +287,10 @@ def score(
     summary = conflict.summarize_conflict(scores)
     summary = summary.merge(p[["ptcr_id", "name"]], on="ptcr_id", how="left") \
         if "name" not in summary.columns else summary
+    if len(summary) == 0:
+        raise CamigeoError("score: no PTCR overlaps a species range, so there is nothing to "
+                           "score. Check that --ptcrs and --ranges cover the same area (and "
+                           "their CRS).")
     _print_table(summary.sort_values("rank"))
     if csv:
         from ._atomic import atomic_path

@@ -490,6 +490,13 @@ def build_resistance(
     >>> int((r.array == 1000).sum()) >= 9
     True
     """
+    from .guards import check_number
+
+    for pname, pval, strict in (("range_resistance", range_resistance, False),
+                                ("outside_range_resistance", outside_range_resistance, False),
+                                ("max_resistance", max_resistance, True)):
+        check_number(pval, name=pname, minimum=0.0, strict_min=strict,
+                     fix="Resistance is a cost per map unit (1 = open land).")
     tpl = _template(template)
     if landcover is not None:
         if reclass is None:

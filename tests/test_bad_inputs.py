@@ -194,6 +194,9 @@ add("grid-scheme", lambda: camigeo.conflict_grid(ptcrs(), ranges(), infra(), sch
 add("grid-nan-vertex", lambda: camigeo.conflict_grid(ptcrs(), ranges(), nan_line()),
     GeometryError, r"infrastructure.*NaN", r"Drop or fix")
 
+add("grid-empty-ptcrs", lambda: camigeo.conflict_grid(ptcrs().iloc[:0], ranges(), infra()),
+    SchemaError, r"conflict_grid: ptcrs has no region polygon", r"pass at least one PTCR")
+
 # --- fragmentation
 add("meff-nan-barrier", lambda: camigeo.effective_mesh_size(ptcrs(), nan_line()),
     GeometryError, r"barriers.*NaN", r"Drop or fix")
@@ -316,6 +319,20 @@ add("res-landcover-shape", lambda: camigeo.build_resistance(
 add("res-unknown-type", lambda: camigeo.build_resistance(
     spec(), infrastructure=fence().assign(infra_type=["tram"])), SchemaError,
     r"infra_type values \['tram/None'\]", r"resistance_by_type=")
+add("res-max-neg", lambda: camigeo.build_resistance(spec(), max_resistance=-5), SchemaError,
+    r"max_resistance = -5", r"cost per map unit")
+add("res-range-neg", lambda: camigeo.build_resistance(spec(), range_resistance=-1),
+    SchemaError, r"range_resistance = -1", r"cost per map unit")
+add("res-outside-nan", lambda: camigeo.build_resistance(
+    spec(), outside_range_resistance=float("nan")), SchemaError,
+    r"outside_range_resistance = nan", r"finite")
+add("res-passage-width", lambda: camigeo.build_resistance(
+    spec(), passages=gpd.GeoDataFrame(geometry=[Point(5000, 5000)], crs=UTM),
+    passage_width_m=-5), CamigeoError, r"passage_width_m must be > 0; got -5", r"> 0")
+add("raster-write-unwritable", lambda: raster().to_file("/proc/none/x.tif"), CamigeoError,
+    r"cannot write /proc/none/x.tif", r"Choose an output path")
+add("raster-write-onto-folder", lambda: raster().to_file("/tmp"), CamigeoError,
+    r"cannot write /tmp", r"not the name of a folder")
 add("res-ranges-not-gdf", lambda: camigeo.build_resistance(spec(), ranges="x"), CamigeoError,
     r"ranges must be a GeoDataFrame", r"GeoDataFrame")
 

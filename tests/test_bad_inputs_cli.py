@@ -15,7 +15,7 @@ from typing import Any
 
 import geopandas as gpd
 import pytest
-from shapely.geometry import LineString
+from shapely.geometry import LineString, box
 from typer.testing import CliRunner
 
 from camigeo.cli import app
@@ -68,6 +68,9 @@ add("score-status-typo", lambda d: ["score", "--status", "plannned", "-q"],
 add("score-status-selects-nothing", lambda d: [
     "score", "--status", "planned", "--infrastructure", _existing_only(d), "-q"],
     r"--status planned selects no line", r"Choose a status present")
+add("score-regions-outside-ranges", lambda d: [
+    "score", "--ptcrs", _far_ptcrs(d), "--infrastructure", _existing_only(d), "-q"],
+    r"score: no PTCR overlaps a species range", r"Check that --ptcrs and --ranges")
 # --- numeric options
 add("corridors-cell-0", lambda d: ["corridors", "--cell-km", "0", A, str(d / "a.gpkg"), "-q"],
     r"corridor_cell_km \(--cell-km\) = 0", r"Give the grid cell size in km")
@@ -141,6 +144,14 @@ def _existing_only(d: Path) -> str:
     g = gpd.GeoDataFrame({"infra_type": ["railway"], "status": ["existing"]},
                          geometry=[LineString([(60, 40), (61, 41)])], crs=4326)
     p = d / "existing.gpkg"
+    g.to_file(p)
+    return str(p)
+
+
+def _far_ptcrs(d: Path) -> str:
+    g = gpd.GeoDataFrame({"ptcr_id": [99], "name": ["Antarctic"]},
+                         geometry=[box(0, -80, 1, -79)], crs=4326)
+    p = d / "far.gpkg"
     g.to_file(p)
     return str(p)
 
