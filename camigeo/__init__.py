@@ -90,7 +90,7 @@ _EXPORTS: dict[str, str] = {
 
 _SUBMODULES = {
     "atlas", "circuit", "cli", "conflate", "conflict", "corridors", "crs", "datasets",
-    "fragmentation", "io", "maps", "movebank", "network", "osm", "pipeline", "plot", "raster",
+    "fragmentation", "guards", "io", "maps", "movebank", "network", "osm", "pipeline", "plot", "raster",
     "resistance", "scale", "scenarios", "screening", "species", "telemetry", "validate",
 }
 
