@@ -90,8 +90,8 @@ _EXPORTS: dict[str, str] = {
 
 _SUBMODULES = {
     "atlas", "circuit", "cli", "conflate", "conflict", "corridors", "crs", "datasets",
-    "fragmentation", "guards", "io", "maps", "movebank", "network", "osm", "pipeline", "plot", "raster",
-    "resistance", "scale", "scenarios", "screening", "species", "telemetry", "validate",
+    "fragmentation", "guards", "io", "maps", "movebank", "network", "osm", "pipeline", "plot",
+    "raster", "resistance", "scale", "scenarios", "screening", "species", "telemetry", "validate",
 }
 
 __all__ = [
