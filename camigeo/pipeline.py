@@ -436,7 +436,8 @@ def _circuit(ctx: _Ctx) -> str:
     from .guards import check_number
     from .species import resolve_species
 
-    sp = resolve_species(ctx.params["circuit_species"])
+    raw = ctx.params["circuit_species"]  # a name used by the range layer as it stands
+    sp = raw if raw in set(ctx.data["ranges"]["sci_name"]) else resolve_species(raw)
     key = f"resistance:{sp}"
     cell_km = check_number(ctx.params["circuit_cell_km"], name="circuit_cell_km (--cell-km)",
                            minimum=0.0, strict_min=True, unit="km")
@@ -713,8 +714,12 @@ def run_all(
     if not (isinstance(osm_corridor_km, int | float) and osm_corridor_km > 0):
         raise CamigeoError(f"osm_corridor_km must be a number > 0 (km); got "
                            f"{osm_corridor_km!r}.")
-    if min(corridor_cell_km, circuit_cell_km, grid_cell_km) <= 0:
+    if not min(corridor_cell_km, circuit_cell_km, grid_cell_km) > 0:  # also NaN
         raise CamigeoError("corridor_cell_km, circuit_cell_km and grid_cell_km must be > 0 km.")
+    from .species import resolve_species  # before any work: unknown names fail at once
+
+    for name in [*(species or []), circuit_species]:
+        resolve_species(name)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ctx = _Ctx(out_dir=out,

@@ -61,6 +61,11 @@ add("corridors-species-typo", lambda d: ["corridors", "--species", "kulann", "--
     r"unknown species 'kulann'", r"Did you mean 'kulan'")
 add("circuit-species-typo", lambda d: ["circuit", "--species", "saigaa", "-q"],
     r"unknown species 'saigaa'", r"Did you mean")
+add("run-species-typo", lambda d: ["run", "--species", "kulann", "-o", str(d / "o"), "-q"],
+    r"unknown species 'kulann'", r"Did you mean 'kulan'")
+add("run-circuit-species-typo", lambda d: ["run", "--circuit-species", "saigaa", "-o",
+                                           str(d / "o"), "-q"],
+    r"unknown species 'saigaa'", r"Did you mean")
 add("score-status-unknown", lambda d: ["score", "--status", "ruined", "-q"],
     r"--status 'ruined' is not an infrastructure status", r"expected one of existing")
 add("score-status-typo", lambda d: ["score", "--status", "plannned", "-q"],
