@@ -718,8 +718,8 @@ def run_all(
         raise CamigeoError("corridor_cell_km, circuit_cell_km and grid_cell_km must be > 0 km.")
     from .species import resolve_species  # before any work: unknown names fail at once
 
-    for name in [*(species or []), circuit_species]:
-        resolve_species(name)
+    for name in [*(species or []), *([circuit_species] if ranges is None else [])]:
+        resolve_species(name)  # (custom ranges may name a circuit species of their own)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ctx = _Ctx(out_dir=out,
