@@ -401,6 +401,14 @@ add("crossings-barrier-col", lambda: camigeo.find_crossings(fixes(), fence(),
                                                             barrier_id_col="nope"),
     SchemaError, r"barriers has no column 'nope'", r"columns are")
 
+add("hotspots-bin-tiny-memory", lambda: camigeo.crossing_hotspots(
+    camigeo.find_crossings(fixes(), fence()), fence().set_geometry(
+        [LineString([(0, -500_000), (0, 500_000)])], crs=UTM), bin_km=1e-7), CamigeoError,
+    r"crossing_hotspots\(bin_km=1e-07\).*bins\) needs about", r"larger bin_km")
+add("hotspots-bin-0", lambda: camigeo.crossing_hotspots(
+    camigeo.find_crossings(fixes(), fence()), fence(), bin_km=0), ValidationError,
+    r"bin_km must be a positive number; got 0", r"positive")
+
 # --- species
 add("species-typo", lambda: camigeo.resolve_species("kulann"), UnknownSpeciesError,
     r"unknown species 'kulann'", r"Did you mean 'kulan'")
