@@ -23,7 +23,7 @@ __all__ = ["conflict_grid"]
 
 def _grid_cells(bounds: np.ndarray, cell_m: float, hexagonal: bool) -> np.ndarray:
     minx, miny, maxx, maxy = bounds
-    from .guards import available_memory, check_alloc, grid_cells
+    from camigeo.guards import available_memory, check_alloc, grid_cells
 
     if not np.isfinite(bounds).all():
         raise SchemaError("conflict_grid: ptcrs has no region polygon to cover (empty layer "

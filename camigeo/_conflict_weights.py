@@ -203,7 +203,7 @@ def feature_weights(
         )
     n = len(infrastructure)
     if "fenced" in infrastructure.columns:  # strictly: bool("false") is True
-        from .guards import parse_bool_column
+        from camigeo.guards import parse_bool_column
 
         fenced = parse_bool_column(infrastructure, "fenced", name="infrastructure")
     else:
@@ -223,7 +223,7 @@ def feature_weights(
     zones = dict(effect_zones_m or {})
     _check_keys(weights, name="weights")
     _check_keys(zones, name="effect_zones_m", max_len=2)
-    from .guards import check_number
+    from camigeo.guards import check_number
 
     for k, v in weights.items():
         check_number(v, name=f"weights[{k!r}]", minimum=0.0, maximum=1.0,

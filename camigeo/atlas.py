@@ -113,7 +113,7 @@ def atlas_lock(atlas_path: str | os.PathLike[str], *, wait_s: float = 0.0) -> It
     AtlasLockedError
         When another live process holds the lock (after ``wait_s``).
     """
-    from ._lock import hold_lock
+    from camigeo._lock import hold_lock
 
     atlas = Path(atlas_path)
     lock = atlas.with_name(atlas.name + ".lock")
@@ -271,7 +271,7 @@ def _prepare(name: str, obj: Any) -> pd.DataFrame:
         raise SchemaError(
             f"layers[{name!r}]: expected a GeoDataFrame or DataFrame, got "
             f"{type(obj).__name__}. Convert it first (e.g. pandas.DataFrame(...)).")
-    from .guards import check_no_nul
+    from camigeo.guards import check_no_nul
 
     check_no_nul(obj, name=f"layers[{name!r}]")
     df = obj.copy()

@@ -89,7 +89,7 @@ def _check_geoms(gdf: Any, *, name: str, kind: str) -> gpd.GeoDataFrame:
     geoms = gdf.geometry
     keep = geoms.notna() & ~geoms.is_empty
     gdf = gdf[keep.to_numpy()]
-    from .guards import check_geometries  # NaN vertices, metres as degrees, invalid polygons
+    from camigeo.guards import check_geometries  # NaN vertices, metres as degrees, invalid polygons
 
     gdf = check_geometries(gdf, name=name)
     types = set(gdf.geometry.geom_type.unique())

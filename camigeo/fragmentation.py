@@ -79,7 +79,7 @@ def _lines(barriers: gpd.GeoDataFrame, barrier_filter: BarrierFilter | str) -> n
     gdf = barriers if isinstance(barriers, gpd.GeoDataFrame) else gpd.GeoDataFrame(
         geometry=barriers)
     gdf = gdf[(gdf.geometry.notna() & ~gdf.geometry.is_empty).to_numpy()]
-    from .guards import check_geometries
+    from camigeo.guards import check_geometries
 
     gdf = check_geometries(gdf, name="barriers")
     wrong = sorted(set(gdf.geom_type) - {"LineString", "MultiLineString"})
@@ -174,7 +174,7 @@ def patches(area: Any, barriers: gpd.GeoDataFrame, *,
                           f"got {type(area).__name__}. Wrap a shapely polygon as "
                           f"geopandas.GeoSeries([polygon], crs=...).")
     require_crs(area, name="area")
-    from .guards import check_geometries
+    from camigeo.guards import check_geometries
 
     area = check_geometries(area, name="area")
     wrong = sorted(set(area.geometry.geom_type.dropna()) - {"Polygon", "MultiPolygon"})
@@ -257,7 +257,7 @@ def effective_mesh_size(
         raise SchemaError(f"areas must be a GeoDataFrame of polygons; got "
                           f"{type(areas).__name__}.")
     require_crs(areas, name="areas")
-    from .guards import check_geometries
+    from camigeo.guards import check_geometries
 
     areas = check_geometries(areas, name="areas")
     wrong = sorted(set(areas.geom_type.dropna()) - {"Polygon", "MultiPolygon"})

@@ -482,7 +482,7 @@ def write_layer(
     if gdf.crs is None:
         raise CRSError(f"write_layer({path}): the GeoDataFrame has no CRS; set it with "
                        f"gdf.set_crs(...) before writing so readers know the coordinates.")
-    from .guards import check_no_nul
+    from camigeo.guards import check_no_nul
 
     check_no_nul(gdf, name=f"write_layer({path})")
     driver = _driver_for(path, driver)

@@ -116,7 +116,7 @@ def read_movebank(path: str | os.PathLike[str], *, crs: str | CRS = "EPSG:4326",
                                 f"path of the .csv file inside it.")
     if not path.is_file():
         raise DataNotFoundError(f"{path}: Movebank CSV not found (working folder {Path.cwd()}).")
-    from ._encoding import decode_error, detect_encoding
+    from camigeo._encoding import decode_error, detect_encoding
 
     what = "Movebank CSV"
     enc = encoding or detect_encoding(path, what=what)

@@ -304,8 +304,9 @@ def _migratory_ungulates(ctx: _Ctx) -> list[str]:
 
 def _grid_for(geoms: Any, cell_m: float, pad_m: float) -> Any:
     """Build a template Raster (zeros) covering ``geoms`` (equal-area CRS), square cells."""
+    from camigeo.guards import check_alloc, check_number
+
     from .crs import CENTRAL_ASIA_EQUAL_AREA
-    from .guards import check_alloc, check_number
     from .raster import Raster
 
     check_number(cell_m / 1000.0, name="cell_km", minimum=0.0, strict_min=True, unit="km",
@@ -348,7 +349,7 @@ def _corridors(ctx: _Ctx) -> str:
     res_mod = _need("resistance", "build_resistance")
     cor = _need("corridors", "corridor_links")
     net = _need("network", "corridor_graph", "connectivity_indices", "to_geodataframes")
-    from .guards import check_number
+    from camigeo.guards import check_number
 
     cell_m = check_number(ctx.params["corridor_cell_km"], name="corridor_cell_km (--cell-km)",
                           minimum=0.0, strict_min=True, unit="km",
@@ -433,7 +434,8 @@ def _rasterize_cores(cores: Any, template: Any) -> np.ndarray:
 
 def _circuit(ctx: _Ctx) -> str:
     circ = _need("circuit", "current_map")
-    from .guards import check_number
+    from camigeo.guards import check_number
+
     from .species import resolve_species
 
     raw = ctx.params["circuit_species"]  # a name used by the range layer as it stands

@@ -96,7 +96,7 @@ class Raster:
         Raster
         """
         arr = np.asarray(array)
-        from .guards import check_number
+        from camigeo.guards import check_number
 
         cellsize = check_number(cellsize, name="cellsize", minimum=0.0, strict_min=True,
                                 unit="map units", fix="Give the cell width in map units "
@@ -128,7 +128,7 @@ class Raster:
                     raise CamigeoError(
                         f"{p} has {src.count} band(s); band={band} was asked for."
                     )
-                from .guards import check_alloc
+                from camigeo.guards import check_alloc
 
                 check_alloc(float(src.width) * src.height * np.dtype(src.dtypes[band - 1])
                             .itemsize * 3, what=f"reading raster {p} ({src.height:,} x "

@@ -66,7 +66,7 @@ def _template(template: TemplateLike) -> Raster:
                 f"template crs {crs.name} is not projected; a cellsize in metres needs a "
                 f"projected CRS such as camigeo.crs.CENTRAL_ASIA_EQUAL_AREA."
             )
-        from .guards import check_number
+        from camigeo.guards import check_number
 
         bounds = template["bounds"]
         if isinstance(bounds, str) or len(bounds) != 4:
@@ -95,7 +95,7 @@ def _template(template: TemplateLike) -> Raster:
 
 def _guard_grid(n_cells: float, cs: float, what: str) -> None:
     """Refuse a grid whose ~6 float64 working copies do not fit in memory."""
-    from .guards import available_memory, check_alloc
+    from camigeo.guards import available_memory, check_alloc
 
     need = n_cells * _BYTES_PER_CELL
     fit = cs * math.sqrt(need / max(0.8 * available_memory(), 1.0))
@@ -284,7 +284,7 @@ def _feature_resistance(infra: gpd.GeoDataFrame, resistance_by_type: Mapping[Any
     lookup = {(r["infra_type"], r["fenced"], r["fence_class"]): r["resistance"]
               for r in _default_rows(max_resistance, impermeable_as_nodata)}
     user = dict(resistance_by_type or {})
-    from .guards import check_number, parse_bool_column
+    from camigeo.guards import check_number, parse_bool_column
 
     for key, val in user.items():  # NaN/inf mean impassable; negative is a mistake
         if not (isinstance(val, float | int | np.floating | np.integer) and not
@@ -490,7 +490,7 @@ def build_resistance(
     >>> int((r.array == 1000).sum()) >= 9
     True
     """
-    from .guards import check_number
+    from camigeo.guards import check_number
 
     for pname, pval, strict in (("range_resistance", range_resistance, False),
                                 ("outside_range_resistance", outside_range_resistance, False),

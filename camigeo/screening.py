@@ -300,7 +300,7 @@ def _as_project(project: Any, *, crs: Any, infra_type: str | None, fenced: bool 
                           f"got {type(project).__name__}.")
     require_crs(gdf, name="project")
     gdf = gdf[(gdf.geometry.notna() & ~gdf.geometry.is_empty).to_numpy()]
-    from .guards import check_geometries  # metres declared lon/lat, NaN vertices
+    from camigeo.guards import check_geometries  # metres declared lon/lat, NaN vertices
 
     gdf = check_geometries(gdf, name="project")
     if gdf.empty:
@@ -318,7 +318,7 @@ def _as_project(project: Any, *, crs: Any, infra_type: str | None, fenced: bool 
             "project has no 'infra_type' column and no infra_type= was given; pass "
             f"infra_type= one of {list(INFRA_TYPES)} (e.g. infra_type='railway').")
     if fenced is not None:
-        from .guards import parse_bool
+        from camigeo.guards import parse_bool
 
         try:
             gdf["fenced"] = bool(parse_bool(fenced))
@@ -454,7 +454,7 @@ def screen_project(
     ------
     CRSError, GeometryError, SchemaError
     """
-    from .guards import check_number
+    from camigeo.guards import check_number
 
     check_number(buffer_m, name="buffer_m", minimum=0.0, maximum=MAX_BUFFER_M, unit="m",
                  fix="The screening buffer is the area of influence around the project in "

@@ -232,7 +232,7 @@ def read_grid(path: str | os.PathLike[str]) -> tuple[np.ndarray, dict[str, float
                 pos_lines += 1
                 continue
             break
-        from ..guards import check_alloc
+        from camigeo.guards import check_alloc
 
         try:
             ncols = int(hdr["ncols"])

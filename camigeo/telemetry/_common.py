@@ -47,7 +47,7 @@ def prepare_barriers(barriers: Any, *, barrier_id_col: str | None = None,
             f"{name} must hold LineString or MultiLineString features; found {kinds}. "
             f"Use polygon.boundary for fenced areas."
         )
-    from ..guards import check_geometries
+    from camigeo.guards import check_geometries
 
     barriers = check_geometries(barriers, name=name)
     if barrier_id_col is None:

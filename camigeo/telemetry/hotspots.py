@@ -158,7 +158,7 @@ def crossing_hotspots(events_or_crossings: Any, barriers: Any, *, bin_km: float 
         work = barriers.to_crs(metric)
         tables = [(n, t.to_crs(metric)) for n, t in tables]
     bin_m = bin_km * 1000.0
-    from ..guards import check_alloc
+    from camigeo.guards import check_alloc
 
     n_bins = float(np.sum(np.ceil(work.geometry.length.to_numpy() / bin_m) + 1))
     check_alloc(n_bins * 400.0, what=f"crossing_hotspots(bin_km={bin_km:g}) on "

@@ -172,7 +172,7 @@ def prepare_tracks(tracks: Any, *, id_col: str | None = None, time_col: str | No
             f"{name} has {int(nonfinite.sum())} fixes with NaN or infinite coordinates (row(s) "
             f"{', '.join(map(str, rows[:8]))}{' ...' if len(rows) > 8 else ''}); a fix without "
             f"a position cannot be a step. Drop them first, e.g. {name}[{name}.is_valid].")
-    from ..guards import check_geometries
+    from camigeo.guards import check_geometries
 
     check_geometries(gdf, name=name)  # metres declared lon/lat
     if gdf[id_col].isna().any():
