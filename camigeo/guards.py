@@ -241,7 +241,7 @@ def _rows(index: pd.Index, mask: np.ndarray) -> str:
     return shown + (f" and {len(rows) - _LIMIT} more" if len(rows) > _LIMIT else "")
 
 
-def check_geometries(gdf: Any, *, name: str, repair: bool = True) -> Any:
+def check_geometries(gdf: Any, *, name: str, repair: bool | None = True) -> Any:
     """Refuse non-finite or impossible coordinates; repair invalid geometries with a warning.
 
     Parameters
@@ -250,9 +250,10 @@ def check_geometries(gdf: Any, *, name: str, repair: bool = True) -> Any:
         The layer (not modified).
     name : str
         Parameter name used in messages.
-    repair : bool, default True
+    repair : bool or None, default True
         Repair invalid geometries (self-intersections, ...) with ``shapely.make_valid``
-        and warn; with ``False`` they are an error.
+        and warn; with ``False`` they are an error; with ``None`` they are left as they are
+        (only coordinates are checked, e.g. before writing a file).
 
     Returns
     -------
@@ -270,6 +271,7 @@ def check_geometries(gdf: Any, *, name: str, repair: bool = True) -> Any:
     import shapely
     from pyproj import CRS
 
+    var = name if name.isidentifier() else "gdf"
     series = gdf.geometry if isinstance(gdf, gpd.GeoDataFrame) else gdf
     geoms = np.asarray(series.values, dtype=object)
     if len(geoms) == 0:
@@ -287,7 +289,7 @@ def check_geometries(gdf: Any, *, name: str, repair: bool = True) -> Any:
                 f"{name}: {int(badc.sum())} geometries have NaN or infinite coordinates "
                 f"(row(s) {_rows(series.index, badc)}); a vertex without a position cannot be "
                 f"measured. Drop or fix those vertices, e.g. "
-                f"{name} = {name}[{name}.is_valid].")
+                f"{var} = {var}[{var}.is_valid].")
     if gdf.crs is not None and present.any():
         crs = CRS.from_user_input(gdf.crs)
         if crs.is_geographic:
@@ -299,9 +301,9 @@ def check_geometries(gdf: Any, *, name: str, repair: bool = True) -> Any:
                     f"{name}: the CRS is geographic ({crs.name}) but the coordinates are not "
                     f"degrees (x {b[:, 0].min():.6g} to {b[:, 2].max():.6g}, y "
                     f"{b[:, 1].min():.6g} to {b[:, 3].max():.6g}); they look like metres. Set "
-                    f"the CRS the data was made in: {name}.set_crs('EPSG:...', "
+                    f"the CRS the data was made in: {var}.set_crs('EPSG:...', "
                     f"allow_override=True).")
-    if not invalid.any():
+    if not invalid.any() or repair is None:
         return gdf
     reasons_s = ", ".join(dict.fromkeys(str(r).split("[")[0] for r in reasons))
     if not repair:

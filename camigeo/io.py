@@ -482,9 +482,10 @@ def write_layer(
     if gdf.crs is None:
         raise CRSError(f"write_layer({path}): the GeoDataFrame has no CRS; set it with "
                        f"gdf.set_crs(...) before writing so readers know the coordinates.")
-    from camigeo.guards import check_no_nul
+    from camigeo.guards import check_geometries, check_no_nul
 
     check_no_nul(gdf, name=f"write_layer({path})")
+    check_geometries(gdf, name=f"write_layer({path})", repair=None)  # NaN vertices
     driver = _driver_for(path, driver)
     layer = layer or path.name.split(".")[0]
     if driver == "ESRI Shapefile":

@@ -112,6 +112,9 @@ def _prepare_cores(cores: Any, resistance: Any, id_col: str | None) -> _Cores:
         raise CamigeoError(f"cores must be a GeoDataFrame of core polygons; got "
                            f"{type(cores).__name__}.")
     _check_crs(cores, r, "cores")
+    from camigeo.guards import check_geometries
+
+    cores = check_geometries(cores, name="cores")
     col = id_col or "core_id"
     if col not in cores.columns:
         raise SchemaError(
