@@ -66,6 +66,12 @@ def _nan_line_utm() -> LineString:
         return LineString([(0, 0), (np.nan, 1), (0, 5)])
 
 
+def _nan_point() -> Point:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return Point(np.nan, np.nan)
+
+
 def metres_as_degrees() -> gpd.GeoDataFrame:
     g = infra()
     g.geometry = [LineString([(500_000, 4_400_000), (600_000, 4_500_000)])]
@@ -354,6 +360,20 @@ add("links-id-col", lambda: camigeo.corridor_links(cores(), raster(), id_col="no
     CamigeoError, r"nope", r"column")
 add("lcp-target-text", lambda: camigeo.least_cost_path(raster(), cores().iloc[:1], "x"),
     CamigeoError, r"target", r"GeoDataFrame")
+
+add("cost-sources-nan", lambda: camigeo.cost_distance(raster(), gpd.GeoDataFrame(
+    geometry=[_nan_point()], crs=UTM)), GeometryError, r"sources: 1 geometries have NaN",
+    r"Drop or fix")
+add("links-cores-nan", lambda: camigeo.corridor_links(cores().set_geometry(
+    [_nan_point(), cores().geometry.iloc[1]], crs=UTM), raster()), GeometryError,
+    r"cores: 1 geometries have NaN", r"Drop or fix")
+add("conflate-nan", lambda: camigeo.conflate_lines(nan_line(), infra(), reference_source="x",
+                                                   reference_accuracy_km=0.1),
+    GeometryError, r"lines: 1 geometries have NaN", r"Drop or fix")
+add("write-layer-nan", lambda: camigeo.write_layer(nan_line(), "nan.gpkg"), GeometryError,
+    r"write_layer\(nan.gpkg\): 1 geometries have NaN", r"gdf = gdf\[gdf.is_valid\]")
+add("validate-nan-repair", lambda: camigeo.validate_layer(nan_line(), "infrastructure"),
+    ValidationError, r"have NaN or infinite coordinates \(infra_id a\)", r"drop or fix")
 
 # --- telemetry
 add("baba-0-fixes", lambda: camigeo.classify_encounters(fixes().iloc[:0], fence(), d=300),
