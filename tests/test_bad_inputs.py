@@ -429,6 +429,14 @@ add("hotspots-bin-0", lambda: camigeo.crossing_hotspots(
     camigeo.find_crossings(fixes(), fence()), fence(), bin_km=0), ValidationError,
     r"bin_km must be a positive number; got 0", r"positive")
 
+add("explore-nan", lambda: camigeo.explore(nan_line(), name="lines"), GeometryError,
+    r"NaN or infinite coordinates", r"Drop or fix")
+add("conflict-map-metres-as-lonlat", lambda: camigeo.conflict_map(
+    infrastructure=metres_as_degrees()), CRSError, r"infrastructure.*not degrees",
+    r"set_crs")
+add("explore-no-crs", lambda: camigeo.explore(infra().set_crs(None, allow_override=True)),
+    SchemaError, r"has no CRS", r"set_crs")
+
 # --- species
 add("species-typo", lambda: camigeo.resolve_species("kulann"), UnknownSpeciesError,
     r"unknown species 'kulann'", r"Did you mean 'kulan'")
