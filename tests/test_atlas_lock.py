@@ -28,7 +28,7 @@ ROUNDS = 50  # lock protocol: 8 x 50 critical sections
 ATLAS_ROUNDS = 8  # whole Atlas updates (each copies and rewrites the GeoPackage)
 
 
-def _ctx() -> mp.context.BaseContext:
+def _ctx() -> Any:
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(["camigeo.atlas", "pandas", "pyogrio", "geopandas"])
     return ctx
