@@ -273,6 +273,13 @@ def _prepare(name: str, obj: Any) -> pd.DataFrame:
             f"{type(obj).__name__}. Convert it first (e.g. pandas.DataFrame(...)).")
     from camigeo.guards import check_no_nul
 
+    cols = list(obj.columns)
+    if any(not isinstance(c, str) for c in cols) or len(set(cols)) != len(cols):
+        dups = sorted({str(c) for c in cols if cols.count(c) > 1})
+        raise SchemaError(
+            f"layers[{name!r}]: column names must be unique text; got {cols[:10]!r}"
+            + (f" (repeated: {dups})" if dups else "") + ". Rename them, e.g. "
+            "df.columns = [str(c) for c in df.columns].")
     check_no_nul(obj, name=f"layers[{name!r}]")
     df = obj.copy()
     if isinstance(df, gpd.GeoDataFrame):
@@ -349,7 +356,9 @@ def update(
     for label, p in items:
         pth = Path(p)
         if not pth.is_file():
-            raise DataNotFoundError(f"inputs: input file {pth} ({label}) does not exist.")
+            what = "is a folder, not a file" if pth.is_dir() else "does not exist"
+            raise DataNotFoundError(f"inputs: input file {pth} ({label}) {what}; list the "
+                                    f"input files the layers were made from.")
         input_rows.append({"label": str(label), "path": str(pth.resolve()),
                            "sha256": file_sha256(pth), "bytes": pth.stat().st_size})
     run_id = run_id or uuid.uuid4().hex

@@ -245,6 +245,18 @@ def read_layer(
         raise CamigeoError(f"presence=, origin= and seasonal= filter IUCN ranges and need "
                            f"kind='range'; got kind={kind!r}.")
     _check_exists(path)
+    if not (layer is None or isinstance(layer, str) or (
+            isinstance(layer, Sequence) and all(isinstance(n, str) for n in layer))):
+        raise CamigeoError(f"{path}: layer={layer!r}; expected a layer name (str) or a list of "
+                           f"names. List them with camigeo.list_layers({str(path)!r}).")
+    if bbox is not None:
+        from camigeo.guards import check_number
+
+        if isinstance(bbox, str) or not isinstance(bbox, Sequence) or len(bbox) != 4:
+            raise CamigeoError(f"{path}: bbox={bbox!r}; expected four numbers (minx, miny, "
+                               f"maxx, maxy) in the layer's CRS.")
+        bbox = tuple(check_number(v, name=f"bbox[{i}]")  # type: ignore[assignment]
+                     for i, v in enumerate(bbox))
     if _suffix(path) in (".parquet", ".geoparquet"):
         if layer not in (None, path.stem):
             raise DataNotFoundError(f"{path}: a GeoParquet file has one layer ({path.stem!r}); "

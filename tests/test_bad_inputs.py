@@ -173,6 +173,10 @@ add("score-ptcr-no-id", lambda: camigeo.score_conflict(ptcrs().drop(columns="ptc
 add("score-ranges-no-sci", lambda: camigeo.score_conflict(
     ptcrs(), ranges().drop(columns="sci_name"), infra()), SchemaError,
     r"ranges has no 'sci_name'", r"Rename or add")
+add("score-status-typo", lambda: _score(infra(), status=("existng",)), SchemaError,
+    r"'existng' is not an infrastructure status", r"Did you mean 'existing'")
+add("score-status-int", lambda: _score(infra(), status=5), SchemaError, r"status=5",
+    r"such as \('existing',\)")
 add("score-chunk-0", lambda: _score(infra(), chunk_size=0), SchemaError, r"chunk_size=0",
     r"positive whole number")
 add("summarize-by", lambda: camigeo.summarize_conflict(_score(infra()), by="country"),
@@ -486,6 +490,14 @@ add("atlas-nul-text", lambda: camigeo.atlas.update(
 add("atlas-nul-column", lambda: camigeo.atlas.update(
     "x.gpkg", {"a": pd.DataFrame({"na\x00me": ["x"]})}), SchemaError,
     r"layers\['a'\]: column name", r"Rename")
+add("atlas-int-columns", lambda: camigeo.atlas.update("x.gpkg", {"a": pd.DataFrame({0: [1]})}),
+    SchemaError, r"layers\['a'\]: column names must be unique text", r"Rename them")
+add("atlas-dup-columns", lambda: camigeo.atlas.update(
+    "x.gpkg", {"a": pd.DataFrame([[1, 2]], columns=["x", "x"])}), SchemaError,
+    r"repeated: \['x'\]", r"Rename them")
+add("atlas-input-folder", lambda: camigeo.atlas.update(
+    "x.gpkg", {"a": pd.DataFrame({"x": [1]})}, inputs={"x": "."}), CamigeoError,
+    r"inputs: input file \. \(x\) is a folder", r"list the input files")
 add("atlas-no-crs", lambda: camigeo.atlas.update(
     "x.gpkg", {"a": infra().set_crs(None, allow_override=True)}), SchemaError,
     r"layers\['a'\]: the GeoDataFrame has no CRS", r"set_crs")

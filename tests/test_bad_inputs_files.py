@@ -119,6 +119,16 @@ add("layer-sqlite-garbage", lambda d: camigeo.read_layer(
     r"s.gpkg: could not be opened", r"[Ss]upported|format")
 add("layer-wrong-layer", lambda d: camigeo.read_layer(_gpkg(d), "roads"), CamigeoError,
     r"ok.gpkg.*roads", r"lines")
+add("layer-int-name", lambda d: camigeo.read_layer(_gpkg(d), 123), CamigeoError,
+    r"ok.gpkg: layer=123", r"camigeo.list_layers")
+add("layer-bbox-3", lambda d: camigeo.read_layer(_gpkg(d), bbox=(1, 2, 3)), CamigeoError,
+    r"ok.gpkg: bbox=\(1, 2, 3\)", r"four numbers")
+add("layer-bbox-text", lambda d: camigeo.read_layer(_gpkg(d), bbox="0,0,1,1"), CamigeoError,
+    r"ok.gpkg: bbox='0,0,1,1'", r"four numbers")
+add("layer-bbox-nan", lambda d: camigeo.read_layer(_gpkg(d), bbox=(0, 0, float("nan"), 1)),
+    SchemaError, r"bbox\[2\] = nan", r"finite")
+add("layer-where-bad-sql", lambda d: camigeo.read_layer(_gpkg(d), where="name = = 'x'"),
+    CamigeoError, r"ok.gpkg \(layer 'lines'\): could not be read", r"Check that")
 add("layer-kind", lambda d: camigeo.read_layer(_gpkg(d), kind="railways"), CamigeoError,
     r"kind='railways'", r"expected one of")
 add("layer-geojson-garbage", lambda d: camigeo.read_layer(_w(d, "g.geojson", "{\"type\": ")),
