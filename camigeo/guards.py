@@ -36,7 +36,6 @@ __all__ = [
     "grid_cells",
     "parse_bool",
     "parse_bool_column",
-    "require_nonempty",
 ]
 
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
@@ -323,12 +322,6 @@ def check_geometries(gdf: Any, *, name: str, repair: bool | None = True) -> Any:
         out[gdf.geometry.name] = new
         return out
     return new
-
-
-def require_nonempty(n: int, *, what: str, why: str, fix: str) -> None:
-    """Raise when a selection is empty: say what selected nothing, why, and the fix."""
-    if n == 0:
-        raise CamigeoError(f"{what} selects nothing: {why}. {fix}")
 
 
 def check_no_nul(df: pd.DataFrame, *, name: str) -> None:
