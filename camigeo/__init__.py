@@ -100,7 +100,7 @@ _SUBMODULES = {"activities", "atlas", "barriers", "circuit", "cli", "corridors",
 _MOVED: dict[str, str] = {
     "validate": "io.validate", "crs": "io.crs", "raster": "io.raster",
     "movebank": "io.movebank", "osm": "io.osm", "conflate": "io.conflate",
-    "species": "datasets.species", "conflict": "barriers.conflict",
+    "species": "datasets.species", "guards": "io.guards", "conflict": "barriers.conflict",
     "fragmentation": "barriers.fragmentation", "screening": "barriers.screening",
     "resistance": "corridors.resistance", "network": "corridors.network",
     "scenarios": "corridors.scenarios", "maps": "atlas.maps", "plot": "atlas.plot",

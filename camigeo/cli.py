@@ -126,10 +126,22 @@ def _print_table(df: Any, *, max_rows: int = 60) -> None:
         typer.echo(df.head(max_rows).to_string(index=False))
 
 
+def _folder_message(param: str, path: Path) -> str:
+    """'is a folder' with the vector files inside it as suggestions."""
+    found = sorted(p.name for p in path.iterdir()
+                   if p.suffix.lower() in (".gpkg", ".shp", ".geojson", ".json", ".fgb",
+                                           ".kml", ".gml"))[:5]
+    hint = (f" Vector files in it: {', '.join(found)}; pass one, e.g. {path / found[0]}."
+            if found else " It holds no vector file (.gpkg, .shp, .geojson ...).")
+    return f"{param}: {path} is a folder, not a file.{hint}"
+
+
 def _split_spec(spec: str | Path, param: str) -> tuple[Path, str | None]:
     """``PATH`` or ``PATH::LAYER`` -> (existing path, layer or None)."""
     path_s, _, lyr = str(spec).partition("::")
     path = Path(path_s)
+    if path.is_dir():
+        raise CamigeoError(_folder_message(param, path))
     if not path.is_file():
         raise CamigeoError(f"{param}: file {path} does not exist.")
     return path, lyr or None
@@ -273,10 +285,15 @@ def score(
     _setup_logging(quiet)
     p, r, i, inputs = _load_inputs(ptcrs, ranges, infrastructure)
     st = tuple(status) if status else ("existing",)
+    _check_filter("--status", st, i["status"] if "status" in i.columns else None)
     scores = conflict.score_conflict(p, r, i, status=st)
     summary = conflict.summarize_conflict(scores)
     summary = summary.merge(p[["ptcr_id", "name"]], on="ptcr_id", how="left") \
         if "name" not in summary.columns else summary
+    if len(summary) == 0:
+        raise CamigeoError("score: no PTCR overlaps a species range, so there is nothing to "
+                           "score. Check that --ptcrs and --ranges cover the same area (and "
+                           "their CRS).")
     _print_table(summary.sort_values("rank"))
     if csv:
         from .io.atomic import atomic_path
@@ -290,6 +307,25 @@ def score(
                          command="camigeo score", params={"status": list(st)},
                          inputs=inputs)
         typer.echo(f"Atlas updated: {atlas}")
+
+
+def _check_filter(option: str, wanted: tuple[str, ...], column: Any) -> None:
+    """Refuse a filter value that is not in the vocabulary or that selects no row."""
+    import difflib
+
+    from .io.validate import INFRA_STATUS
+
+    bad = [w for w in wanted if w not in INFRA_STATUS]
+    if bad:
+        close = difflib.get_close_matches(bad[0], INFRA_STATUS, n=1, cutoff=0.5)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise CamigeoError(f"{option} {bad[0]!r} is not an infrastructure status; expected "
+                           f"one of {', '.join(INFRA_STATUS)}.{hint}")
+    if column is not None and not column.isin(wanted).any():
+        have = column.value_counts().to_dict()
+        raise CamigeoError(f"{option} {', '.join(wanted)} selects no line: the "
+                           f"infrastructure layer has {have or 'no lines'}. Choose a status "
+                           f"present in the layer.")
 
 
 # ------------------------------------------------------------------------- corridors
@@ -487,6 +523,8 @@ def screen(
     from .barriers.screening import screen_file
 
     _setup_logging(quiet)
+    if planned.is_dir():
+        raise CamigeoError(_folder_message("planned", planned))
     if not planned.is_file():
         raise CamigeoError(f"planned: file {planned} does not exist.")
     res = screen_file(planned, out_dir=out, buffer_m=buffer_m, layer=layer)

@@ -157,9 +157,10 @@ def test_invalid_geometry_that_collapses():
 def test_point_with_nan_coordinates_is_invalid():
     gdf = tracks(["2020-01-01T00:00:00Z", "2020-01-01T02:00:00Z"])
     gdf.loc[1, "geometry"] = Point(np.nan, 45.0)
-    with pytest.raises(ValidationError, match=r"1 of 2 geometries are invalid \(row 1; "
-                                              r"reasons: 'Invalid Coordinate"):
-        validate_layer(gdf, "tracks", repair=False)
+    for repair in (False, True):  # make_valid cannot give a vertex a position (issue 14)
+        with pytest.raises(ValidationError, match=r"1 of 2 geometries have NaN or infinite "
+                                                  r"coordinates \(row 1\); drop or fix"):
+            validate_layer(gdf, "tracks", repair=repair)
 
 
 def test_polygons_where_lines_expected():

@@ -123,7 +123,9 @@ def _check_gdf(obj: Any, name: str) -> Any:
         raise SchemaError(f"{name}: expected a GeoDataFrame, got {type(obj).__name__}.")
     if obj.crs is None:
         raise SchemaError(f"{name}: the GeoDataFrame has no CRS; set one with .set_crs(...).")
-    return obj
+    from ..io.guards import check_geometries
+
+    return check_geometries(obj, name=name, repair=None)  # NaN vertices, metres as degrees
 
 
 def _prepared(gdf: Any, name: str, *, simplify_m: float | None) -> Any:

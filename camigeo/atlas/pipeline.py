@@ -297,7 +297,10 @@ def _migratory_ungulates(ctx: RunContext) -> list[str]:
     mask = col.astype(str).str.lower().isin(["true", "1", "yes"]) if col.dtype != bool else col
     names = sp.loc[mask, "cms_name"].astype(str).tolist()
     wanted = ctx.params.get("species")
-    if wanted:
+    if wanted:  # synonyms and common names as in the API; unknown names get suggestions
+        from ..datasets.species import resolve_species
+
+        wanted = [resolve_species(w) for w in wanted]
         names = [n for n in names if n in wanted] or list(wanted)
     return names
 
@@ -305,9 +308,16 @@ def _migratory_ungulates(ctx: RunContext) -> list[str]:
 def _grid_for(geoms: Any, cell_m: float, pad_m: float) -> Any:
     """Build a template Raster (zeros) covering ``geoms`` (equal-area CRS), square cells."""
     from ..io.crs import CENTRAL_ASIA_EQUAL_AREA
+    from ..io.guards import check_alloc, check_number
     from ..io.raster import Raster
 
+    check_number(cell_m / 1000.0, name="cell_km", minimum=0.0, strict_min=True, unit="km",
+                 fix="Give the grid cell size in km (--cell-km / corridor_cell_km, e.g. 5).")
     xmin, ymin, xmax, ymax = geoms.total_bounds
+    cells = ((xmax - xmin + 2 * pad_m) / cell_m + 1) * ((ymax - ymin + 2 * pad_m) / cell_m + 1)
+    check_alloc(cells * 64.0, what=f"a {cell_m / 1000:g} km grid over "
+                f"{(xmax - xmin) / 1000:,.0f} x {(ymax - ymin) / 1000:,.0f} km "
+                f"({cells:,.0f} cells)", fix="Use a larger cell size (--cell-km).")
     xmin, ymin = math.floor((xmin - pad_m) / cell_m) * cell_m, math.floor(
         (ymin - pad_m) / cell_m) * cell_m
     ncol = int(math.ceil((xmax + pad_m - xmin) / cell_m))
@@ -341,7 +351,11 @@ def step_corridors(ctx: RunContext) -> str:
     res_mod = _need("corridors.resistance", "build_resistance")
     cor = _need("corridors", "corridor_links")
     net = _need("corridors.network", "corridor_graph", "connectivity_indices", "to_geodataframes")
-    cell_m = float(ctx.params["corridor_cell_km"]) * 1000.0
+    from ..io.guards import check_number
+
+    cell_m = check_number(ctx.params["corridor_cell_km"], name="corridor_cell_km (--cell-km)",
+                          minimum=0.0, strict_min=True, unit="km",
+                          fix="Give the grid cell size in km, e.g. 5.") * 1000.0
     species = _migratory_ungulates(ctx)
     links_all, nodes_all, idx_rows, notes = [], [], [], []
     it: Sequence[str] = species
@@ -427,9 +441,14 @@ def _rasterize_cores(cores: Any, template: Any) -> np.ndarray:
 
 def step_circuit(ctx: RunContext) -> str:
     circ = _need("circuit", "current_map")
-    sp = ctx.params["circuit_species"]
+    from ..io.guards import check_number
+    from ..datasets.species import resolve_species
+
+    raw = ctx.params["circuit_species"]  # a name used by the range layer as it stands
+    sp = raw if raw in set(ctx.data["ranges"]["sci_name"]) else resolve_species(raw)
     key = f"resistance:{sp}"
-    cell_km = float(ctx.params["circuit_cell_km"])
+    cell_km = check_number(ctx.params["circuit_cell_km"], name="circuit_cell_km (--cell-km)",
+                           minimum=0.0, strict_min=True, unit="km")
     if key in ctx.rasters and abs(ctx.params["corridor_cell_km"] - cell_km) < 1e-9:
         resistance, cores = ctx.rasters[key]
     else:
@@ -721,8 +740,12 @@ def run_all(
     if not (isinstance(osm_corridor_km, int | float) and osm_corridor_km > 0):
         raise CamigeoError(f"osm_corridor_km must be a number > 0 (km); got "
                            f"{osm_corridor_km!r}.")
-    if min(corridor_cell_km, circuit_cell_km, grid_cell_km) <= 0:
+    if not min(corridor_cell_km, circuit_cell_km, grid_cell_km) > 0:  # also NaN
         raise CamigeoError("corridor_cell_km, circuit_cell_km and grid_cell_km must be > 0 km.")
+    from ..datasets.species import resolve_species  # before any work: unknown names fail at once
+
+    for name in [*(species or []), *([circuit_species] if ranges is None else [])]:
+        resolve_species(name)  # (custom ranges may name a circuit species of their own)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     ctx = RunContext(out_dir=out,

@@ -94,7 +94,9 @@ def _ea(gdf: Any, name: str) -> Any:
         raise SchemaError(f"{name}: expected a GeoDataFrame, got {type(gdf).__name__}.")
     if gdf.crs is None:
         raise SchemaError(f"{name}: the GeoDataFrame has no CRS; set one with .set_crs(...).")
-    return gdf.to_crs(CENTRAL_ASIA_EQUAL_AREA)
+    from ..io.guards import check_geometries
+
+    return check_geometries(gdf, name=name, repair=None).to_crs(CENTRAL_ASIA_EQUAL_AREA)
 
 
 def _km_axes(ax: Any) -> None:

@@ -17,7 +17,8 @@ An Atlas is a single GeoPackage file holding
 with :func:`os.replace` only when everything was written and flushed
 (:func:`camigeo._atomic.atomic_path` with ``copy_existing=True``): a crash or ``kill -9``
 at any moment leaves the previous Atlas intact. A lock file ``<atlas>.lock`` (pid, host,
-time) keeps two writers apart; a lock whose process no longer runs is stale and removed.
+time) held with an operating-system lock keeps two writers apart; the kernel releases the
+lock of a killed writer, so a stale lock never blocks and a live one is never broken.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import os
 import re
 import socket
 import uuid
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._errors import AtlasLockedError, CamigeoError, DataNotFoundError, SchemaError
+from .._errors import CamigeoError, DataNotFoundError, SchemaError
 from .._version import __version__
 from ..io.atomic import atomic_path
 
@@ -85,73 +87,40 @@ def _utc_now() -> str:
     return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    return True
-
-
 @contextlib.contextmanager
-def atlas_lock(atlas_path: str | os.PathLike[str]) -> Iterator[Path]:
+def atlas_lock(atlas_path: str | os.PathLike[str], *, wait_s: float = 0.0) -> Iterator[Path]:
     """Hold the write lock of an Atlas for the duration of a ``with`` block.
 
-    The lock is a file ``<atlas>.lock`` created exclusively (``O_CREAT | O_EXCL``) holding
-    ``pid``, host name and UTC time. A lock left by a process that no longer runs on this
-    host (a crash, ``kill -9``) is stale: it is removed with a log message and the lock is
-    taken.
+    The lock is an operating-system lock (``fcntl.flock``) on the file ``<atlas>.lock``.
+    The kernel grants it to one process at a time and releases it when that process ends,
+    however it ends (``kill -9`` included), so a lock is never half-taken and a dead
+    writer's lock is provably stale: the next writer simply gets it. The file holds
+    ``pid``, host and UTC time of the holder for the messages only; a holder that finishes
+    deletes it. A lock file found with content when the lock is taken was left by a killed
+    writer: its temporary copies of the Atlas are removed. Where ``fcntl`` does not exist
+    (Windows), an exclusively created lock file written under a temporary name and linked
+    into place is used instead (see ``docs/reliability.md``).
+
+    Parameters
+    ----------
+    atlas_path : path
+        The Atlas GeoPackage.
+    wait_s : float, default 0
+        Seconds to wait for a live lock to be released before giving up.
 
     Raises
     ------
     AtlasLockedError
-        When another live process holds the lock.
+        When another live process holds the lock (after ``wait_s``).
     """
+    from ..io.lock import hold_lock
+
     atlas = Path(atlas_path)
     lock = atlas.with_name(atlas.name + ".lock")
     lock.parent.mkdir(parents=True, exist_ok=True)
-    host = socket.gethostname()
-    for _attempt in range(3):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            info = _read_lock(lock)
-            pid, lhost = info.get("pid"), info.get("host")
-            if isinstance(pid, int) and lhost == host and not _pid_alive(pid):
-                log.warning("removing stale Atlas lock %s (process %d no longer runs)", lock, pid)
-                with contextlib.suppress(FileNotFoundError):
-                    lock.unlink()
-                _remove_stale_temp_files(atlas)
-                continue
-            if not info:  # being written right now, or empty/corrupt
-                raise AtlasLockedError(
-                    f"Atlas {atlas} is locked by {lock} (unreadable lock file). If no other "
-                    f"camigeo process is writing this Atlas, delete {lock} and retry.") from None
-            raise AtlasLockedError(
-                f"Atlas {atlas} is being updated by another process (pid {pid} on host "
-                f"{lhost}, since {info.get('time_utc')}). Wait for it to finish; if that "
-                f"process is gone, delete the lock file {lock} and retry.") from None
-        else:
-            with os.fdopen(fd, "w") as fh:
-                json.dump({"pid": os.getpid(), "host": host, "time_utc": _utc_now()}, fh)
-            break
-    else:  # pragma: no cover - only on a lock race repeated three times
-        raise AtlasLockedError(f"could not take the lock {lock} of Atlas {atlas}; retry.")
-    try:
+    with hold_lock(lock, what=f"Atlas {atlas}", wait_s=wait_s,
+                   on_stale=lambda: _remove_stale_temp_files(atlas)):
         yield lock
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            lock.unlink()
-
-
-def _read_lock(lock: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(lock.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _remove_stale_temp_files(atlas: Path) -> None:
@@ -168,7 +137,23 @@ def _check_atlas(path: str | os.PathLike[str], what: str = "atlas") -> Path:
         raise DataNotFoundError(
             f"{what}: no Atlas GeoPackage at {p}. Create one with camigeo.atlas.update() or "
             f"`camigeo run`.")
+    _check_readable(p, what)
     return p
+
+
+def _check_readable(p: Path, what: str = "atlas") -> None:
+    """Open the GeoPackage once so a corrupt file is named by the user's path."""
+    import pyogrio
+
+    try:
+        with warnings.catch_warnings():  # GDAL's notes on a damaged file precede the error
+            warnings.simplefilter("ignore", RuntimeWarning)
+            pyogrio.list_layers(p)
+    except (pyogrio.errors.DataSourceError, OSError) as exc:
+        raise CamigeoError(
+            f"{what}: {p} is not a readable GeoPackage ({exc}). It is damaged or not an "
+            f"Atlas; restore it from a backup, or pass a new path to start a new Atlas (the "
+            f"damaged file is left untouched).") from None
 
 
 def list_atlas_layers(atlas_path: str | os.PathLike[str], *,
@@ -286,6 +271,16 @@ def _prepare(name: str, obj: Any) -> pd.DataFrame:
         raise SchemaError(
             f"layers[{name!r}]: expected a GeoDataFrame or DataFrame, got "
             f"{type(obj).__name__}. Convert it first (e.g. pandas.DataFrame(...)).")
+    from ..io.guards import check_no_nul
+
+    cols = list(obj.columns)
+    if any(not isinstance(c, str) for c in cols) or len(set(cols)) != len(cols):
+        dups = sorted({str(c) for c in cols if cols.count(c) > 1})
+        raise SchemaError(
+            f"layers[{name!r}]: column names must be unique text; got {cols[:10]!r}"
+            + (f" (repeated: {dups})" if dups else "") + ". Rename them, e.g. "
+            "df.columns = [str(c) for c in df.columns].")
+    check_no_nul(obj, name=f"layers[{name!r}]")
     df = obj.copy()
     if isinstance(df, gpd.GeoDataFrame):
         if df.crs is None and len(df):
@@ -312,6 +307,7 @@ def update(
     inputs: Sequence[str | os.PathLike[str]] | Mapping[str, str | os.PathLike[str]] = (),
     keep_versions: bool = True,
     run_id: str | None = None,
+    lock_wait_s: float = 0.0,
     _hook: Any = None,
 ) -> str:
     """Write new versions of layers into an Atlas atomically, with provenance.
@@ -332,6 +328,9 @@ def update(
         Keep the replaced version of each layer as ``<name>__v<k>``.
     run_id : str, optional
         Identifier of the run; a random UUID4 by default.
+    lock_wait_s : float, default 0
+        Seconds to wait for another writer to finish before raising
+        :class:`~camigeo.AtlasLockedError`.
 
     Returns
     -------
@@ -357,13 +356,17 @@ def update(
     for label, p in items:
         pth = Path(p)
         if not pth.is_file():
-            raise DataNotFoundError(f"inputs: input file {pth} ({label}) does not exist.")
+            what = "is a folder, not a file" if pth.is_dir() else "does not exist"
+            raise DataNotFoundError(f"inputs: input file {pth} ({label}) {what}; list the "
+                                    f"input files the layers were made from.")
         input_rows.append({"label": str(label), "path": str(pth.resolve()),
                            "sha256": file_sha256(pth), "bytes": pth.stat().st_size})
     run_id = run_id or uuid.uuid4().hex
     now = _utc_now()
 
-    with atlas_lock(atlas), atomic_path(atlas, copy_existing=True) as tmp:
+    if atlas.exists():
+        _check_readable(atlas)
+    with atlas_lock(atlas, wait_s=lock_wait_s), atomic_path(atlas, copy_existing=True) as tmp:
         if _hook is not None:  # test hook: lets a test kill the process mid-update
             _hook("copied", tmp)
         existing = ([str(n) for n in pyogrio.list_layers(tmp)[:, 0]]

@@ -79,6 +79,9 @@ def _lines(barriers: gpd.GeoDataFrame, barrier_filter: BarrierFilter | str) -> n
     gdf = barriers if isinstance(barriers, gpd.GeoDataFrame) else gpd.GeoDataFrame(
         geometry=barriers)
     gdf = gdf[(gdf.geometry.notna() & ~gdf.geometry.is_empty).to_numpy()]
+    from ..io.guards import check_geometries
+
+    gdf = check_geometries(gdf, name="barriers")
     wrong = sorted(set(gdf.geom_type) - {"LineString", "MultiLineString"})
     if wrong:
         raise GeometryError(
@@ -171,6 +174,9 @@ def patches(area: Any, barriers: gpd.GeoDataFrame, *,
                           f"got {type(area).__name__}. Wrap a shapely polygon as "
                           f"geopandas.GeoSeries([polygon], crs=...).")
     require_crs(area, name="area")
+    from ..io.guards import check_geometries
+
+    area = check_geometries(area, name="area")
     wrong = sorted(set(area.geometry.geom_type.dropna()) - {"Polygon", "MultiPolygon"})
     if wrong:
         raise GeometryError(f"area has geometry type(s) {wrong}; expected Polygon or "
@@ -251,6 +257,9 @@ def effective_mesh_size(
         raise SchemaError(f"areas must be a GeoDataFrame of polygons; got "
                           f"{type(areas).__name__}.")
     require_crs(areas, name="areas")
+    from ..io.guards import check_geometries
+
+    areas = check_geometries(areas, name="areas")
     wrong = sorted(set(areas.geom_type.dropna()) - {"Polygon", "MultiPolygon"})
     if wrong:
         raise GeometryError(f"areas has geometry type(s) {wrong}; expected Polygon or "

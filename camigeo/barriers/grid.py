@@ -6,6 +6,7 @@ Per hexagonal or square cell: weighted barrier length × species richness, with 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -23,6 +24,17 @@ __all__ = ["conflict_grid"]
 
 def _grid_cells(bounds: np.ndarray, cell_m: float, hexagonal: bool) -> np.ndarray:
     minx, miny, maxx, maxy = bounds
+    from ..io.guards import available_memory, check_alloc, grid_cells
+
+    if not np.isfinite(bounds).all():
+        raise SchemaError("conflict_grid: ptcrs has no region polygon to cover (empty layer "
+                          "or only empty geometries); pass at least one PTCR polygon.")
+
+    n = grid_cells(maxx - minx, maxy - miny, cell_m) * (1.0 if not hexagonal else 1.2)
+    fits = cell_m * math.sqrt(n * 700.0 / (0.8 * max(available_memory(), 1))) / 1000.0
+    check_alloc(n * 700.0, what=f"conflict_grid(cell_km={cell_m / 1000:g}) over "
+                f"{(maxx - minx) / 1000:,.0f} x {(maxy - miny) / 1000:,.0f} km ({n:,.0f} cells)",
+                fix=f"Use a larger cell_km (>= {max(fits, cell_m / 1000):.3g} km fits here).")
     if not hexagonal:
         xs = np.arange(minx, maxx + cell_m, cell_m)
         ys = np.arange(miny, maxy + cell_m, cell_m)

@@ -43,6 +43,9 @@ def check_geoms(gdf: Any, *, name: str, kind: str) -> gpd.GeoDataFrame:
     geoms = gdf.geometry
     keep = geoms.notna() & ~geoms.is_empty
     gdf = gdf[keep.to_numpy()]
+    from ..io.guards import check_geometries  # NaN vertices, metres as degrees, invalid polygons
+
+    gdf = check_geometries(gdf, name=name)
     types = set(gdf.geometry.geom_type.unique())
     allowed = {"LineString", "MultiLineString"} if kind == "line" else {"Polygon",
                                                                        "MultiPolygon"}
@@ -151,6 +154,20 @@ def prepare_lines(infrastructure: gpd.GeoDataFrame, *, status: Iterable[str] | N
     if isinstance(status, str):  # status="existing" means ("existing",), not its letters
         status = (status,)
     if status is not None:
+        import difflib
+
+        from ..io.validate import INFRA_STATUS
+
+        if not isinstance(status, Iterable):
+            raise SchemaError(f"status={status!r}; expected a list of statuses such as "
+                              f"('existing',) or None for all lines.")
+        status = tuple(status)
+        bad = [s for s in status if s not in INFRA_STATUS]
+        if bad:  # an unknown status would select nothing without a word
+            close = difflib.get_close_matches(str(bad[0]), INFRA_STATUS, n=1, cutoff=0.5)
+            raise SchemaError(f"status={status!r}: {bad[0]!r} is not an infrastructure status; "
+                              f"expected {', '.join(INFRA_STATUS)}"
+                              + (f". Did you mean {close[0]!r}?" if close else "."))
         require_column(infra, "status", name=name)
         infra = infra[infra["status"].astype(object).isin(list(status)).to_numpy()]
     fw = feature_weights(infra, weights=weights, effect_zones_m=effect_zones_m)

@@ -282,6 +282,10 @@ def _html_table(df: pd.DataFrame) -> str:
 
 
 # ---------------------------------------------------------------------- input handling
+#: Widest screening buffer accepted, metres.
+MAX_BUFFER_M = 2_000_000.0
+
+
 def _as_project(project: Any, *, crs: Any, infra_type: str | None, fenced: bool | None,
                 fence_class: str | None, name: str | None) -> gpd.GeoDataFrame:
     if isinstance(project, shapely.Geometry):
@@ -295,6 +299,9 @@ def _as_project(project: Any, *, crs: Any, infra_type: str | None, fenced: bool 
                           f"got {type(project).__name__}.")
     require_crs(gdf, name="project")
     gdf = gdf[(gdf.geometry.notna() & ~gdf.geometry.is_empty).to_numpy()]
+    from ..io.guards import check_geometries  # metres declared lon/lat, NaN vertices
+
+    gdf = check_geometries(gdf, name="project")
     if gdf.empty:
         raise GeometryError("project has no non-empty geometry; expected planned lines or "
                             "footprint polygons.")
@@ -310,7 +317,13 @@ def _as_project(project: Any, *, crs: Any, infra_type: str | None, fenced: bool 
             "project has no 'infra_type' column and no infra_type= was given; pass "
             f"infra_type= one of {list(INFRA_TYPES)} (e.g. infra_type='railway').")
     if fenced is not None:
-        gdf["fenced"] = bool(fenced)
+        from ..io.guards import parse_bool
+
+        try:
+            gdf["fenced"] = bool(parse_bool(fenced))
+        except ValueError:
+            raise SchemaError(f"fenced={fenced!r}: expected True or False (also accepted: "
+                              f"'yes'/'no', 1/0).") from None
     if fence_class is not None or "fence_class" not in gdf.columns:
         gdf["fence_class"] = fence_class
     if "fenced" not in gdf.columns:
@@ -440,8 +453,11 @@ def screen_project(
     ------
     CRSError, GeometryError, SchemaError
     """
-    if not float(buffer_m) >= 0:
-        raise SchemaError(f"buffer_m={buffer_m!r}; expected metres >= 0.")
+    from ..io.guards import check_number
+
+    check_number(buffer_m, name="buffer_m", minimum=0.0, maximum=MAX_BUFFER_M, unit="m",
+                 fix="The screening buffer is the area of influence around the project in "
+                 "metres (default 5000); wider than 2,000 km it spans all of Central Asia.")
     if isinstance(status, str):  # status="existing" means ("existing",)
         status = (status,)
     if str(mesh_method).upper() not in ("CUT", "CBC"):

@@ -148,6 +148,10 @@ def _lookup(mapping: Mapping[Any, Any], t: str, fenced: bool, fc: str | None) ->
     return None
 
 
+#: Widest effect zone accepted, metres (1,000 km: wider than any PTCR).
+MAX_EFFECT_ZONE_M = 1_000_000.0
+
+
 def feature_weights(
     infrastructure: pd.DataFrame,
     *,
@@ -198,9 +202,10 @@ def feature_weights(
             f"or drop those lines."
         )
     n = len(infrastructure)
-    if "fenced" in infrastructure.columns:
-        fenced = infrastructure["fenced"].astype(object).where(
-            infrastructure["fenced"].notna(), False).astype(bool)
+    if "fenced" in infrastructure.columns:  # strictly: bool("false") is True
+        from ..io.guards import parse_bool_column
+
+        fenced = parse_bool_column(infrastructure, "fenced", name="infrastructure")
     else:
         fenced = pd.Series(False, index=infrastructure.index)
     if "fence_class" in infrastructure.columns:
@@ -218,13 +223,15 @@ def feature_weights(
     zones = dict(effect_zones_m or {})
     _check_keys(weights, name="weights")
     _check_keys(zones, name="effect_zones_m", max_len=2)
+    from ..io.guards import check_number
+
     for k, v in weights.items():
-        if not (0.0 <= float(v) <= 1.0):
-            raise SchemaError(f"weights[{k!r}] = {v!r}; expected a number in [0, 1] "
-                              f"(1 = full barrier, 0 = no barrier).")
-    for k, v in zones.items():
-        if not float(v) >= 0.0:
-            raise SchemaError(f"effect_zones_m[{k!r}] = {v!r}; expected metres >= 0.")
+        check_number(v, name=f"weights[{k!r}]", minimum=0.0, maximum=1.0,
+                     fix="Weights are impermeability: 1 = full barrier, 0 = no barrier.")
+    for k, v in zones.items():  # wider zones exceed any PTCR and exhaust GEOS memory
+        check_number(v, name=f"effect_zones_m[{k!r}]", minimum=0.0, maximum=MAX_EFFECT_ZONE_M,
+                     unit="m", fix="Effect zones of infrastructure are metres to tens of "
+                     "km (docs/domain_methods.md); give the width in metres.")
     t_code = pd.Categorical(types, categories=list(INFRA_TYPES)).codes.astype(np.int64)
     c_code = pd.Categorical(fc, categories=list(FENCE_CLASSES)).codes.astype(np.int64) + 1
     key = (t_code * 2 + fenced.to_numpy(dtype=bool)) * (len(FENCE_CLASSES) + 1) + c_code

@@ -512,6 +512,7 @@ class NetworkPairResult:
     voltages: np.ndarray
     node_currents: np.ndarray
     branch_currents: np.ndarray
+    comp_nodes: np.ndarray | None = None  # graph nodes of the solved component
 
 
 def pairwise_network(
@@ -566,7 +567,7 @@ def pairwise_network(
                     assert edges is not None  # set whenever want_maps
                     i, j, w = edges
                     bc, nc = branch_and_node_currents(i, j, w, v)
-                    out.append(NetworkPairResult(int(a), int(b), v, nc, bc))
+                    out.append(NetworkPairResult(int(a), int(b), v, nc, bc, comp_nodes))
     return R, out
 
 

@@ -103,10 +103,16 @@ def read_ini(path: str | os.PathLike[str]) -> dict[str, str]:
         (see :data:`DEFAULTS`).
     """
     p = Path(path)
+    if p.is_dir():
+        raise DataNotFoundError(f"{p} is a folder; expected a Circuitscape .ini file.")
     if not p.is_file():
         raise DataNotFoundError(f"Circuitscape INI file {p} does not exist.")
+    data = p.read_bytes()
+    if b"\x00" in data[:65536]:
+        raise CamigeoError(f"{p}: not a Circuitscape INI file (binary content: NUL bytes). "
+                           f"Pass the .ini text file Circuitscape or its GUI wrote.")
     cfg: dict[str, str] = {}
-    for raw in p.read_text(errors="replace").splitlines():
+    for raw in data.decode("utf-8", errors="replace").splitlines():
         line = raw.strip()
         if not line or line[0] in "#;[":
             continue
@@ -114,16 +120,40 @@ def read_ini(path: str | os.PathLike[str]) -> dict[str, str]:
             continue
         k, v = line.split("=", 1)
         cfg[k.strip().lower()] = v.strip()
+    if not any(k in SUPPORTED_KEYS or k in _IGNORED_KEYS for k in cfg):
+        raise CamigeoError(
+            f"{p}: not a Circuitscape INI file (no Circuitscape option found in "
+            f"{len(data)} bytes). Expected 'key = value' lines such as 'habitat_file = "
+            f"habitat.asc', 'point_file = ...', 'output_file = ...'.")
     return cfg
 
 
+#: Options a scenario reads; a GUI placeholder in any other option is ignored, as in
+#: Circuitscape.
+_USED_BY = {
+    "remove_src_or_gnd": ("advanced",),
+}
+
+
 def _check_options(cfg: dict[str, str], path: Path) -> None:
+    import difflib
+
     problems = []
     unknown = sorted(k for k in cfg if k not in SUPPORTED_KEYS and k not in _IGNORED_KEYS
                      and not k.startswith("_"))
-    if unknown:
-        logger.info("%s: ignoring unknown INI keys %s", path, ", ".join(unknown))
+    known = sorted(SUPPORTED_KEYS | _IGNORED_KEYS)
+    for k in unknown:
+        close = difflib.get_close_matches(k, known, n=1, cutoff=0.75)
+        hint = f"; did you mean {close[0]!r}?" if close else " (not a Circuitscape option)"
+        warnings.warn(f"{path}: unknown INI option {k!r} is ignored{hint}", CamigeoWarning,
+                      stacklevel=3)
     scen = cfg.get("scenario", "pairwise").strip().lower()
+    for key, modes in _USED_BY.items():  # GUI placeholders where the mode does not read them
+        if key in cfg and scen not in modes and cfg[key].strip().lower() not in (
+                "keepall", "rmvsrc", "rmvgnd", "rmvall"):
+            logger.info("%s: %s = %s ignored (not used by scenario %s)", path, key,
+                        cfg[key], scen)
+            del cfg[key]
     if _bool(cfg, "set_focal_node_currents_to_zero") and scen != "pairwise":
         problems.append("set_focal_node_currents_to_zero = True (supported for the "
                         "pairwise scenario only)")
@@ -194,17 +224,44 @@ def read_grid(path: str | os.PathLike[str]) -> tuple[np.ndarray, dict[str, float
             line = f.readline()
             parts = line.split()
             if len(parts) == 2 and parts[0][0].isalpha():
-                hdr[parts[0].lower()] = float(parts[1])
+                try:
+                    hdr[parts[0].lower()] = float(parts[1])
+                except ValueError:
+                    raise CamigeoError(f"{p}: header line {pos_lines + 1} {line.strip()!r}: "
+                                       f"the value is not a number.") from None
                 pos_lines += 1
                 continue
             break
+        from ..io.guards import check_alloc
+
+        try:
+            ncols = int(hdr["ncols"])
+            nrows = int(hdr["nrows"])
+        except KeyError as exc:
+            raise CamigeoError(f"{p}: not an ESRI ASCII grid (header lacks {exc}). A grid "
+                               f"starts with ncols, nrows, xllcorner, yllcorner, cellsize "
+                               f"lines.") from exc
+        if ncols < 1 or nrows < 1 or not hdr.get("cellsize", 1) > 0:
+            raise CamigeoError(f"{p}: header ncols={ncols}, nrows={nrows}, cellsize="
+                               f"{hdr.get('cellsize')}: expected positive values.")
+        check_alloc(float(ncols) * nrows * 40.0, what=f"grid {p} ({nrows:,} x {ncols:,} "
+                    f"cells)", fix="Check the header's ncols/nrows, or coarsen the grid.")
         rest = line + f.read()
     try:
-        ncols = int(hdr["ncols"])
-        nrows = int(hdr["nrows"])
-    except KeyError as exc:
-        raise CamigeoError(f"{p}: not an ESRI ASCII grid (header lacks {exc}).") from exc
-    vals = np.array(rest.split(), dtype=np.float64)
+        vals = np.array(rest.split(), dtype=np.float64)
+    except ValueError:
+        vals = None
+    if vals is None:
+        for ln, text in enumerate(rest.splitlines(), start=pos_lines + 1):
+            for tok in text.split():
+                try:
+                    float(tok)
+                except ValueError:
+                    raise CamigeoError(
+                        f"{p}: line {ln}: {tok[:40]!r} is not a number; an ASCII grid holds "
+                        f"numbers only after its header (NODATA as {int(NODATA)}). Fix that "
+                        f"row.") from None
+        raise CamigeoError(f"{p}: the grid values could not be read as numbers.")
     if vals.size != ncols * nrows:
         raise CamigeoError(f"{p}: header says {nrows} x {ncols} cells but the file holds "
                            f"{vals.size} values.")
@@ -270,11 +327,16 @@ def _write_table(path: Path, rows: list[list[float]]) -> None:
 def _read_numbers(p: Path) -> np.ndarray:
     rows = []
     with _open_text(p) as f:
-        for line in f:
+        for ln, line in enumerate(f, start=1):
             parts = line.replace(",", " ").split()
             if not parts or parts[0].startswith("#"):
                 continue
-            rows.append([float(x) for x in parts])
+            try:
+                rows.append([float(x) for x in parts])
+            except ValueError:
+                raise CamigeoError(f"{p}: line {ln}: {line.strip()[:60]!r} holds "
+                                   f"something that is not a number; this file must hold "
+                                   f"numbers only (e.g. 'id x y' or 'i j value').") from None
     if not rows:
         return np.zeros((0, 0))
     width = max(len(r) for r in rows)
@@ -389,8 +451,9 @@ class _Ctx:
         self.base = next((c for c in cands if (c / target).exists()), Path.cwd()) \
             if target and not Path(target).is_absolute() else Path.cwd()
         out = cfg.get("output_file", "")
-        if not out:
-            raise CamigeoError(f"{ini}: output_file is missing.")
+        if not out or out.lower() in ("none", "not entered") or out.startswith("("):
+            raise CamigeoError(f"{ini}: output_file is missing; add 'output_file = "
+                               f"<folder>/<name>.out' (outputs are named after it).")
         outp = Path(out)
         if output_dir is not None:
             outp = Path(output_dir) / outp.name
@@ -403,8 +466,9 @@ class _Ctx:
 
     def path(self, key: str) -> Path:
         v = self.cfg.get(key, "").strip()
-        if not v or v.lower() == "none" or v.startswith("("):
-            raise CamigeoError(f"{self.ini}: option {key} must name a file.")
+        if not v or v.lower() in ("none", "not entered") or v.startswith("("):
+            raise CamigeoError(f"{self.ini}: option {key} must name a file for this scenario; "
+                               f"got {v!r}. Set {key} = <path> in the INI.")
         p = Path(v)
         p = p if p.is_absolute() else self.base / p
         if not p.exists():
@@ -456,11 +520,20 @@ def run_ini(path: str | os.PathLike[str], *, output_dir: str | os.PathLike[str] 
     _check_options(cfg, ini)
     if solver is not None:
         cfg["_solver_override"] = solver
-    ctx = _Ctx(ini, cfg, Path(output_dir) if output_dir is not None else None)
-    if cfg.get("data_type", "raster").strip().lower() == "network":
-        res = _run_network(ctx)
-    else:
-        res = _run_raster(ctx)
+    try:
+        ctx = _Ctx(ini, cfg, Path(output_dir) if output_dir is not None else None)
+        if cfg.get("data_type", "raster").strip().lower() == "network":
+            res = _run_network(ctx)
+        else:
+            res = _run_raster(ctx)
+    except CamigeoError:
+        raise
+    except (ValueError, IndexError, KeyError, EOFError, OSError, UnicodeError) as exc:
+        # input files that parse but hold impossible content (ragged tables, bad gzip ...)
+        raise CamigeoError(f"{ini}: an input file named in this INI could not be used: "
+                           f"{type(exc).__name__}: {exc}. Check the files the INI names "
+                           f"(habitat_file, point_file, ...) against the Circuitscape "
+                           f"formats.") from exc
     res["files"] = ctx.written
     return res
 
@@ -640,8 +713,12 @@ def _run_network(ctx: _Ctx) -> dict[str, Any]:
     write_volt = _bool(cfg, "write_volt_maps")
     i, j, _ = graph.edges()
 
-    def branch_rows(bc: np.ndarray) -> list[list[float]]:
+    def branch_rows(bc: np.ndarray, nodes: np.ndarray | None = None) -> list[list[float]]:
         nz = bc != 0
+        if nodes is not None:  # only the branches of the solved component
+            inside = np.zeros(graph.n_nodes, dtype=bool)
+            inside[nodes] = True
+            nz &= inside[i] & inside[j]
         return [[ids[a], ids[b], abs(c)] for a, b, c in zip(i[nz], j[nz], bc[nz],
                                                             strict=True)]
 
@@ -706,13 +783,16 @@ def _run_network(ctx: _Ctx) -> dict[str, Any]:
     cum_b = np.zeros(i.size)
     for pr in per:
         lab = f"_{fids[pr.a]}_{fids[pr.b]}"
+        # Circuitscape solves each pair on its component and writes that component only
+        comp = np.arange(ids.size) if pr.comp_nodes is None else np.sort(pr.comp_nodes)
         if write_volt:
             _write_table(ctx.out(f"_voltages{lab}.txt"),
-                         [[ids[k], pr.voltages[k]] for k in range(ids.size)])
+                         [[ids[k], pr.voltages[k]] for k in comp])
         if write_cur:
             _write_table(ctx.out(f"_node_currents{lab}.txt"),
-                         [[ids[k], pr.node_currents[k]] for k in range(ids.size)])
-            _write_table(ctx.out(f"_branch_currents{lab}.txt"), branch_rows(pr.branch_currents))
+                         [[ids[k], pr.node_currents[k]] for k in comp])
+            _write_table(ctx.out(f"_branch_currents{lab}.txt"),
+                         branch_rows(pr.branch_currents, comp))
         cum_n += pr.node_currents
         cum_b += np.abs(pr.branch_currents)
     if write_cur:

@@ -36,6 +36,9 @@ def prepare_cores(cores: Any, resistance: Any, id_col: str | None) -> Cores:
         raise CamigeoError(f"cores must be a GeoDataFrame of core polygons; got "
                            f"{type(cores).__name__}.")
     check_crs(cores, r, "cores")
+    from ..io.guards import check_geometries
+
+    cores = check_geometries(cores, name="cores")
     col = id_col or "core_id"
     if col not in cores.columns:
         raise SchemaError(

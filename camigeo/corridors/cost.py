@@ -222,6 +222,9 @@ def source_cells(sources: SourcesLike, r: Raster, *, id_col: str | None = None,
     """Flat cell indices and int32 ids of the source cells."""
     if isinstance(sources, gpd.GeoDataFrame | gpd.GeoSeries):
         check_crs(sources, r, name)
+        from ..io.guards import check_geometries
+
+        sources = check_geometries(sources, name=name)
         geoms = np.asarray(sources.geometry.values if isinstance(sources, gpd.GeoDataFrame)
                            else sources.values)
         if id_col is not None:

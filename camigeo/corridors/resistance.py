@@ -66,8 +66,17 @@ def _template(template: TemplateLike) -> Raster:
                 f"template crs {crs.name} is not projected; a cellsize in metres needs a "
                 f"projected CRS such as camigeo.crs.CENTRAL_ASIA_EQUAL_AREA."
             )
-        minx, miny, maxx, maxy = (float(v) for v in template["bounds"])
-        cs = float(template["cellsize_m"])
+        from ..io.guards import check_number
+
+        bounds = template["bounds"]
+        if isinstance(bounds, str) or len(bounds) != 4:
+            raise CamigeoError(f"template bounds={bounds!r}: expected four numbers (minx, "
+                               f"miny, maxx, maxy) in map units.")
+        minx, miny, maxx, maxy = (check_number(v, name=f"template bounds[{i}]")
+                                  for i, v in enumerate(bounds))
+        cs = check_number(template["cellsize_m"], name="template cellsize_m", minimum=0.0,
+                          strict_min=True, unit="m",
+                          fix="A template spec needs cellsize_m > 0 (metres), e.g. 1000.")
         if cs <= 0 or maxx <= minx or maxy <= miny:
             raise CamigeoError(
                 f"template spec needs cellsize_m > 0 and minx < maxx, miny < maxy; got "
@@ -75,9 +84,28 @@ def _template(template: TemplateLike) -> Raster:
             )
         w = max(1, math.ceil((maxx - minx) / cs - 1e-9))
         h = max(1, math.ceil((maxy - miny) / cs - 1e-9))
+        _guard_grid(float(w) * float(h), cs, f"{h:,} x {w:,} cells of {cs:g} m")
         return Raster(np.zeros((h, w), dtype=np.float64), Affine(cs, 0, minx, 0, -cs, maxy),
                       crs, None)
-    return as_raster(template, name="template")
+    tpl = as_raster(template, name="template")
+    _guard_grid(float(tpl.array.size), abs(tpl.transform.a), f"{tpl.height:,} x "
+                f"{tpl.width:,} cells")
+    return tpl
+
+
+def _guard_grid(n_cells: float, cs: float, what: str) -> None:
+    """Refuse a grid whose ~6 float64 working copies do not fit in memory."""
+    from ..io.guards import available_memory, check_alloc
+
+    need = n_cells * _BYTES_PER_CELL
+    fit = cs * math.sqrt(need / max(0.8 * available_memory(), 1.0))
+    check_alloc(need, what=f"build_resistance on {what}",
+                fix=f"Use a coarser template (cellsize_m >= {max(fit, cs):.3g}) or a "
+                    f"smaller extent.")
+
+
+#: Peak bytes per template cell in build_resistance (base, out, burned, masks, ...).
+_BYTES_PER_CELL = 48.0
 
 
 def _to_crs(gdf: Any, crs: CRS | None, name: str) -> gpd.GeoDataFrame:
@@ -256,9 +284,17 @@ def _feature_resistance(infra: gpd.GeoDataFrame, resistance_by_type: Mapping[Any
     lookup = {(r["infra_type"], r["fenced"], r["fence_class"]): r["resistance"]
               for r in _default_rows(max_resistance, impermeable_as_nodata)}
     user = dict(resistance_by_type or {})
+    from ..io.guards import check_number, parse_bool_column
+
+    for key, val in user.items():  # NaN/inf mean impassable; negative is a mistake
+        if not (isinstance(val, float | int | np.floating | np.integer) and not
+                isinstance(val, bool) and (np.isnan(val) or np.isinf(val))):
+            check_number(val, name=f"resistance_by_type[{key!r}]", minimum=0.0,
+                         fix="Resistance is a cost per map unit (1 = open land); use "
+                             "float('nan') or float('inf') for an impassable line.")
     out = np.empty(len(infra), dtype=np.float64)
-    fenced_col = infra["fenced"] if "fenced" in infra.columns else pd.Series(
-        False, index=infra.index)
+    fenced_col = parse_bool_column(infra, "fenced", name="infrastructure") \
+        if "fenced" in infra.columns else pd.Series(False, index=infra.index)
     fc_col = infra["fence_class"] if "fence_class" in infra.columns else pd.Series(
         None, index=infra.index, dtype=object)
     unknown: set[str] = set()
@@ -454,12 +490,27 @@ def build_resistance(
     >>> int((r.array == 1000).sum()) >= 9
     True
     """
+    from ..io.guards import check_number
+
+    for pname, pval, strict in (("range_resistance", range_resistance, False),
+                                ("outside_range_resistance", outside_range_resistance, False),
+                                ("max_resistance", max_resistance, True)):
+        check_number(pval, name=pname, minimum=0.0, strict_min=strict,
+                     fix="Resistance is a cost per map unit (1 = open land).")
     tpl = _template(template)
     if landcover is not None:
         if reclass is None:
             raise CamigeoError("landcover was given without reclass; pass reclass={class: "
                                "resistance} (a mapping or a two-column table).")
         values, valid = _landcover_on_grid(landcover, tpl)
+        if valid.size and not valid.any():
+            lb = (as_raster(landcover, name="landcover").bounds
+                  if not isinstance(landcover, np.ndarray) else "the array")
+            raise CamigeoError(
+                f"landcover has no valid cell on the template grid: the land cover "
+                f"(bounds {lb}) does not overlap the template (bounds {tpl.bounds}, "
+                f"{tpl.crs.name if tpl.crs else 'no CRS'}) or is all nodata. Check that both "
+                f"cover the same area and that the land cover's CRS is right.")
         base = _reclassify(values, valid, _reclass_table(reclass))
     elif ranges is not None:
         base = _range_base(ranges, tpl, range_resistance, outside_range_resistance)

@@ -178,7 +178,9 @@ def _check_layer(obj: Any, name: str) -> gpd.GeoDataFrame:
             f"{type(obj).__name__}."
         )
     require_crs(obj, name=name)
-    return obj
+    from ..io.guards import check_geometries
+
+    return check_geometries(obj, name=name)
 
 
 def _add_infrastructure(base: gpd.GeoDataFrame | None,

@@ -60,9 +60,18 @@ def atomic_path(
         Temporary file in the same folder; write the complete output there.
     """
     dest = Path(path)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp" + dest.suffix,
-                                    dir=dest.parent)
+    try:
+        if dest.is_dir():
+            raise IsADirectoryError(21, "is a folder")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp" + dest.suffix,
+                                        dir=dest.parent)
+    except OSError as exc:
+        from .._errors import CamigeoError
+
+        raise CamigeoError(
+            f"cannot write {dest}: {exc.strerror or exc} in {dest.parent}. Choose an output "
+            f"path in a folder you can write to (and not the name of a folder).") from None
     os.close(fd)
     tmp = Path(tmp_name)
     if copy_existing and dest.exists():

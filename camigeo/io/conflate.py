@@ -54,6 +54,9 @@ def _check_layer(gdf: Any, name: str) -> CRS:
         raise CamigeoError(f"{name} must be a GeoDataFrame of lines; got "
                            f"{type(gdf).__name__}.")
     crs = require_crs(gdf, name=name)
+    from .guards import check_geometries
+
+    check_geometries(gdf, name=name, repair=None)  # NaN vertices, metres declared lon/lat
     types = set(gdf.geometry.dropna().geom_type)
     if types - set(_LINES):
         raise GeometryError(f"{name} must hold LineString/MultiLineString geometries; got "

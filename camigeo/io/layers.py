@@ -69,7 +69,9 @@ def _check_exists(path: Path) -> None:
 
 def _ogr_layers(path: Path) -> list[tuple[str, str]]:
     try:
-        arr = pyogrio.list_layers(path)
+        with warnings.catch_warnings():  # GDAL's notes on a damaged file precede the error
+            warnings.simplefilter("ignore", RuntimeWarning)
+            arr = pyogrio.list_layers(path)
     except pyogrio.errors.DataSourceError as exc:
         raise CamigeoError(
             f"{path}: could not be opened as a vector file ({exc}). Supported: "
@@ -143,14 +145,22 @@ def _read_parquet(path: Path, columns: Sequence[str] | None,
 def _read_ogr(path: Path, layer: str, source: str, columns: Sequence[str] | None,
               kind: str | None, bbox: tuple[float, float, float, float] | None,
               where: str | None) -> gpd.GeoDataFrame:
-    fields = list(pyogrio.read_info(path, layer=layer)["fields"])
+    try:
+        fields = list(pyogrio.read_info(path, layer=layer)["fields"])
+    except UnicodeDecodeError as exc:  # field names that are not UTF-8
+        raise CamigeoError(f"{source}: the field names are not UTF-8 text ({exc}); save the "
+                           f"file as UTF-8 (or GeoPackage) and read that.") from None
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise CamigeoError(f"{source}: could not be read ({exc}). Check that the file is a "
+                           f"complete, supported vector file.") from exc
     wanted = _wanted_columns(fields, columns, kind, source)
     try:
         gdf = pyogrio.read_dataframe(path, layer=layer, columns=wanted, bbox=bbox, where=where)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
             pyogrio.errors.FieldError, pyogrio.errors.FeatureError,
             pyogrio.errors.GeometryError, ValueError) as exc:
-        raise CamigeoError(f"{source}: could not be read ({exc}).") from exc
+        raise CamigeoError(f"{source}: could not be read ({exc}). Check that the file is a "
+                           f"complete, supported vector file.") from exc
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise SchemaError(f"{source}: the layer has no geometry column (an attribute table); "
                           f"read_layer reads spatial layers. Read tables with "
@@ -235,6 +245,18 @@ def read_layer(
         raise CamigeoError(f"presence=, origin= and seasonal= filter IUCN ranges and need "
                            f"kind='range'; got kind={kind!r}.")
     _check_exists(path)
+    if not (layer is None or isinstance(layer, str) or (
+            isinstance(layer, Sequence) and all(isinstance(n, str) for n in layer))):
+        raise CamigeoError(f"{path}: layer={layer!r}; expected a layer name (str) or a list of "
+                           f"names. List them with camigeo.list_layers({str(path)!r}).")
+    if bbox is not None:
+        from .guards import check_number
+
+        if isinstance(bbox, str) or not isinstance(bbox, Sequence) or len(bbox) != 4:
+            raise CamigeoError(f"{path}: bbox={bbox!r}; expected four numbers (minx, miny, "
+                               f"maxx, maxy) in the layer's CRS.")
+        bbox = tuple(check_number(v, name=f"bbox[{i}]")  # type: ignore[assignment]
+                     for i, v in enumerate(bbox))
     if _suffix(path) in (".parquet", ".geoparquet"):
         if layer not in (None, path.stem):
             raise DataNotFoundError(f"{path}: a GeoParquet file has one layer ({path.stem!r}); "
@@ -472,6 +494,10 @@ def write_layer(
     if gdf.crs is None:
         raise CRSError(f"write_layer({path}): the GeoDataFrame has no CRS; set it with "
                        f"gdf.set_crs(...) before writing so readers know the coordinates.")
+    from .guards import check_geometries, check_no_nul
+
+    check_no_nul(gdf, name=f"write_layer({path})")
+    check_geometries(gdf, name=f"write_layer({path})", repair=None)  # NaN vertices
     driver = _driver_for(path, driver)
     layer = layer or path.name.split(".")[0]
     if driver == "ESRI Shapefile":

@@ -57,9 +57,9 @@ def _rows(mask: np.ndarray, index: pd.Index) -> str:
     return shown + (f" and {len(lines) - _LIMIT} more" if len(lines) > _LIMIT else "")
 
 
-def _separator(path: Path) -> str:
+def _separator(path: Path, encoding: str = "utf-8") -> str:
     """Comma, or ';' / tab when the header line clearly uses those (spreadsheet exports)."""
-    with path.open(encoding="utf-8", errors="replace") as fh:
+    with path.open(encoding=encoding, errors="replace") as fh:
         first = fh.readline()
     for sep in (",", ";", "\t"):
         if first.count(sep) >= 3:
@@ -67,8 +67,8 @@ def _separator(path: Path) -> str:
     return ","
 
 
-def read_movebank(path: str | os.PathLike[str], *, crs: str | CRS = "EPSG:4326"
-                  ) -> gpd.GeoDataFrame:
+def read_movebank(path: str | os.PathLike[str], *, crs: str | CRS = "EPSG:4326",
+                  encoding: str | None = None) -> gpd.GeoDataFrame:
     """Read a Movebank CSV export as GPS fixes.
 
     Parameters
@@ -82,6 +82,9 @@ def read_movebank(path: str | os.PathLike[str], *, crs: str | CRS = "EPSG:4326"
         with a warning counting them.
     crs : str or pyproj.CRS, default "EPSG:4326"
         CRS of ``location-long``/``location-lat`` (Movebank exports WGS84 lon/lat).
+    encoding : str, optional
+        Text encoding of the file. Default: detected (UTF-8, UTF-16 with BOM, or, for
+        spreadsheet exports, CP1251 or Latin-1 with a :class:`CamigeoWarning` naming it).
 
     Returns
     -------
@@ -108,10 +111,32 @@ def read_movebank(path: str | os.PathLike[str], *, crs: str | CRS = "EPSG:4326"
     >>> fixes.groupby("individual_id").size()  # doctest: +SKIP
     """
     path = Path(path)
+    if path.is_dir():
+        raise DataNotFoundError(f"{path} is a folder; expected a Movebank CSV file. Pass the "
+                                f"path of the .csv file inside it.")
     if not path.is_file():
         raise DataNotFoundError(f"{path}: Movebank CSV not found (working folder {Path.cwd()}).")
-    sep = _separator(path)
-    header = pd.read_csv(path, nrows=0, sep=sep).columns
+    from .encoding import decode_error, detect_encoding
+
+    what = "Movebank CSV"
+    enc = encoding or detect_encoding(path, what=what)
+    if encoding is None and enc in ("cp1251", "latin-1"):
+        warnings.warn(f"{path}: not UTF-8; read as {enc} (detected). Pass encoding= if the "
+                      f"names look wrong.", CamigeoWarning, stacklevel=2)
+    try:
+        sep = _separator(path, enc)
+        header = pd.read_csv(path, nrows=0, sep=sep, encoding=enc).columns
+    except UnicodeDecodeError as exc:
+        raise decode_error(path, enc, exc, what=what) from None
+    except LookupError:
+        raise SchemaError(f"encoding={encoding!r} is not a known text encoding; use e.g. "
+                          f"'utf-8', 'cp1251' or 'latin-1'.") from None
+    except pd.errors.EmptyDataError:
+        raise SchemaError(f"{path}: the {what} is empty (no header line). Export the study "
+                          f"again from Movebank (Download > CSV).") from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise SchemaError(f"{path}: not a readable CSV ({exc}). Export the study again from "
+                          f"Movebank as CSV.") from None
     canon: dict[str, str] = {}
     for col in header:
         canon.setdefault(_canonical(col), col)
@@ -130,7 +155,19 @@ def read_movebank(path: str | os.PathLike[str], *, crs: str | CRS = "EPSG:4326"
             f"{', '.join(map(str, header))}.")
     src = {canon[id_key]: "individual_id", canon["timestamp"]: "timestamp",
            canon["location_long"]: "location_long", canon["location_lat"]: "location_lat"}
-    df = pd.read_csv(path, sep=sep, dtype={canon[id_key]: str, canon["timestamp"]: str})
+    try:
+        with warnings.catch_warnings():  # rows longer than the header are malformed
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            df = pd.read_csv(path, sep=sep, encoding=enc, index_col=False,
+                             dtype={canon[id_key]: str, canon["timestamp"]: str})
+    except UnicodeDecodeError as exc:
+        raise decode_error(path, enc, exc, what=what) from None
+    except (pd.errors.ParserError, pd.errors.ParserWarning, ValueError) as exc:
+        raise SchemaError(f"{path}: the {what} has malformed rows ({exc}). Check the lines "
+                          f"named (quotes, separators) or export the study again.") from None
+    if df.empty:
+        raise SchemaError(f"{path}: the {what} has a header but no fixes. Check the export "
+                          f"(study, animals and time range selected in Movebank).")
     # other columns that already use the output names would clash with the renamed ones
     clash = [c for c in df.columns if c in src.values() and c not in src]
     df = df.drop(columns=clash).rename(columns=src)

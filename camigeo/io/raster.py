@@ -53,10 +53,19 @@ class Raster:
                 f"For a multi-band file pass band=... to Raster.from_file."
             )
         object.__setattr__(self, "array", arr)
+        if arr.size == 0:
+            raise CamigeoError(f"Raster array has no cells (shape {arr.shape}); expected at "
+                               f"least one row and one column.")
         if self.crs is not None and not isinstance(self.crs, CRS):
             object.__setattr__(self, "crs", CRS.from_user_input(self.crs))
         if not isinstance(self.transform, Affine):
             object.__setattr__(self, "transform", Affine(*tuple(self.transform)[:6]))
+        t = self.transform
+        if not (np.isfinite([t.a, t.b, t.c, t.d, t.e, t.f]).all() and t.a * t.e - t.b * t.d):
+            raise CamigeoError(
+                f"Raster transform {tuple(t)[:6]} is degenerate (a zero or non-finite cell "
+                f"size): every distance would be 0. Give a positive cellsize, e.g. "
+                f"Raster.from_array(arr, cellsize=1000, crs=...).")
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -87,6 +96,11 @@ class Raster:
         Raster
         """
         arr = np.asarray(array)
+        from .guards import check_number
+
+        cellsize = check_number(cellsize, name="cellsize", minimum=0.0, strict_min=True,
+                                unit="map units", fix="Give the cell width in map units "
+                                "(metres for a projected CRS), e.g. cellsize=1000.")
         x0, y0 = origin
         top = y0 + arr.shape[0] * cellsize
         return cls(arr, Affine(cellsize, 0.0, x0, 0.0, -cellsize, top),
@@ -114,6 +128,13 @@ class Raster:
                     raise CamigeoError(
                         f"{p} has {src.count} band(s); band={band} was asked for."
                     )
+                from .guards import check_alloc
+
+                check_alloc(float(src.width) * src.height * np.dtype(src.dtypes[band - 1])
+                            .itemsize * 3, what=f"reading raster {p} ({src.height:,} x "
+                            f"{src.width:,} cells, {src.dtypes[band - 1]})",
+                            fix="Clip or resample the raster first (gdal_translate -projwin "
+                                "/ gdalwarp -tr), or use the scale= options (docs/scaling.md).")
                 arr = src.read(band)
                 crs = CRS.from_user_input(src.crs) if src.crs else None
                 return cls(arr, src.transform, crs, src.nodata)

@@ -278,6 +278,16 @@ def _check_geometries(gdf: gpd.GeoDataFrame, kind: str | None, problems: list[st
     points = ~missing & (types == 0)
     if points.any():
         invalid[points] = ~np.isfinite(bounds[points]).all(axis=1)
+    nan_coords = np.zeros(n, dtype=bool)  # make_valid cannot give a vertex a position
+    if invalid.any():
+        nan_coords[invalid] = [str(r).startswith("Invalid Coordinate")
+                               for r in shapely.is_valid_reason(geoms[invalid])]
+    if nan_coords.any():
+        problems.append(
+            f"{int(nan_coords.sum())} of {n} geometries have NaN or infinite coordinates "
+            f"({_which(gdf, nan_coords, id_col)}); drop or fix those vertices (a vertex without "
+            f"a position cannot be measured or repaired).")
+        invalid &= ~nan_coords
     if invalid.any():
         reasons = _values(shapely.is_valid_reason(geoms[invalid]))
         where = _which(gdf, invalid, id_col)

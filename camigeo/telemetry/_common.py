@@ -29,6 +29,10 @@ def prepare_barriers(barriers: Any, *, barrier_id_col: str | None = None,
     if not isinstance(barriers, gpd.GeoDataFrame):
         raise SchemaError(f"{name} must be a GeoDataFrame of (Multi)LineStrings; got "
                           f"{type(barriers).__name__}.")
+    if len(barriers) == 0:
+        raise SchemaError(f"{name} has no lines (0 rows); there is no barrier to cross or "
+                          f"avoid. Check the layer and any filter applied before (type, "
+                          f"status, area).")
     geom = barriers.geometry.values
     bad = shapely.is_missing(geom) | shapely.is_empty(geom)
     if bad.any():
@@ -43,6 +47,9 @@ def prepare_barriers(barriers: Any, *, barrier_id_col: str | None = None,
             f"{name} must hold LineString or MultiLineString features; found {kinds}. "
             f"Use polygon.boundary for fenced areas."
         )
+    from ..io.guards import check_geometries
+
+    barriers = check_geometries(barriers, name=name)
     if barrier_id_col is None:
         ids = barriers["infra_id"] if "infra_id" in barriers.columns else barriers.index.to_series()
     else:

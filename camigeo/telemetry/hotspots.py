@@ -158,6 +158,12 @@ def crossing_hotspots(events_or_crossings: Any, barriers: Any, *, bin_km: float 
         work = barriers.to_crs(metric)
         tables = [(n, t.to_crs(metric)) for n, t in tables]
     bin_m = bin_km * 1000.0
+    from ..io.guards import check_alloc
+
+    n_bins = float(np.sum(np.ceil(work.geometry.length.to_numpy() / bin_m) + 1))
+    check_alloc(n_bins * 400.0, what=f"crossing_hotspots(bin_km={bin_km:g}) on "
+                f"{work.geometry.length.sum() / 1000:,.0f} km of barriers ({n_bins:,.0f} bins)",
+                fix="Use a larger bin_km (bins of 0.1-1 km match GPS fix spacing).")
     index = BarrierIndex(work.geometry.values)
     bins, first_bin, nbin = _bins(index, info, bin_m, work.crs)
     counts = {c: np.zeros(len(bins), dtype=np.int64) for c in HOTSPOT_COUNTS}

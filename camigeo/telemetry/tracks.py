@@ -158,10 +158,23 @@ def prepare_tracks(tracks: Any, *, id_col: str | None = None, time_col: str | No
             f"geometry). Drop them first, e.g. {name}[~{name}.geometry.is_empty & "
             f"{name}.geometry.notna()]."
         )
+    if len(gdf) == 0:
+        raise SchemaError(f"{name} has no fixes (0 rows); there is no movement to analyse. "
+                          f"Check the file and any filter applied before (animal, dates).")
     types = shapely.get_type_id(geom)
     if (types != 0).any():
         kinds = sorted(set(gdf.geometry.geom_type[types != 0]))
         raise GeometryError(f"{name} must hold Point fixes; found {kinds}.")
+    nonfinite = ~np.isfinite(shapely.get_coordinates(geom)).all(axis=1)
+    if nonfinite.any():
+        rows = gdf.index[nonfinite].tolist()
+        raise GeometryError(
+            f"{name} has {int(nonfinite.sum())} fixes with NaN or infinite coordinates (row(s) "
+            f"{', '.join(map(str, rows[:8]))}{' ...' if len(rows) > 8 else ''}); a fix without "
+            f"a position cannot be a step. Drop them first, e.g. {name}[{name}.is_valid].")
+    from ..io.guards import check_geometries
+
+    check_geometries(gdf, name=name)  # metres declared lon/lat
     if gdf[id_col].isna().any():
         raise SchemaError(
             f"{name} column {id_col!r} has {int(gdf[id_col].isna().sum())} missing animal ids;"
