@@ -52,7 +52,7 @@ def _ledger_writer(path: str, log: str, wid: int, rounds: int) -> None:
     Inside the lock a marker file is created exclusively; finding a marker of a live
     process means two writers are inside at once (recorded in ``overlap``).
     """
-    from camigeo._atomic import atomic_path
+    from camigeo.io.atomic import atomic_path
 
     logp, ledger = Path(log), Path(path)
     marker, overlap = ledger.with_name("inside"), ledger.with_name("overlap")
@@ -122,10 +122,15 @@ def _hammer(tmp_path: Path, target: Any, path: Path, rounds: int, kills: int,
         reads += 1
         if done_kills < kills:
             i = rng.choice(live)
-            os.kill(procs[i].pid, signal.SIGKILL)
+            try:
+                os.kill(procs[i].pid, signal.SIGKILL)
+            except ProcessLookupError:  # it finished during the sleep: nothing was killed
+                procs[i].join()
+                continue
             procs[i].join()
-            done_kills += 1
-            procs[i] = start(i)
+            if procs[i].exitcode == -signal.SIGKILL:
+                done_kills += 1
+                procs[i] = start(i)
     assert all(p.exitcode == 0 for p in procs.values())
     assert done_kills == kills
     return logs, reads
@@ -292,7 +297,7 @@ def test_portable_link_lock_breaks_only_a_dead_holder(tmp_path: Path, monkeypatc
     import subprocess
     import sys
 
-    from camigeo import _lock
+    from camigeo.io import lock as _lock
 
     monkeypatch.setattr(_lock, "_FORCE_LINK", True)
     path = tmp_path / "atlas.gpkg"
