@@ -10,12 +10,16 @@ Public functions
   share per feature with a Wilson interval and a suggested ``fence_class``.
 - :func:`crossing_hotspots`, :func:`recommend_passages` - barrier segments binned along
   their length; where animals reach a barrier but do not cross.
+- :func:`brownian_bridge`, :func:`dynamic_brownian_bridge` - utilisation distributions of
+  movement paths (BBMM, dBBMM); :func:`migration_sequences`, :func:`migration_corridors` -
+  seasonal migrations and population corridors / stopovers (Sawyer et al. 2009).
 - :func:`run_telemetry` - all layers for the CLI / Atlas in one call.
 """
 
 from __future__ import annotations
 
 from .baba import EVENT_TYPES, NON_CROSSING_TYPES, EncounterResult, classify_encounters
+from .bbmm import BrownianBridgeResult, MotionVarianceFit, brownian_bridge
 from .crossings import crossing_summary, find_crossings
 from .hotspots import HOTSPOT_COUNTS, crossing_hotspots, recommend_passages
 from .pipeline import run_telemetry
@@ -32,8 +36,11 @@ __all__ = [
     "EVENT_TYPES",
     "HOTSPOT_COUNTS",
     "NON_CROSSING_TYPES",
+    "BrownianBridgeResult",
     "EncounterResult",
+    "MotionVarianceFit",
     "barrier_permeability",
+    "brownian_bridge",
     "classify_encounters",
     "crossing_hotspots",
     "crossing_summary",
