@@ -21,6 +21,7 @@ from __future__ import annotations
 from .baba import EVENT_TYPES, NON_CROSSING_TYPES, EncounterResult, classify_encounters
 from .bbmm import BrownianBridgeResult, MotionVarianceFit, brownian_bridge
 from .crossings import crossing_summary, find_crossings
+from .dbbmm import DynamicBridgeResult, dynamic_brownian_bridge
 from .hotspots import HOTSPOT_COUNTS, crossing_hotspots, recommend_passages
 from .pipeline import run_telemetry
 from .ranking import (
@@ -37,6 +38,7 @@ __all__ = [
     "HOTSPOT_COUNTS",
     "NON_CROSSING_TYPES",
     "BrownianBridgeResult",
+    "DynamicBridgeResult",
     "EncounterResult",
     "MotionVarianceFit",
     "barrier_permeability",
@@ -44,6 +46,7 @@ __all__ = [
     "classify_encounters",
     "crossing_hotspots",
     "crossing_summary",
+    "dynamic_brownian_bridge",
     "find_crossings",
     "modal_interval",
     "prepare_tracks",
