@@ -79,6 +79,10 @@ _EXPORTS: dict[str, str] = {
     "barrier_permeability": "telemetry",
     "run_telemetry": "telemetry",
     "to_movingpandas": "telemetry",
+    "brownian_bridge": "telemetry",
+    "dynamic_brownian_bridge": "telemetry",
+    "migration_sequences": "telemetry",
+    "migration_corridors": "telemetry",
     # output
     "conflict_map": "maps",
     "explore": "maps",

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 from .baba import EVENT_TYPES, NON_CROSSING_TYPES, EncounterResult, classify_encounters
 from .bbmm import BrownianBridgeResult, MotionVarianceFit, brownian_bridge
+from .corridors_pop import USE_CLASSES, MigrationCorridors, migration_corridors
 from .crossings import crossing_summary, find_crossings
 from .dbbmm import DynamicBridgeResult, dynamic_brownian_bridge
 from .hotspots import HOTSPOT_COUNTS, crossing_hotspots, recommend_passages
+from .migration import migration_sequences
 from .pipeline import run_telemetry
 from .ranking import (
     DEFAULT_CLASS_BREAKS,
@@ -40,7 +42,9 @@ __all__ = [
     "BrownianBridgeResult",
     "DynamicBridgeResult",
     "EncounterResult",
+    "MigrationCorridors",
     "MotionVarianceFit",
+    "USE_CLASSES",
     "barrier_permeability",
     "brownian_bridge",
     "classify_encounters",
@@ -48,6 +52,8 @@ __all__ = [
     "crossing_summary",
     "dynamic_brownian_bridge",
     "find_crossings",
+    "migration_corridors",
+    "migration_sequences",
     "modal_interval",
     "prepare_tracks",
     "proportion_interval",
