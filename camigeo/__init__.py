@@ -83,6 +83,8 @@ _EXPORTS: dict[str, str] = {
     "dynamic_brownian_bridge": "telemetry",
     "migration_sequences": "telemetry",
     "migration_corridors": "telemetry",
+    "corridor_barrier_conflict": "telemetry",
+    "run_migration": "telemetry",
     # output
     "conflict_map": "maps",
     "explore": "maps",

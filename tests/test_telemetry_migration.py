@@ -184,3 +184,50 @@ def test_scheduler_threads_same_result():
     np.testing.assert_allclose(plain.population_ud.array, threaded.population_ud.array,
                                rtol=0, atol=0)
     assert (plain.sequences.motion_variance > 1).all()
+
+
+# --------------------------------------------------------------------------- barriers
+def test_barrier_km_inside_high_use_corridor_by_line_and_ptcr():
+    from shapely.geometry import LineString, box
+
+    from camigeo.telemetry.corridor_barriers import (
+        add_corridor_km,
+        conflict_summary,
+        corridor_barrier_conflict,
+    )
+
+    crs = "EPSG:32645"     # UTM 45N; x = 500 km is the central meridian (scale 0.9996)
+    x0, y0 = 500_000.0, 4_000_000.0
+    corr = gpd.GeoDataFrame({"use_class": ["low", "high"]},
+                            geometry=[box(x0 - 20_000, y0 - 20_000, x0 + 20_000, y0 + 20_000),
+                                      box(x0 - 5_000, y0 - 5_000, x0 + 5_000, y0 + 5_000)],
+                            crs=crs)
+    bars = gpd.GeoDataFrame(
+        {"infra_id": ["rail", "fence", "far"], "infra_type": ["railway", "border_fence", "road"],
+         "name": ["R", "F", "X"]},
+        geometry=[LineString([(x0 - 30_000, y0), (x0 + 30_000, y0)]),      # 10 km in high
+                  LineString([(x0 + 1_000, y0 - 30_000), (x0 + 1_000, y0 + 2_000)]),  # 7 km
+                  LineString([(x0 + 50_000, y0), (x0 + 60_000, y0)])],
+        crs=crs).to_crs("EPSG:4326")
+    ptcrs = gpd.GeoDataFrame({"ptcr_id": ["W", "E"], "name": ["west", "east"]},
+                             geometry=[box(x0 - 50_000, y0 - 50_000, x0 - 1_000, y0 + 50_000),
+                                       box(x0 - 1_000, y0 - 50_000, x0 + 50_000, y0 + 50_000)],
+                             crs=crs)
+    out = corridor_barrier_conflict(corr, bars, ptcrs=ptcrs)
+    assert out.crs == bars.crs
+    got = {(r.barrier_id, r.ptcr_id): r.length_km for r in out.itertuples()}
+    k = 1 / 0.9996     # grid metres -> ellipsoid metres on the central meridian
+    assert got[("rail", "W")] == pytest.approx(4.0 * k, rel=2e-4)
+    assert got[("rail", "E")] == pytest.approx(6.0 * k, rel=2e-4)
+    assert got[("fence", "E")] == pytest.approx(7.0 * k, rel=2e-4)
+    assert set(got) == {("rail", "W"), ("rail", "E"), ("fence", "E")}
+    summ = conflict_summary(out, by=["barrier_type"])
+    assert summ.set_index("barrier_type").length_km["railway"] == pytest.approx(10 * k, rel=2e-4)
+    ranking = pd.DataFrame({"barrier_id": ["far", "rail", "fence"]})
+    ranked = add_corridor_km(ranking, out)
+    assert ranked.corridor_km.tolist() == pytest.approx([0.0, 10 * k, 7 * k], rel=2e-4)
+    # nested classes: low counts the whole 40 km box
+    low = corridor_barrier_conflict(corr, bars, classes=("low",))
+    assert low.set_index("barrier_id").length_km["rail"] == pytest.approx(40 * k, rel=2e-4)
+    with pytest.raises(SchemaError, match="unknown"):
+        corridor_barrier_conflict(corr, bars, classes=("very high",))

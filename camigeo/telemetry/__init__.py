@@ -20,11 +20,18 @@ from __future__ import annotations
 
 from .baba import EVENT_TYPES, NON_CROSSING_TYPES, EncounterResult, classify_encounters
 from .bbmm import BrownianBridgeResult, MotionVarianceFit, brownian_bridge
+from .corridor_barriers import (
+    add_corridor_km,
+    conflict_summary,
+    corridor_barrier_conflict,
+    corridor_passage_candidates,
+)
 from .corridors_pop import USE_CLASSES, MigrationCorridors, migration_corridors
 from .crossings import crossing_summary, find_crossings
 from .dbbmm import DynamicBridgeResult, dynamic_brownian_bridge
 from .hotspots import HOTSPOT_COUNTS, crossing_hotspots, recommend_passages
 from .migration import migration_sequences
+from .migration_run import MIGRATION_LAYERS, MigrationRun, run_migration
 from .pipeline import run_telemetry
 from .ranking import (
     DEFAULT_CLASS_BREAKS,
@@ -42,12 +49,18 @@ __all__ = [
     "BrownianBridgeResult",
     "DynamicBridgeResult",
     "EncounterResult",
+    "MIGRATION_LAYERS",
     "MigrationCorridors",
+    "MigrationRun",
     "MotionVarianceFit",
     "USE_CLASSES",
+    "add_corridor_km",
     "barrier_permeability",
     "brownian_bridge",
     "classify_encounters",
+    "conflict_summary",
+    "corridor_barrier_conflict",
+    "corridor_passage_candidates",
     "crossing_hotspots",
     "crossing_summary",
     "dynamic_brownian_bridge",
@@ -59,6 +72,7 @@ __all__ = [
     "proportion_interval",
     "rank_barriers",
     "recommend_passages",
+    "run_migration",
     "run_telemetry",
     "to_movingpandas",
 ]
