@@ -293,7 +293,7 @@ def fit_motion_variance(terms: dict[str, np.ndarray], *,
 
 
 # --------------------------------------------------------------------------- kernel
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, fastmath={"contract", "arcp"})
 def _bridge_kernel(x: np.ndarray, y: np.ndarray, lag: np.ndarray, le: np.ndarray,
                    var: np.ndarray, use: np.ndarray, step: float, x0: float, y0: float,
                    dx: float, dy: float, row0: int, col0: int, nrows: int, ncols: int,
@@ -331,12 +331,12 @@ def _bridge_kernel(x: np.ndarray, y: np.ndarray, lag: np.ndarray, le: np.ndarray
                 d = y0 - rr * dy - my
                 gy[rr - r_lo] = w * math.exp(-d * d * inv)
             nc = c_hi - c_lo + 1
+            oc = c_lo - col0
             for rr in range(r_lo, r_hi + 1):
                 g = gy[rr - r_lo]
-                orow = rr - row0
-                oc = c_lo - col0
+                orow = out[rr - row0, oc:oc + nc]
                 for c in range(nc):
-                    out[orow, oc + c] += g * gx[c]
+                    orow[c] += g * gx[c]
     return n_steps
 
 
