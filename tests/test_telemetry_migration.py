@@ -103,6 +103,19 @@ def test_isopleth_by_hand():
     np.testing.assert_array_equal(isopleth_mask(ud, 0.99), [[True, True], [True, True]])
 
 
+def test_isopleth_prefilter_matches_a_full_sort():
+    rng = np.random.default_rng(7)
+    for level in (0.5, 0.9, 0.99, 0.999):
+        ud = rng.lognormal(0, 3, (60, 70))
+        ud[rng.random(ud.shape) < 0.2] = 0.0
+        flat = ud.ravel()
+        order = np.argsort(-flat, kind="stable")
+        before = np.cumsum(flat[order]) - flat[order]
+        want = np.zeros(flat.size, dtype=bool)
+        want[order] = (before < level * flat.sum()) & (flat[order] > 0)
+        np.testing.assert_array_equal(isopleth_mask(ud, level).ravel(), want)
+
+
 def _line(ind, y, t0_h, n=30, x0=500_000.0):
     t_h = t0_h + np.arange(n) * 2.0
     xy = np.column_stack([x0 + np.arange(n) * 1000.0, np.full(n, y)])

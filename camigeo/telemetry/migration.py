@@ -245,7 +245,7 @@ def _utc_ns(value: Any) -> int:
 def sequence_fixes(tracks: gpd.GeoDataFrame, sequences: pd.DataFrame, *,
                    id_col: str = "individual_id", time_col: str = "timestamp"
                    ) -> list[tuple[str, str, np.ndarray]]:
-    """Row indices of the (prepared, sorted) ``tracks`` in each sequence.
+    """Row indices of the (prepared: sorted by animal and time) ``tracks`` in each sequence.
 
     Returns
     -------
@@ -258,10 +258,15 @@ def sequence_fixes(tracks: gpd.GeoDataFrame, sequences: pd.DataFrame, *,
                           f"camigeo.migration_sequences(tracks, ...).")
     ids = tracks[id_col].to_numpy()
     t = pd.DatetimeIndex(tracks[time_col]).as_unit("ns").asi8
+    new = np.r_[True, ids[1:] != ids[:-1]] if len(ids) else np.zeros(0, dtype=bool)
+    first = np.flatnonzero(new)                 # tracks are sorted by animal, then time
+    span = dict(zip(ids[first], zip(first, np.r_[first[1:], len(ids)], strict=True),
+                    strict=True))
     out = []
     for row in sequences.itertuples(index=False):
         ind = str(row.individual_id)
-        lo, hi = (_utc_ns(row.start), _utc_ns(row.end))
-        idx = np.flatnonzero((ids == ind) & (t >= lo) & (t <= hi))
-        out.append((str(row.sequence_id), ind, idx))
+        a0, a1 = span.get(ind, (0, 0))
+        lo = a0 + np.searchsorted(t[a0:a1], _utc_ns(row.start), side="left")
+        hi = a0 + np.searchsorted(t[a0:a1], _utc_ns(row.end), side="right")
+        out.append((str(row.sequence_id), ind, np.arange(lo, hi)))
     return out
