@@ -359,8 +359,10 @@ def migration_corridors(tracks: Any, *, location_error_m: Any,
     def combine(res: dict[str, Any]) -> None:
         k = res["k"]
         ind = seq_ind[k]
-        seq_info[k] = res
+        seq_info[k] = {key: res[key] for key in ("ok", "var", "on_bound", "n_bridges")}
         if res["ok"]:
+            seq_info[k]["fp_cells"] = int(res["fp"].sum())
+            seq_info[k]["raw_sum"] = res["raw_sum"]
             st = pending.setdefault(ind, {"n": 0})
             st["n"] += 1
             _combine_window(st, res["r0"], res["c0"],
@@ -392,7 +394,7 @@ def migration_corridors(tracks: Any, *, location_error_m: Any,
     seqs["variance_on_bound"] = [seq_info.get(k, {}).get("on_bound", False)
                                  for k in range(len(seqs))]
     seqs["n_bridges"] = [seq_info.get(k, {}).get("n_bridges", 0) for k in range(len(seqs))]
-    seqs["footprint_km2"] = [float(seq_info[k]["fp"].sum()) * cell_km2
+    seqs["footprint_km2"] = [seq_info[k]["fp_cells"] * cell_km2
                              if seq_info.get(k, {}).get("ok") else 0.0 for k in range(len(seqs))]
     seqs["ud_raw_sum"] = [seq_info[k]["raw_sum"] if seq_info.get(k, {}).get("ok") else np.nan
                           for k in range(len(seqs))]
