@@ -244,3 +244,25 @@ def test_barrier_km_inside_high_use_corridor_by_line_and_ptcr():
     assert low.set_index("barrier_id").length_km["rail"] == pytest.approx(40 * k, rel=2e-4)
     with pytest.raises(SchemaError, match="unknown"):
         corridor_barrier_conflict(corr, bars, classes=("very high",))
+
+
+@pytest.mark.reference
+def test_mule_deer_migrations_and_bridges(reference_dir):
+    """BaBA's mule deer (Wyoming 2014): spring and autumn migrations, UDs on R's grid."""
+    df = pd.read_csv(reference_dir / "baba" / "muleDeer.csv")
+    fixes = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df.x, df.y), crs="EPSG:32612")
+    seq = camigeo.migration_sequences(fixes, time_col="date_utc")
+    assert sorted(seq.individual_id) == ["416_2014", "416_2014", "419_2014", "419_2014"]
+    out = seq[seq.season == "outbound"]
+    back = seq[seq.season == "return"]
+    assert out.start.dt.month.isin([4, 5]).all() and back.start.dt.month.isin([10, 11]).all()
+    assert (seq.distance_km > 20).all()
+    one = fixes[fixes["Animal.ID"] == "416_2014"]
+    bb = camigeo.brownian_bridge(one, time_col="date_utc", location_error_m=20,
+                                 cell_size_m=200)
+    assert bb.ud.array.sum() == pytest.approx(1.0, rel=1e-12)
+    assert bb.fit.ci[0] < bb.motion_variance < bb.fit.ci[1] and not bb.fit.on_bound
+    # every fix lies inside the 99.9 % isopleth of its own track
+    iso = bb.isopleth(0.999).array
+    r, c = bb.ud.rowcol(one.geometry.x.to_numpy(), one.geometry.y.to_numpy())
+    assert iso[r, c].mean() > 0.99
