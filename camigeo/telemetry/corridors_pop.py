@@ -27,6 +27,7 @@ bridges reach, so memory is a few full-grid arrays plus one window per running t
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -205,7 +206,8 @@ def _combine_window(store: dict[str, Any], r0: int, c0: int, arrays: dict[str, n
     """Add window arrays into an accumulator that grows to the union of windows."""
     h, w = next(iter(arrays.values())).shape
     if "r0" not in store:
-        store.update(r0=r0, c0=c0, **{k: v.astype(np.float64) for k, v in arrays.items()})
+        store.update(r0=r0, c0=c0, **{k: np.asarray(v, dtype=np.float64)
+                                      for k, v in arrays.items()})
         return
     R0, C0 = min(store["r0"], r0), min(store["c0"], c0)
     H0, W0 = store["ud"].shape
@@ -345,15 +347,27 @@ def migration_corridors(tracks: Any, *, location_error_m: Any,
         if st is None or "r0" not in st:
             return
         m = st["n"]
-        ud, fp = st["ud"] / m, st["fp"] / m
+        ud, fp = st["ud"], st["fp"]
+        if m > 1:
+            ud /= m
+            fp /= m
         r0, c0 = st["r0"], st["c0"]
         h, w = ud.shape
-        individuals[r0:r0 + h, c0:c0 + w] += fp
         pop_ud[r0:r0 + h, c0:c0 + w] += ud
-        inside = fp > 0
-        if inside.any():
-            cut = np.quantile(ud[inside], 1.0 - stopover_fraction, method="higher")
-            stop_count[r0:r0 + h, c0:c0 + w] += (inside & (ud >= cut)).astype(np.int32)
+        # the footprint and the stopovers lie inside the bounding box of fp > 0
+        rows = np.flatnonzero(fp.any(axis=1))
+        if len(rows):
+            cols = np.flatnonzero(fp[rows[0]:rows[-1] + 1].any(axis=0))
+            a0, a1, b0, b1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+            fpb, udb = fp[a0:a1, b0:b1], ud[a0:a1, b0:b1]
+            individuals[r0 + a0:r0 + a1, c0 + b0:c0 + b1] += fpb
+            inside = fpb > 0
+            vals = udb[inside]
+            # np.quantile(vals, 1 - stopover_fraction, method="higher"), by one partition
+            k = min(int(math.ceil((1.0 - stopover_fraction) * (len(vals) - 1) - 1e-12)),
+                    len(vals) - 1)
+            cut = np.partition(vals, k)[k]
+            stop_count[r0 + a0:r0 + a1, c0 + b0:c0 + b1] += inside & (udb >= cut)
         n_ind += 1
 
     def combine(res: dict[str, Any]) -> None:
