@@ -82,6 +82,12 @@ _EXPORTS: dict[str, str] = {
     "barrier_permeability": "telemetry",
     "run_telemetry": "telemetry",
     "to_movingpandas": "telemetry",
+    "brownian_bridge": "telemetry",
+    "dynamic_brownian_bridge": "telemetry",
+    "migration_sequences": "telemetry",
+    "migration_corridors": "telemetry",
+    "corridor_barrier_conflict": "telemetry",
+    "run_migration": "telemetry",
     # output
     "conflict_map": "atlas.maps",
     "explore": "atlas.maps",

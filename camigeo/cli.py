@@ -505,6 +505,78 @@ def telemetry(
     typer.echo(f"Atlas updated: {atlas}")
 
 
+# ------------------------------------------------------------------------- migration
+@app.command()
+@_errors
+def migration(
+    tracks: Annotated[str, typer.Argument(
+        help="GPS fixes: Movebank CSV, or a vector file (PATH or PATH::LAYER).")],
+    season: Annotated[list[str] | None, typer.Option(
+        help="Season date window NAME=MM-DD:MM-DD (UTC, repeatable), e.g. "
+             "spring=03-15:05-31. Default: migrations found from net squared displacement."
+    )] = None,
+    barriers: Annotated[str | None, typer.Option(
+        help="Barrier lines, PATH or PATH::LAYER (default: bundled infrastructure).")] = None,
+    location_error_m: Annotated[float, typer.Option(help="GPS location error, m.")] = 20.0,
+    cell_size_m: Annotated[float, typer.Option(help="Grid cell size, m.")] = 250.0,
+    time_step_min: Annotated[float, typer.Option(help="Bridge integration step, min.")
+                             ] = 10.0,
+    max_lag_min: Annotated[float | None, typer.Option(
+        help="Steps longer than this (min) are not bridged.")] = None,
+    out: OutDirOpt = Path("outputs"),
+    atlas: AtlasOpt = Path("outputs/atlas.gpkg"),
+    quiet: QuietOpt = False,
+) -> None:
+    """Map migration corridors and stopovers from GPS collars (Brownian bridges).
+
+    Writes migration_sequences, migration_corridors, stopovers, corridor_barrier_conflict
+    and corridor_passage_candidates into the Atlas and the corridor rasters into --out.
+    """
+    from . import datasets
+    from .atlas import store as atlas_mod
+    from .telemetry import run_migration
+
+    _setup_logging(quiet)
+    seasons = None
+    if season:
+        seasons = {}
+        for item in season:
+            name, _, win = item.partition("=")
+            start, _, end = win.partition(":")
+            if not (name and start and end):
+                raise CamigeoError(f"--season {item!r}: expected NAME=MM-DD:MM-DD, e.g. "
+                                   f"spring=03-15:05-31.")
+            seasons[name] = (start, end)
+    track_path, _lyr = _split_spec(tracks, "tracks")
+    if track_path.suffix.lower() == ".csv":
+        from .io.movebank import read_movebank
+
+        fixes = read_movebank(track_path)
+    else:
+        fixes, track_path = _read_spec(tracks, "tracks", kind="tracks")
+    if barriers is not None:
+        bar, bar_path = _read_spec(barriers, "barriers")
+    else:
+        bar, bar_path = datasets.load_infrastructure(), datasets.get_path("infrastructure")
+    run = run_migration(fixes, barriers=bar, ptcrs=datasets.load_ptcrs(), seasons=seasons,
+                        location_error_m=location_error_m, cell_size_m=cell_size_m,
+                        time_step_min=time_step_min, max_lag_min=max_lag_min,
+                        progress=not quiet)
+    typer.echo("Migration sequences:")
+    _print_table(run.corridors.sequences[["sequence_id", "individual_id", "season", "year",
+                                          "fixes", "distance_km", "motion_variance",
+                                          "footprint_km2"]])
+    typer.echo("Barriers inside high-use corridors (km):")
+    _print_table(run.summary)
+    files = run.write_rasters(out)
+    atlas_mod.update(atlas, run.layers, command="camigeo migration",
+                     params={"seasons": seasons, "location_error_m": location_error_m,
+                             "cell_size_m": cell_size_m, "time_step_min": time_step_min,
+                             "max_lag_min": max_lag_min},
+                     inputs={"tracks": track_path, "barriers": bar_path})
+    typer.echo(f"Atlas updated: {atlas}; rasters: {', '.join(str(f) for f in files.values())}")
+
+
 # ---------------------------------------------------------------------------- screen
 @app.command()
 @_errors

@@ -20,7 +20,8 @@ update with provenance), ``map.html``, ``atlas_report.pdf``, ``summary.md`` and
 7. ``activities`` - every registered Work Programme activity (:mod:`camigeo.activities`) on
    the loaded layers: one row each with its headline figure, or the data it needs;
 8. ``telemetry`` - only when GPS tracks are given: BaBA encounter classes, barrier ranking
-   and passage hotspots against the fences, border fences and railways;
+   and passage hotspots against the fences, border fences and railways; migration
+   sequences, Brownian-bridge corridors and stopovers, and the barriers inside them;
 9. ``outputs`` - Atlas update, map, PDF report, summary files.
 
 A step whose module is not in this installation (analysis issues still landing) is
@@ -441,8 +442,8 @@ def _rasterize_cores(cores: Any, template: Any) -> np.ndarray:
 
 def step_circuit(ctx: RunContext) -> str:
     circ = _need("circuit", "current_map")
-    from ..io.guards import check_number
     from ..datasets.species import resolve_species
+    from ..io.guards import check_number
 
     raw = ctx.params["circuit_species"]  # a name used by the range layer as it stands
     sp = raw if raw in set(ctx.data["ranges"]["sci_name"]) else resolve_species(raw)
@@ -539,7 +540,25 @@ def _telemetry(ctx: RunContext) -> str:
     ctx.files["input:tracks"] = path
     ev = layers.get("barrier_events")
     return (f"{len(ev) if ev is not None else 0} encounter events, "
-            f"{len(layers.get('passage_hotspots', []))} passage hotspots")
+            f"{len(layers.get('passage_hotspots', []))} passage hotspots; "
+            + _migration(ctx, tel, fixes, infra))
+
+
+def _migration(ctx: RunContext, tel: Any, fixes: Any, infra: Any) -> str:
+    """Migration corridors from the same tracks (Brownian bridges; camigeo.telemetry)."""
+    if not hasattr(tel, "run_migration"):
+        return "migration corridors not available"
+    try:
+        run = tel.run_migration(fixes, barriers=infra, ptcrs=ctx.data["ptcrs"],
+                                cell_size_m=float(ctx.params.get("migration_cell_m", 250.0)),
+                                progress=ctx.progress)
+    except CamigeoError as exc:  # e.g. no migration in the tracks: say so, keep BaBA
+        return f"no migration corridors ({str(exc).splitlines()[0]})"
+    ctx.layers.update(run.layers)
+    ctx.files.update(run.write_rasters(ctx.out_dir))
+    ctx.data["migration_summary"] = run.summary
+    return (f"{len(run.layers['migration_sequences'])} migration sequences of "
+            f"{run.corridors.n_individuals} individuals")
 
 
 def _ranked(ctx: RunContext) -> pd.DataFrame:
@@ -599,6 +618,12 @@ def _outputs(ctx: RunContext, steps: list[StepReport], ranked: pd.DataFrame) -> 
         ranges=ctx.data["ranges"], paths=ctx.layers.get("corridor_paths"),
         pinch_points=ctx.layers.get("pinch_points"),
         hotspots=ctx.layers.get("passage_hotspots"), tiles=ctx.params.get("tiles"))
+    if "migration_corridors" in ctx.layers:
+        from ..telemetry.migration_run import add_migration_layers, migration_page
+
+        add_migration_layers(m, ctx.layers)
+        ctx.data["extra_pages"] = [migration_page(ctx.layers,
+                                                  summary=ctx.data.get("migration_summary"))]
     ctx.files["map"] = maps.save_map(m, out / "map.html")
     rsum = summary
     frag = ctx.layers.get("fragmentation")
@@ -611,7 +636,8 @@ def _outputs(ctx: RunContext, steps: list[StepReport], ranked: pd.DataFrame) -> 
         infrastructure=ctx.data["infrastructure"], ranges=ctx.data["ranges"],
         scores=ctx.layers.get("conflict_scores"), summary=rsum,
         countries=ctx.data.get("countries"),
-        range_fragmentation=ctx.layers.get("range_fragmentation"), progress=ctx.progress)
+        range_fragmentation=ctx.layers.get("range_fragmentation"), progress=ctx.progress,
+        extra_pages=ctx.data.get("extra_pages"))
     return f"atlas run {run_id[:8]}, map, report"
 
 
@@ -675,6 +701,7 @@ def run_all(
     pinch_cutoff: float = 200_000.0,
     tracks: str | os.PathLike[str] | None = None,
     d_m: float = 1000.0,
+    migration_cell_m: float = 250.0,
     osm: str | os.PathLike[str] | None = None,
     osm_corridor_km: float = 20.0,
     tiles: str | None = "OpenStreetMap",
@@ -709,6 +736,8 @@ def run_all(
         fences, border fences and railways) only when given.
     d_m : float, default 1000
         BaBA buffer distance (metres) for the telemetry step.
+    migration_cell_m : float, default 250
+        Grid cell (metres) of the migration corridors mapped from ``tracks``.
     osm : path, optional
         OSM extract (``.osm.pbf``; extra ``osm``): before any analysis, every
         infrastructure line is replaced by its route through the extract's ways of the same
@@ -759,6 +788,7 @@ def run_all(
                        "circuit_cell_km": circuit_cell_km,
                        "grid_cell_km": grid_cell_km, "pinch_cutoff": pinch_cutoff,
                        "tracks": str(tracks) if tracks else None, "d_m": d_m,
+                       "migration_cell_m": migration_cell_m,
                        "osm": str(osm) if osm else None, "osm_corridor_km": osm_corridor_km,
                        "tiles": tiles, "skip": list(skip)},
                progress=progress)

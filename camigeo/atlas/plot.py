@@ -535,6 +535,7 @@ def atlas_report(
     range_fragmentation: pd.DataFrame | None = None,
     title: str = "camigeo Atlas",
     progress: bool = False,
+    extra_pages: Sequence[Any] | None = None,
 ) -> Path:
     """Write the Atlas report: an overview page, then one page per PTCR, in one PDF.
 
@@ -554,6 +555,9 @@ def atlas_report(
         PDF title metadata.
     progress : bool, default False
         Show a tqdm progress bar.
+    extra_pages : sequence of matplotlib.figure.Figure, optional
+        Pages added after the overview (e.g. ``camigeo.telemetry.migration_run.migration_page``);
+        they are closed after writing.
 
     Returns
     -------
@@ -584,6 +588,9 @@ def atlas_report(
             ax = range_fragmentation_chart(range_fragmentation)
             pdf.savefig(ax.figure)
             plt.close(ax.figure)
+        for fig in extra_pages or ():
+            pdf.savefig(fig)
+            plt.close(fig)
         for pid in it:
             fig = ptcr_page(pid, ptcrs=pt, infrastructure=infrastructure, ranges=ranges,
                             scores=scores, summary=summary, countries=countries)
