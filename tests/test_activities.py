@@ -285,6 +285,15 @@ def test_core_corridors_eca_by_hand(monkeypatch: pytest.MonkeyPatch) -> None:
     eca = math.sqrt(a[0] ** 2 + a[1] ** 2 + 2 * a[0] * a[1] * p)
     assert res.figures["ECA_km2"] == pytest.approx(eca, abs=1.0)
     assert res.figures["n_links"] == 1 and res.figures["lines_crossed"] == 0
+    # #18: the longest link in words: length along the path (km), straight gap between the
+    # cores (km, geodesic: centre distance − 2 radii) and cost in cost units (× d0 = 50 km)
+    f, cw = res.figures, float(links["cw_dist"].iloc[0])
+    assert f["longest_link_gap_km"] == pytest.approx(centre - 20.0, abs=0.5)
+    assert links["length_km"].iloc[0] == pytest.approx(centre - 20.0, abs=4.0)
+    assert f["longest_link_cost_units"] == pytest.approx(cw, abs=1.0)
+    assert f"its cost is {cw:,.0f} cost units = {cw / 50_000.0:,.1f} × d0" in res.finding
+    assert f["links_over_10_d0"] == int(cw > 500_000.0)
+    assert res.headline.startswith("XX 1.1: 1 corridor between 2 cores, ")
 
 
 def _two_countries() -> gpd.GeoDataFrame:
@@ -535,3 +544,127 @@ def test_readme_activity_commands_run(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_unknown_layer_key_is_rejected() -> None:
     with pytest.raises(CamigeoError, match="unknown key"):
         activities.run_activity("7.4", layers={"roads": "x.gpkg"})
+
+
+# ------------------------------------------------------- #18 polish: vocabulary and zeros
+def test_inventory_splits_km_by_documented_fencing() -> None:
+    # PTCR box 69–71 °E × 44.5–45.5 °N: a documented border fence along 70 °E (1° inside),
+    # a border line with undocumented fencing (fenced, class unknown) along 70.5 °E (1°
+    # inside) and a road along 45 °N from 70.5 to 72 °E (0.5° inside)
+    ptcr = gpd.GeoDataFrame({"ptcr_id": [1], "name": ["Test Region"]},
+                            geometry=[shapely.box(69.0, 44.5, 71.0, 45.5)], crs=WGS84)
+    infra = _lines([
+        {"infra_id": "F", "infra_type": "border_fence", "fenced": True, "fencing": "documented",
+         "fence_class": "impermeable", "name": "A–B border fence",
+         "geometry": shapely.LineString([(70.0, 44.0), (70.0, 46.0)])},
+        {"infra_id": "B", "infra_type": "border_fence", "fenced": True,
+         "fencing": "undocumented", "fence_class": "unknown", "name": "A–C border",
+         "geometry": shapely.LineString([(70.5, 44.0), (70.5, 46.0)])},
+        {"infra_id": "R", "infra_type": "road", "fencing": "undocumented",
+         "geometry": shapely.LineString([(70.5, 45.0), (72.0, 45.0)])}])
+    lay = Layers({"ptcrs": ptcr, "infrastructure": infra,
+                  "ranges": _ranges((69.0, 44.0, 70.2, 46.0))})
+    res = R.RECIPES["inventory"](_act("inventory", {"ptcr": "Test Region"}), lay)
+    f = res.figures
+    meridian = geo_km([(70.0, 44.5), (70.0, 45.5)])  # 111.1 km
+    parallel = geo_km([(70.5, 45.0), (71.0, 45.0)])  # 39.4 km
+    assert f["documented_fence_km"] == pytest.approx(meridian, abs=0.1)
+    assert f["border_without_documented_fence_km"] == pytest.approx(meridian, abs=0.1)
+    assert f["lines_without_documented_fence_km"] == pytest.approx(parallel, abs=0.1)
+    assert f["fenced_km"] == pytest.approx(2 * meridian, abs=0.1)  # both border lines
+    tab = res.layers["lines"].set_index("infra_id")
+    assert tab["fence_status"].to_dict() == {
+        "F": "documented fence", "B": "border without documented fence",
+        "R": "line without documented fence"}
+    assert res.headline.endswith(
+        f"{meridian:,.0f} km documented fence, {meridian:,.0f} km border without documented "
+        f"fence, {parallel:,.0f} km lines (railways, roads) without documented fence")
+    assert "fenced)" not in res.headline
+
+
+def test_fence_crossings_say_whether_the_fence_is_documented() -> None:
+    def run(fencing: str) -> activities.ActivityResult:
+        fence = _lines([{"infra_id": "F", "infra_type": "border_fence", "fenced": True,
+                         "fencing": fencing, "fence_class": "unknown",
+                         "countries": "AAA; BBB", "name": "AAA–BBB border",
+                         "geometry": shapely.LineString([(70.0, 44.0), (70.0, 45.0)])}])
+        lay = Layers({"infrastructure": fence, "countries": _two_countries(),
+                      "ranges": _ranges((69.0, 43.5, 71.0, 45.5))})
+        return R.fence_crossings(_act("fence_crossings", {
+            "line": {"infra_type": "border_fence", "countries": ["AAA", "BBB"]},
+            "species": ["Gazella subgutturosa"], "spacing_km": 20.0, "select": 1,
+            "window_km": 30.0, "cell_km": 5.0}), lay)
+
+    km = geo_km([(70.0, 44.0), (70.0, 45.0)])
+    doc, undoc = run("documented"), run("undocumented")
+    assert f"on {km:,.0f} km of documented fence" in doc.headline
+    assert doc.figures["documented_fence_km"] == pytest.approx(km, rel=1e-3)
+    assert f"on {km:,.0f} km of border without documented fence" in undoc.headline
+    assert undoc.figures["documented_fence_km"] == 0.0
+    assert "No source at hand documents a fence" in undoc.finding
+    assert "No source at hand" not in doc.finding
+
+
+def test_line_screening_outside_every_ptcr_gives_the_distance() -> None:
+    # planned line 72–73 °E on 45 °N; the activity's PTCR ends at 71 °E (gap = 1° of
+    # longitude on 45 °N, 78.8 km); another PTCR lies 0.3° north of the line (33.3 km)
+    ptcrs = gpd.GeoDataFrame({"ptcr_id": [1, 2], "name": ["Test Region", "Other Region"]},
+                             geometry=[shapely.box(69.0, 44.5, 71.0, 45.5),
+                                       shapely.box(71.5, 45.3, 73.5, 46.0)], crs=WGS84)
+    infra = _lines([{"infra_id": "P", "infra_type": "railway", "status": "planned",
+                     "countries": "MNG", "name": "Planned test railway", "accuracy_km": 100.0,
+                     "geometry": shapely.LineString([(72.0, 45.0), (73.0, 45.0)])},
+                    {"infra_id": "E", "infra_type": "road",
+                     "geometry": shapely.LineString([(69.5, 44.0), (69.5, 46.0)])}])
+    lay = Layers({"ptcrs": ptcrs, "infrastructure": infra,
+                  "ranges": _ranges((71.5, 44.0, 74.0, 46.0))})
+    act = _act("line_screening", {"line": {"infra_type": "railway", "status": ["planned"]},
+                                  "buffer_m": 5000.0, "fenced": True}, ptcr="Test Region")
+    res = R.RECIPES["line_screening"](act, lay)
+    gap = geo_km([(71.0, 45.0), (72.0, 45.0)])
+    row = res.layers["lines"].iloc[0]
+    assert row["nearest_ptcr"] == "Test Region"
+    assert row["nearest_ptcr_km"] == pytest.approx(gap, abs=0.5)
+    assert res.figures["km_in_ptcrs"] == 0.0 and res.figures["lines_outside_ptcrs"] == 1
+    assert f"{gap:,.0f} km from Test Region (the activity's PTCR)" in res.finding
+    assert "outside every PTCR outline" in res.finding and "±100 km" in res.finding
+    assert "+0" not in res.headline and "Δ" not in res.headline
+    assert f"none inside a PTCR: {gap:,.0f} km from Test Region" in res.headline
+    # without a PTCR of its own (WP 5.1), the nearest PTCR of the layer
+    act["ptcr"] = ""
+    res = R.RECIPES["line_screening"](act, lay)
+    row = res.layers["lines"].iloc[0]
+    assert row["nearest_ptcr"] == "Other Region"
+    assert row["nearest_ptcr_km"] == pytest.approx(geo_km([(72.0, 45.0), (72.0, 45.3)]),
+                                                   abs=0.5)
+
+
+def test_line_whatif_explains_zero_m_eff_and_species_in_words() -> None:
+    # the fenced railway stops 0.1° (11.1 km) short of both edges of Testland: it cuts
+    # nothing (Δ m_eff = 0) and the finding says how far short; the range covers the
+    # northern half of the line only (1° of 1.8°), the second species is not in the layer
+    country = gpd.GeoDataFrame({"iso3": ["AAA"], "name": ["Testland"]},
+                               geometry=[shapely.box(69.0, 44.0, 71.0, 46.0)], crs=WGS84)
+    rail = _lines([{"infra_id": "RW", "infra_type": "railway", "fenced": True,
+                    "fence_class": "impermeable", "name": "Test railway",
+                    "geometry": shapely.LineString([(70.0, 44.1), (70.0, 45.9)])}])
+    town = gpd.GeoDataFrame({"name": ["Southtown"]}, geometry=[shapely.Point(70.0, 44.1)],
+                            crs=WGS84)
+    far_ptcr = gpd.GeoDataFrame({"ptcr_id": [1], "name": ["Elsewhere"]},
+                                geometry=[shapely.box(100, 30, 101, 31)], crs=WGS84)
+    lay = Layers({"infrastructure": rail, "countries": country, "settlements": town,
+                  "ptcrs": far_ptcr, "ranges": _ranges((68.5, 44.9, 71.5, 46.0))})
+    res = R.line_whatif(_act("line_whatif", {
+        "line": {"name": "Test railway"}, "fence_class_after": "high", "settlement_km": 10.0,
+        "species": ["Gazella subgutturosa", "Procapra gutturosa"], "window_km": 100.0,
+        "cell_km": 10.0}), lay)
+    f = res.figures
+    assert f["delta_m_eff_ab_km2"] == 0
+    short = geo_km([(70.0, 44.0), (70.0, 44.1)])  # 11.1 km
+    assert f"ends {short:,.1f} km and {geo_km([(70.0, 45.9), (70.0, 46.0)]):,.1f} km short " \
+           f"of the Testland boundary" in res.finding
+    inside = geo_km([(70.0, 44.9), (70.0, 45.9)])
+    assert f["line_km_in_range"]["Gazella subgutturosa"] == pytest.approx(inside, abs=0.1)
+    assert math.isnan(f["line_km_in_range"]["Procapra gutturosa"])
+    assert f"{inside:,.0f} km inside the Gazella subgutturosa range" in res.finding
+    assert "Procapra gutturosa: not in the ranges layer" in res.finding

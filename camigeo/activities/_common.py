@@ -18,8 +18,9 @@ from pyproj import CRS, Geod
 
 from .. import CamigeoError, DataNotFoundError
 
-__all__ = ["ActivityDataError", "Layers", "geodesic_km", "metric_crs", "place_points",
-           "ranges_for", "select_lines", "select_ptcr", "template_for"]
+__all__ = ["FENCE_STATUS", "ActivityDataError", "Layers", "fence_km_text", "fence_status",
+           "gap_km", "geodesic_km", "metric_crs", "place_points", "ranges_for", "select_lines",
+           "select_ptcr", "template_for"]
 
 _GEOD = Geod(ellps="WGS84")
 WGS84 = "EPSG:4326"
@@ -167,6 +168,57 @@ def documented_fencing(infra: gpd.GeoDataFrame) -> pd.Series:
                                                                          case=False)
 
 
+#: The fencing vocabulary of the activities (``fence_status``), in reporting order.
+FENCE_STATUS = ("documented fence", "border without documented fence",
+                "line without documented fence")
+_FENCE_TEXT = {"documented fence": "documented fence",
+               "border without documented fence": "border without documented fence",
+               "line without documented fence": "lines (railways, roads) without documented "
+                                                "fence"}
+
+
+def fence_status(infra: gpd.GeoDataFrame) -> pd.Series:
+    """Fencing of each line in the activities' shared vocabulary (:data:`FENCE_STATUS`).
+
+    ``documented fence``: a source documents a fence on it (:func:`documented_fencing`);
+    ``border without documented fence``: a border line (``infra_type`` ``border_fence``)
+    whose fence no source documents (bundled with ``fence_class`` unknown as a possible
+    barrier); ``line without documented fence``: any other line (railways, roads) whose
+    fencing is not documented, whatever its modelled ``fenced`` flag.
+    """
+    doc = documented_fencing(infra).to_numpy()
+    border = infra["infra_type"].astype(str).eq("border_fence").to_numpy()
+    return pd.Series(np.where(doc, FENCE_STATUS[0],
+                              np.where(border, FENCE_STATUS[1], FENCE_STATUS[2])),
+                     index=infra.index, dtype=object)
+
+
+def fence_km_text(km: Mapping[str, float]) -> str:
+    """"1,200 km documented fence, 300 km border without documented fence" (zeros left out)."""
+    parts = [f"{km[k]:,.0f} km {_FENCE_TEXT[k]}" for k in FENCE_STATUS
+             if round(float(km.get(k, 0.0))) > 0]
+    return ", ".join(parts) if parts else "0 km"
+
+
+def gap_km(a: Any, b: Any, crs: Any = WGS84) -> float:
+    """Geodesic distance (km, WGS84) between the nearest points of geometries ``a``, ``b``.
+
+    ``a`` and ``b`` (in ``crs``) are densified to 0.01° in lon/lat so that straight edges
+    follow their lon/lat course, the nearest points are found in a Lambert equal-area CRS
+    centred on the pair, the distance between them is geodesic; 0 when they touch.
+    """
+    from shapely.ops import nearest_points
+
+    ll = gpd.GeoSeries([a, b], crs=crs).to_crs(WGS84).segmentize(0.01)
+    if ll.iloc[0].intersects(ll.iloc[1]):
+        return 0.0
+    loc = metric_crs(ll)
+    m = ll.to_crs(loc)
+    pa, pb = nearest_points(m.iloc[0], m.iloc[1])
+    q = gpd.GeoSeries([pa, pb], crs=loc).to_crs(WGS84)
+    return float(_GEOD.inv(q.iloc[0].x, q.iloc[0].y, q.iloc[1].x, q.iloc[1].y)[2]) / 1000.0
+
+
 def select_lines(infra: gpd.GeoDataFrame, spec: Mapping[str, Any], *,
                  activity: str) -> gpd.GeoDataFrame:
     """Select the lines of ``infra`` matching ``spec``.
@@ -273,13 +325,15 @@ def count_by_type(cross: gpd.GeoDataFrame) -> str:
     """"2 roads and 1 railway" style summary of a crossings table (lines, not points)."""
     if not len(cross):
         return "no bundled line"
-    plural = {"railway": "railways", "road": "roads", "border_fence": "border fences",
+    plural = {"railway": "railways", "road": "roads",
+              "border_fence": "documented border fences",
               "fence": "fences", "pipeline": "pipelines", "canal": "canals"}
     u = cross.drop_duplicates("infra_id")
     kind = u["infra_type"].astype(str).where(
         (u["infra_type"] != "border_fence") | u.get("fencing_documented", True),
-        "border without documented fence")
+        "border without documented fence").replace("border_fence", "documented border fence")
     plural["border without documented fence"] = "borders without documented fence"
+    plural["documented border fence"] = "documented border fences"
     n = kind.value_counts()
     parts = [f"{c} {t.replace('_', ' ') if c == 1 else plural.get(t, t + 's')}"
              for t, c in n.items()]

@@ -24,6 +24,9 @@ from ._common import (
     Layers,
     count_by_type,
     crossings,
+    fence_km_text,
+    fence_status,
+    gap_km,
     geodesic_km,
     lonlat,
     metric_crs,
@@ -322,24 +325,44 @@ def core_corridors(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -
     links["from_name"] = links["core_a"].map(names)
     links["to_name"] = links["core_b"].map(names)
     cross = crossings(links, layers["infrastructure"])
-    figs = {"n_cores": len(cores), "n_links": len(links),
+    figs: dict[str, Any] = {"n_cores": len(cores), "n_links": len(links),
             "shortest_link_km": round(float(links["length_km"].min()), 1),
             "longest_link_km": round(float(links["length_km"].max()), 1),
             "touching_pairs": int((links["length_km"] < 0.5).sum()),
             "ECA_km2": round(float(s["ECA"]), 0), "ECA_pct": round(float(s["ECA_pct"]), 1),
             "lines_crossed": int(cross["infra_id"].nunique()) if len(cross) else 0}
+    # the longest link in words: its length (km, geodesic along the path), the straight gap
+    # between its cores (km) and its cost (cost units, in multiples of d0)
+    lng = links.loc[links["length_km"].idxmax()]
+    ca = cores.set_index("core_id").geometry
+    gap = gap_km(ca.loc[lng["core_a"]], ca.loc[lng["core_b"]], crs)
+    far = int((links["cw_dist"] > 10 * d0).sum())
+    figs.update({"longest_link": f"{lng['from_name']} – {lng['to_name']}",
+                 "longest_link_gap_km": round(gap, 1),
+                 "longest_link_cost_units": round(float(lng["cw_dist"]), 0),
+                 "links_over_10_d0": far})
+    long_txt = (f" The longest, {lng['from_name']} – {lng['to_name']}, runs "
+                f"{lng['length_km']:,.0f} km between "
+                + ("cores that touch" if gap < 0.05 else f"cores {gap:,.0f} km apart (straight "
+                   "line)") + f"; its cost is {lng['cw_dist']:,.0f} cost units = "
+                f"{lng['cw_dist'] / d0:,.1f} × d0."
+                + (f" {far} of the {len(links)} links cost{'s' if far == 1 else ''} more than "
+                   f"10 × d0 "
+                   f"(p < 0.001) and add{'s' if far == 1 else ''} practically nothing to ECA."
+                   if far else ""))
     sp = ", ".join(prm.get("species", [])) or "all species"
     finding = (
         f"{act['activity_id']}: {figs['n_links']} least-cost corridor(s) link the "
         f"{figs['n_cores']} cores ({desc}; {sp}); they are {_span(figs)} long (geodesic"
         + (f"; {figs['touching_pairs']} pair(s) of cores touch, 0 km"
            if figs["touching_pairs"] else "")
-        + f") and cross {count_by_type(cross)}. "
+        + f") and cross {count_by_type(cross)}.{long_txt} "
         f"The network's equivalent connected area is ECA = {figs['ECA_km2']:,.0f} km² "
         f"({figs['ECA_pct']:.1f} % of the {cores['area_km2'].sum():,.0f} km² of cores; "
         f"dispersal kernel p = 0.5 at d0 = 50 km × the median resistance).")
-    headline = (f"{act['activity_id']}: {figs['n_links']} corridors between {figs['n_cores']} "
-                f"cores, {figs['shortest_link_km']:.0f}–{figs['longest_link_km']:.0f} km; "
+    headline = (f"{act['activity_id']}: {figs['n_links']} "
+                f"corridor{'s' if figs['n_links'] != 1 else ''} between {figs['n_cores']} "
+                f"cores, {_span(figs)} long; "
                 f"ECA {figs['ECA_pct']:.1f} % of core area; crosses {count_by_type(cross)}")
     assumptions = [act["assumptions"],
                    f"Resistance: build_resistance defaults (1 inside the ranges, 10 outside, "
@@ -414,6 +437,11 @@ def fence_crossings(act: dict[str, Any], layers: Layers, *, tracks: Any = None) 
     ranked = camigeo.rank_passages(None, barriers=fence, resistance=res, cores=cores,
                                    spacing_km=spacing, d0=d0, min_spacing_km=3 * spacing)
     fence_km = float(geodesic_km(fence.geometry, crs).sum())
+    status_km = pd.Series(geodesic_km(fence.geometry, crs)).groupby(
+        fence_status(fence).to_numpy()).sum().to_dict()
+    kinds = [k for k, v in status_km.items() if round(v) > 0] or list(status_km)
+    fence_kind = kinds[0] if len(kinds) == 1 else f"fence ({fence_km_text(status_km)})"
+    names = ", ".join(dict.fromkeys(map(str, fence["name"])))
     top = ranked[ranked["rank"].notna()].sort_values("rank").head(int(prm.get("select", 3)))
     gains = np.asarray(top["delta_eca"] if "delta_eca" in top.columns
                        else np.full(len(top), np.nan), dtype=float)
@@ -421,7 +449,10 @@ def fence_crossings(act: dict[str, Any], layers: Layers, *, tracks: Any = None) 
     ranked = ranked.to_crs(WGS84)
     sites = "; ".join(f"{g.y:.2f} °N {g.x:.2f} °E (ΔECA +{v:,.0f} km²)"
                       for g, v in zip(cents, gains, strict=True))
-    figs: dict[str, Any] = {"fence_km": round(fence_km, 1), "candidates": len(ranked),
+    figs: dict[str, Any] = {"fence_km": round(fence_km, 1),
+                            "documented_fence_km": round(
+                                float(status_km.get("documented fence", 0.0)), 1),
+                            "candidates": len(ranked),
                             "selected": len(top),
                             "best_dECA_km2": round(float(gains[0]), 1) if len(gains) else None}
     out_layers: dict[str, Any] = {"fence": fence.to_crs(WGS84), "passages": ranked,
@@ -446,14 +477,18 @@ def fence_crossings(act: dict[str, Any], layers: Layers, *, tracks: Any = None) 
                      f"fence ({n_cross} quick crosses); {len(hot)} recommended passage "
                      f"segment(s) where animals reach the fence without crossing.")
     finding = (
-        f"{act['activity_id']}: along {fence_km:,.0f} km of the {fence['name'].iloc[0]}"
+        f"{act['activity_id']}: along {fence_km:,.0f} km of {fence_kind} ({names})"
         f"{near_txt}, {len(ranked)} candidate openings every {prm.get('spacing_km', 10.0):g} km "
         f"were ranked by the gain in connectivity between the "
         f"{' and '.join(spec['countries'])} sides; the best {len(top)} site(s) at least "
         f"{3 * spacing:g} km apart: {sites}."
-        f"{track_txt}")
+        + ("" if status_km.get("documented fence", 0.0) >= 0.5 * fence_km else
+           " No source at hand documents a fence on most of this line (fence class unknown, "
+           "kept as a possible barrier): the sites say where openings would matter if a "
+           "fence stands there.")
+        + f"{track_txt}")
     headline = (f"{act['activity_id']}: {len(top)} crossing sites on {fence_km:,.0f} km of "
-                f"fence" + (f"; best ΔECA +{figs['best_dECA_km2']:,.0f} km²"
+                f"{fence_kind}" + (f"; best ΔECA +{figs['best_dECA_km2']:,.0f} km²"
                             if figs.get("best_dECA_km2") is not None else ""))
     assumptions = [act["assumptions"],
                    f"Sites ranked independently by ΔECA (rank_passages, d0 = 50 km cost units), "

@@ -16,6 +16,9 @@ from ._common import (
     ActivityDataError,
     Layers,
     documented_fencing,
+    fence_km_text,
+    fence_status,
+    gap_km,
     geodesic_km,
     metric_crs,
     ranges_for,
@@ -65,7 +68,8 @@ def inventory(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -> Act
         sel = infra[infra["infra_type"].isin(prm["infra_type"])]
     else:
         sel = infra
-    sel = sel.assign(fencing_documented=documented_fencing(sel).to_numpy())
+    sel = sel.assign(fencing_documented=documented_fencing(sel).to_numpy(),
+                     fence_status=fence_status(sel).to_numpy())
     parts = gpd.overlay(sel, reg[["ptcr_id", "name", "geometry"]].rename(
         columns={"name": "ptcr_name"}), how="intersection", keep_geom_type=True)
     label = f"PTCR {name}" if name else f"the {len(reg)} PTCRs"
@@ -80,12 +84,15 @@ def inventory(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -> Act
     parts["species_crossed"] = [
         "; ".join(sorted(set(rng.loc[rng.intersects(g), "sci_name"]))) for g in parts.geometry]
     cols = ["ptcr_id", "ptcr_name", "infra_id", "name", "infra_type", "status", "fenced",
-            "fence_class", "fencing_documented", "km_inside", "species_crossed", "geometry"]
+            "fence_class", "fencing_documented", "fence_status", "km_inside", "species_crossed",
+            "geometry"]
     table = parts[[c for c in cols if c in parts.columns]].sort_values(
         ["ptcr_id", "km_inside"], ascending=[True, False]).reset_index(drop=True)
     by_type = table.groupby("infra_type")["km_inside"].sum().sort_values(ascending=False)
     fenced_km = float(table.loc[table["fenced"].fillna(False).astype(bool), "km_inside"].sum())
     doc_km = float(table.loc[table["fencing_documented"], "km_inside"].sum())
+    by_fence = table.groupby("fence_status")["km_inside"].sum().to_dict()
+    fence_txt = fence_km_text(by_fence)
     summary = _conflict_score(ptcrs, rng, infra)
     sc = summary[summary["ptcr_id"].isin(reg["ptcr_id"])]
     keep = reg[["ptcr_id", "name", "geometry"]]
@@ -103,8 +110,14 @@ def inventory(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -> Act
     figs: dict[str, Any] = {"n_lines": int(table["infra_id"].nunique()),
                             "total_km": round(total, 1),
             "fenced_km": round(fenced_km, 1), "fencing_documented_km": round(doc_km, 1),
+            "documented_fence_km": round(float(by_fence.get("documented fence", 0.0)), 1),
+            "border_without_documented_fence_km": round(
+                float(by_fence.get("border without documented fence", 0.0)), 1),
+            "lines_without_documented_fence_km": round(
+                float(by_fence.get("line without documented fence", 0.0)), 1),
             **{f"{t}_km": round(float(v), 1) for t, v in by_type.items()}}
-    types = ", ".join(f"{v:,.0f} km {t.replace('_', ' ')}" for t, v in by_type.items())
+    types = ", ".join(f"{v:,.0f} km {'border line' if t == 'border_fence' else t.replace('_', ' ')}"
+                      for t, v in by_type.items())
     if name:
         r = impact.iloc[0]
         figs.update({"m_eff_km2": round(float(r["m_eff_km2"]), 0),
@@ -125,10 +138,12 @@ def inventory(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -> Act
                  f"{impact.loc[gain.idxmax(), 'ptcr_name']}, +{gain.max():,.0f} km²).")
     verb = "holds" if name else "hold"
     finding = (f"{act['activity_id']}: {label} {verb} {figs['n_lines']} lines, "
-               f"{total:,.0f} km in total ({types}); {fenced_km:,.0f} km are recorded as "
-               f"fenced, of which {doc_km:,.0f} km with documented fencing.{extra}")
-    headline = (f"{act['activity_id']}: {figs['n_lines']} lines, {total:,.0f} km in {label} "
-                f"({fenced_km:,.0f} km fenced)")
+               f"{total:,.0f} km in total ({types}). By fencing: {fence_txt}"
+               + (" (borders whose fence no source documents are kept as possible barriers, "
+                  "fence class unknown)" if by_fence.get("border without documented fence")
+                  else "") + f".{extra}")
+    headline = (f"{act['activity_id']}: {figs['n_lines']} lines, {total:,.0f} km in {label}: "
+                f"{fence_txt}")
     assumptions = [act["assumptions"],
                    "Lengths are geodesic km of the bundled (schematic) lines clipped to the PTCR "
                    "outline; m_eff by the CUT method with the default barrier filter; the "
@@ -174,24 +189,62 @@ def line_screening(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -
                              strict=True)),
                      "geometry": one.geometry.iloc[0]})
     out = gpd.GeoDataFrame(rows, geometry="geometry", crs=lines.crs).to_crs(WGS84)
+    # a line outside every PTCR outline: say so, with its distance to the activity's PTCR
+    # (or the nearest PTCR when the activity names none) instead of zero deltas
+    own = select_ptcr(ptcrs, act["ptcr"]) if act.get("ptcr") else None
+    near_name, near_km = [], []
+    for g, inside in zip(out.geometry, out["km_in_ptcrs"], strict=True):
+        if inside > 0:
+            near_name.append("")
+            near_km.append(0.0)
+            continue
+        crs = metric_crs([g])
+        cand = (own if own is not None else ptcrs).to_crs(crs)
+        gm = gpd.GeoSeries([g], crs=WGS84).to_crs(crs).iloc[0]
+        j = int(np.argmin(cand.distance(gm).to_numpy()))
+        near_name.append(str(cand["name"].iloc[j]))
+        near_km.append(round(gap_km(gm, cand.geometry.iloc[j], crs), 1))
+    out["nearest_ptcr"] = near_name
+    out["nearest_ptcr_km"] = near_km
     ptab = pd.concat(tabs, ignore_index=True) if tabs else pd.DataFrame()
     worst = out.sort_values("max_delta_conflict", ascending=False).iloc[0]
     figs = {"n_lines": len(out), "length_km": round(float(out["length_km"].sum()), 1),
             "km_in_ptcrs": round(float(out["km_in_ptcrs"].sum()), 1),
+            "lines_outside_ptcrs": int((out["km_in_ptcrs"] <= 0).sum()),
             "max_delta_conflict": round(float(worst["max_delta_conflict"]), 4),
             "delta_m_eff_km2": round(float(out["delta_m_eff_km2"].sum()), 0)}
+    outside = out[out["km_in_ptcrs"] <= 0]
+    rel = " (the activity's PTCR)" if own is not None else ""
+    away = "; ".join(f"{r['name']}: {r['nearest_ptcr_km']:,.0f} km from {r['nearest_ptcr']}"
+                     f"{rel}" for _, r in outside.iterrows())
+    accs = (lines.loc[lines["infra_id"].isin(outside["infra_id"]), "accuracy_km"].dropna()
+            if "accuracy_km" in lines.columns else pd.Series(dtype=float))
+    acc = (f"; drawn routes accurate to ±{accs.max():g} km at worst" if len(accs) else "")
     fen = " as fenced" if prm.get("fenced") else ""
-    finding = (f"{act['activity_id']}: {len(out)} planned line(s) screened{fen} "
-               f"({figs['length_km']:,.0f} km, {figs['km_in_ptcrs']:,.0f} km inside PTCRs, "
-               f"{prm.get('buffer_m', 5000.0) / 1000:g} km buffer). The largest rise of a "
-               f"region's conflict score is +{figs['max_delta_conflict']:.3g} "
-               f"({worst['name']}); the effective mesh size of the regions entered changes by "
-               f"{figs['delta_m_eff_km2']:,.0f} km² in total. Species ranges entered: "
-               + ("; ".join(f"{n}: {sp}" for n, sp in zip(out["name"], out["species"],
-                                                         strict=True) if sp) or "none") + ".")
-    headline = (f"{act['activity_id']}: {len(out)} planned line(s), {figs['km_in_ptcrs']:,.0f} "
-                f"km in PTCRs; Δ conflict up to +{figs['max_delta_conflict']:.3g}; Δ m_eff "
-                f"{figs['delta_m_eff_km2']:,.0f} km²")
+    species = ("; ".join(f"{n}: {sp}" for n, sp in zip(out["name"], out["species"],
+                                                        strict=True) if sp) or "none")
+    head = (f"{act['activity_id']}: {len(out)} planned line(s) screened{fen} "
+            f"({figs['length_km']:,.0f} km, {figs['km_in_ptcrs']:,.0f} km inside PTCRs, "
+            f"{prm.get('buffer_m', 5000.0) / 1000:g} km buffer).")
+    if len(outside) == len(out):
+        finding = (f"{head} {'It lies' if len(out) == 1 else 'They all lie'} outside every "
+                   f"PTCR outline of the layer ({away}{acc}), so the screening changes no "
+                   f"PTCR's conflict score or effective mesh size. Species ranges entered: "
+                   f"{species}.")
+        dist = ", ".join(f"{r['nearest_ptcr_km']:,.0f} km from {r['nearest_ptcr']}"
+                         for _, r in outside.iterrows())
+        headline = (f"{act['activity_id']}: {len(out)} planned line(s) "
+                    f"({figs['length_km']:,.0f} km), none inside a PTCR: {dist}")
+    else:
+        finding = (f"{head} The largest rise of a region's conflict score is "
+                   f"+{figs['max_delta_conflict']:.3g} ({worst['name']}); the effective mesh "
+                   f"size of the regions entered changes by {figs['delta_m_eff_km2']:,.0f} km² "
+                   f"in total." + (f" Outside every PTCR: {away}." if len(outside) else "")
+                   + f" Species ranges entered: {species}.")
+        headline = (f"{act['activity_id']}: {len(out)} planned line(s), "
+                    f"{figs['km_in_ptcrs']:,.0f} km in PTCRs; Δ conflict up to "
+                    f"+{figs['max_delta_conflict']:.3g}; Δ m_eff "
+                    f"{figs['delta_m_eff_km2']:,.0f} km²")
     return ActivityResult(act["activity_id"], act["recipe"], finding, headline, figs,
                           {"lines": out, "ptcr_impact": ptab}, {},
                           [act["assumptions"], "screen_project defaults (weights, effect zones, "
@@ -224,14 +277,16 @@ def _split_by_settlements(line: gpd.GeoDataFrame, settlements: gpd.GeoDataFrame,
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=crs)
 
 
-def _zero_note(figs: dict[str, Any], in_ranges: bool, n_changed: int) -> str:
+def _zero_note(figs: dict[str, Any], in_ranges: bool, n_changed: int, *, meff_why: str = "",
+               eca_why: str = "") -> str:
     notes = []
     if figs["delta_conflict_ab"] == 0 and not in_ranges:
         notes.append("the conflict score does not move because the line lies outside the "
                      "species ranges of the layer (the score counts lines inside ranges)")
     if figs["delta_m_eff_ab_km2"] == 0:
         notes.append("m_eff does not move because the line does not cut a reporting unit in "
-                     "two (CUT method: a line ending short of a unit's edge splits nothing)")
+                     "two (CUT method: a line ending short of a unit's edge splits nothing"
+                     + meff_why + ")")
     if math.isnan(figs["delta_ECA_ab_km2"]):
         notes.append("ECA is not computed: fewer than two habitat cores of the species lie "
                      "near the line")
@@ -240,7 +295,7 @@ def _zero_note(figs: dict[str, Any], in_ranges: bool, n_changed: int) -> str:
                      "its cost")
     elif figs["delta_ECA_ab_km2"] == 0:
         notes.append(f"ECA moves by less than 0.5 km²: the {n_changed} link(s) whose cost "
-                     f"drops are long compared with the dispersal distance d0")
+                     f"drops are long compared with the dispersal distance d0" + eca_why)
     return (" Zero changes: " + "; ".join(notes) + ".") if notes else ""
 
 
@@ -295,6 +350,7 @@ def line_whatif(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -> A
                        max_cells=20_000)
     rows = []
     link_cost: dict[str, pd.Series] = {}
+    link_geom: dict[str, gpd.GeoDataFrame] = {}
     d0 = math.nan
     if len(cores) >= 2:  # [A] dispersal distance at the median resistance of the base
         base_res = camigeo.build_resistance(tpl, ranges=rng.to_crs(crs),
@@ -313,6 +369,7 @@ def line_whatif(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -> A
                 ranges=rng.to_crs(crs), name=k), d0=d0)
             eca = float(ev.indices.summary["ECA"].iloc[0])
             link_cost[k] = ev.links.set_index(["core_a", "core_b"])["cw_dist"]
+            link_geom[k] = ev.links
         rows.append({"scenario": k, "weighted_km": float(wkm),
                      "conflict_score": float(summ["conflict_score"].sum()),
                      "m_eff_km2": float(me["m_eff_km2"].sum()), "ECA_km2": eca})
@@ -326,7 +383,7 @@ def line_whatif(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -> A
     if "base" in link_cost:
         both = pd.concat([link_cost["base"], link_cost["ab_smooth_and_removal"]], axis=1)
         n_changed = int((both.iloc[:, 0] - both.iloc[:, 1]).abs().gt(1e-6).sum())
-    figs = {"line_km": round(tot_km, 1), "removable_km": round(far_km, 1),
+    figs: dict[str, Any] = {"line_km": round(tot_km, 1), "removable_km": round(far_km, 1),
             "removable_pct": round(100 * far_km / tot_km, 1) if tot_km else 0.0,
             "delta_weighted_km_a": round(float(a["delta_weighted_km"]), 1),
             "delta_weighted_km_ab": round(float(ab["delta_weighted_km"]), 1),
@@ -338,6 +395,55 @@ def line_whatif(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -> A
             "delta_ECA_ab_km2": round(float(ab["delta_ECA_km2"]), 0),
             "links_changed": n_changed}
     nm = line["name"].iloc[0]
+    # why zero: where the species ranges meet the line, where the line ends, what the
+    # links whose cost drops still cross
+    sp_km = {}
+    for sp in prm.get("species", []):
+        r1 = ranges_for(allr, [sp])
+        sp_km[sp] = (float(geodesic_km([line.union_all().intersection(r1.union_all())])[0])
+                     if len(r1) else math.nan)
+    figs["line_km_in_range"] = {k: round(v, 1) for k, v in sp_km.items()}
+    sp_txt = "; ".join(f"{k}: not in the ranges layer" if math.isnan(v) else
+                       f"{v:,.0f} km inside the {k} range" for k, v in sp_km.items())
+    meff_why = ""
+    merged = shapely.line_merge(line.to_crs(crs).union_all())
+    if merged.geom_type == "LineString" and len(units):
+        ends = [shapely.Point(merged.coords[0]), shapely.Point(merged.coords[-1])]
+        um = units.to_crs(crs)
+        inside = um[um.contains(merged)]
+        if len(inside):
+            u = inside.iloc[0]
+            d = [gap_km(e, u.geometry.boundary, crs) for e in ends]
+            meff_why = (f"; the drawn line ends {d[0]:,.1f} km and {d[1]:,.1f} km short of the "
+                        f"{u['name']} boundary")
+    eca_why = ""
+    if n_changed and "ab_smooth_and_removal" in link_geom:
+        lg = link_geom["ab_smooth_and_removal"].set_index(["core_a", "core_b"])
+        both = pd.concat([link_cost["base"], link_cost["ab_smooth_and_removal"]], axis=1)
+        changed = both[(both.iloc[:, 0] - both.iloc[:, 1]).abs() > 1e-6].index
+        inf_ab = scen["ab_smooth_and_removal"].to_crs(crs)
+        half = tpl["cellsize_m"] / 2.0
+        bits = []
+        for key in changed[:3]:
+            cost = float(lg.loc[key, "cw_dist"])
+            hit = inf_ab[inf_ab.intersects(lg.loc[key, "geometry"].buffer(half))]
+            names = list(dict.fromkeys(
+                f"{r['name']} ({'fence ' + str(r['fence_class']) if r['fenced'] else 'no fence'})"
+                for _, r in hit.iterrows()))
+            bits.append(f"cores {key[0]}–{key[1]} still cost {cost:,.0f} cost units = "
+                        f"{cost / d0:,.1f} × d0 (p = 0.5^{cost / d0:,.1f})"
+                        + (f", their path crossing {'; '.join(names)}" if names else ""))
+        bits.append(f"a line burned into a {tpl['cellsize_m'] / 1000:.0f} km cell costs its "
+                    f"resistance (up to 1000; a railway without fence about 500) × the cell "
+                    f"size, so one line crossing alone costs many times d0 before and after "
+                    f"the change")
+        eca_why = ": after the change " + "; ".join(bits)
+    why_m = " (cuts no unit)" if figs["delta_m_eff_ab_km2"] == 0 else ""
+    why_e = ""
+    if math.isnan(figs["delta_ECA_ab_km2"]):
+        why_e = " (< 2 cores)"
+    elif figs["delta_ECA_ab_km2"] == 0:
+        why_e = (" (line crossings still ≫ d0)" if n_changed else " (no link cost changes)")
     finding = (
         f"{act['activity_id']}: on the {nm} ({tot_km:,.0f} km), a) smooth wire (fence class "
         f"'{line['fence_class'].iloc[0]}' → '{after}') changes the barrier-weighted length "
@@ -349,13 +455,15 @@ def line_whatif(act: dict[str, Any], layers: Layers, *, tracks: Any = None) -> A
         f"{figs['removable_pct']:.0f} % of the line) on top gives "
         f"{figs['delta_weighted_km_ab']:+,.0f} km, "
         f"{figs['delta_conflict_ab']:+.3g}, {figs['delta_m_eff_ab_km2']:+,.0f} km² and "
-        f"{figs['delta_ECA_ab_km2']:+,.0f} km²." + _zero_note(
-            figs, bool(allr.intersects(line.union_all()).any()), n_changed))
+        f"{figs['delta_ECA_ab_km2']:+,.0f} km². Species of the activity along the line "
+        f"(bundled ranges, indicative): {sp_txt}." + _zero_note(
+            figs, bool(allr.intersects(line.union_all()).any()), n_changed,
+            meff_why=meff_why, eca_why=eca_why))
     headline = (f"{act['activity_id']}: smooth wire + removal on {far_km:,.0f} km of the {nm}: "
                 f"Δ weighted length {figs['delta_weighted_km_ab']:+,.0f} km, Δ conflict "
                 f"{figs['delta_conflict_ab']:+.3g}, Δ m_eff "
-                f"{figs['delta_m_eff_ab_km2']:+,.0f} km², Δ ECA "
-                f"{figs['delta_ECA_ab_km2']:+,.0f} km²")
+                f"{figs['delta_m_eff_ab_km2']:+,.0f} km²{why_m}, Δ ECA "
+                f"{figs['delta_ECA_ab_km2']:+,.0f} km²{why_e}")
     assumptions = [act["assumptions"],
                    f"ECA: cores = {', '.join(prm.get('species', []))} ranges within "
                    f"{prm.get('window_km', 200.0):g} km of the line, ≥ 5 km from every line, "
