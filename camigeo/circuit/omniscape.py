@@ -1,0 +1,630 @@
+"""Omnidirectional (coreless) connectivity: an Omniscape-compatible moving window.
+
+McRae et al. 2016; Omniscape.jl (Landau et al. 2021, JOSS 6(57):2829, MIT). Every target
+pixel (or the centre of every ``block_size`` x ``block_size`` block) is grounded in turn; the
+other source pixels inside a disc of ``radius`` pixels inject, together, the target's source
+strength, shared in proportion to their strengths; the window's Circuitscape current map is
+added to the cumulative map. See ``docs/omniscape.md``.
+
+Beyond Omniscape.jl (all optional): a separate target layer (``targets=``), distance-decay
+source strengths (``decay_m=``), a fallback solver for windows whose solve fails
+(``fallback_solver=``, reported in :attr:`OmniscapeResult.reports`, never aborting the run),
+out-of-core runs on GeoTIFFs (``out_dir=``, :mod:`camigeo.circuit.omniscape_ooc`) and Dask
+(``scheduler=``), with results identical to the single-machine run.
+
+Examples
+--------
+>>> import numpy as np
+>>> from camigeo import Raster
+>>> from camigeo.circuit import omniscape
+>>> res = Raster.from_array(np.ones((1, 3)))
+>>> src = Raster.from_array(np.array([[1.0, 0.0, 1.0]]))
+>>> out = omniscape(res, radius=2, source_strength=src, connect_four_neighbors_only=True)
+>>> out.cumulative.array.round(6).tolist()
+[[2.0, 2.0, 2.0]]
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._errors import CamigeoError
+from ..raster import Raster, as_raster
+from .omniscape_kernel import WindowReport, WindowSolver, WindowTemplate
+
+__all__ = ["Condition", "OmniscapeResult", "omniscape", "omniscape_targets",
+           "prepare_strip", "run_chunk", "OmniContext"]
+
+logger = logging.getLogger(__name__)
+
+NODATA = -9999.0
+RasterLike = Raster | str | os.PathLike[str]
+Decay = float | Callable[[np.ndarray], np.ndarray] | None
+
+
+@dataclass
+class Condition:
+    """One conditional-connectivity layer (Omniscape ``conditionN_*`` options).
+
+    A source pixel is kept for a target only when its *present* value ``s`` matches the
+    target's value ``t`` (the target's *future* value when ``future`` is given):
+    ``within``: ``t + lower <= s <= t + upper``; ``equal``: ``s == t``. NODATA never
+    matches.
+
+    Parameters
+    ----------
+    present : Raster or path
+    comparison : {"within", "equal"}
+    lower, upper : float
+        Bounds of ``within`` (same units as the layer).
+    future : Raster or path, optional
+        Future values of the targets (``compare_to_future``).
+    """
+
+    present: Any
+    comparison: str = "within"
+    lower: float = 0.0
+    upper: float = 0.0
+    future: Any = None
+
+
+@dataclass
+class OmniscapeResult:
+    """Outputs of :func:`omniscape` (amperes; NODATA -9999 where masked).
+
+    Attributes
+    ----------
+    cumulative : Raster or None
+        Cumulative current (``cum_currmap``).
+    flow_potential : Raster or None
+        Cumulative current of the same run on a landscape of resistance 1.
+    normalized : Raster or None
+        ``cumulative / flow_potential`` (0 where the flow potential is 0).
+    n_windows : int
+        Targets (windows) in the run.
+    n_solved : int
+        Windows that carried current (the others had no source, or a ground on NODATA).
+    reports : list of WindowReport
+        Windows whose first solve failed or was ill-conditioned, and what happened.
+    seconds : float
+        Wall time.
+    paths : dict
+        Files written by an out-of-core run (``out_dir=``), by output name.
+    """
+
+    cumulative: Raster | None = None
+    flow_potential: Raster | None = None
+    normalized: Raster | None = None
+    n_windows: int = 0
+    n_solved: int = 0
+    reports: list[WindowReport] = field(default_factory=list)
+    seconds: float = 0.0
+    paths: dict[str, Path] = field(default_factory=dict)
+
+
+@dataclass
+class OmniContext:
+    """Arrays of a (padded) strip of rows plus the run options, shipped to every chunk.
+
+    Padded coordinates: raster row ``r`` is padded row ``r + D``; the strip holds padded rows
+    ``row0 .. row0 + h - 1`` of width ``ncols + 2 D``.
+    """
+
+    g: np.ndarray
+    s: np.ndarray
+    row0: int
+    radius: int
+    buffer: int
+    four_neighbors: bool
+    solver: str
+    fallback: str | None
+    flow_potential: bool
+    inside: np.ndarray | None = None
+    cond_present: list[np.ndarray] = field(default_factory=list)
+    cond_target: list[np.ndarray] = field(default_factory=list)
+    cond_rules: list[tuple[str, float, float]] = field(default_factory=list)
+    decay_w: np.ndarray | None = None
+
+
+# ----------------------------------------------------------------------------- inputs
+def _array(obj: RasterLike | np.ndarray, ref: Raster | None, name: str) -> np.ndarray:
+    if isinstance(obj, np.ndarray):
+        arr = np.asarray(obj, dtype=np.float64)
+    else:
+        arr = as_raster(obj, name=name).masked_float()
+    if ref is not None and arr.shape != ref.shape:
+        raise CamigeoError(f"{name} has shape {arr.shape} but the resistance raster has "
+                           f"{ref.shape}; give every layer on the same grid (resample "
+                           f"first).")
+    return arr
+
+
+def prepare_strip(res: np.ndarray, src: np.ndarray | None, *, source_from_resistance: bool,
+                  r_cutoff: float, resistance_is_conductance: bool,
+                  source_threshold: float, name: str = "resistance"
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Conductances and thresholded source strengths of a block of rows.
+
+    Parameters
+    ----------
+    res : numpy.ndarray
+        Resistance (or conductance) values, NaN = NODATA.
+    src : numpy.ndarray or None
+        Source strengths (NaN = 0); None with ``source_from_resistance``.
+    source_from_resistance : bool
+        Sources ``1/R`` (0 where ``R > r_cutoff`` or NODATA).
+    r_cutoff : float
+    resistance_is_conductance : bool
+    source_threshold : float
+        Strengths ``<= source_threshold`` become 0 (only strengths above it count).
+
+    Returns
+    -------
+    (g, s)
+    """
+    valid = ~np.isnan(res)
+    v = res[valid]
+    if v.size and np.any(v < 0):
+        raise CamigeoError(f"{name}: {int((v < 0).sum())} cell(s) are negative (min "
+                           f"{v.min():g}); resistances must be > 0. Set barriers to NODATA.")
+    if resistance_is_conductance:
+        g = np.where(valid, res, 0.0)
+        R = np.full(res.shape, np.inf)
+        with np.errstate(divide="ignore"):
+            R[valid] = 1.0 / v
+    else:
+        if v.size and np.any(v == 0):
+            raise CamigeoError(f"{name}: {int((v == 0).sum())} cell(s) have a resistance "
+                               f"of 0; Omniscape needs R > 0 (use a small positive value).")
+        R = np.where(valid, res, np.inf)
+        with np.errstate(divide="ignore"):
+            g = np.where(valid, 1.0 / np.where(valid, res, 1.0), 0.0)
+    if source_from_resistance:
+        with np.errstate(divide="ignore"):
+            s = np.where(valid & (R <= r_cutoff), 1.0 / R, 0.0)
+    else:
+        if src is None:
+            raise CamigeoError("omniscape: give source_strength= or set "
+                               "source_from_resistance=True.")
+        s = np.nan_to_num(np.asarray(src, dtype=np.float64), nan=0.0)
+        if np.any(s < 0):
+            raise CamigeoError(f"source_strength: {int((s < 0).sum())} cell(s) are negative;"
+                               f" source strengths must be >= 0.")
+    s = np.where(s > source_threshold, s, 0.0)
+    return g, s
+
+
+def omniscape_targets(strength: np.ndarray, block_size: int, *, row_range: tuple[int, int]
+                      | None = None) -> np.ndarray:
+    """Targets: centres of ``block_size`` blocks and their summed strength (Omniscape rule).
+
+    Block centres are at rows/columns ``b//2, b//2 + b, ...`` (0-based); the strength of a
+    centre is the sum over its block (clipped at the raster edge); centres with a sum of 0
+    are not targets.
+
+    Parameters
+    ----------
+    strength : numpy.ndarray
+        Thresholded strengths (0 = none) of the whole raster, or of a strip whose first
+        row is raster row ``row_range[0] - b//2``.
+    block_size : int
+        Odd block side.
+    row_range : (start, stop), optional
+        Only centres with ``start <= row < stop`` (raster rows); ``strength`` then starts at
+        raster row ``start - b//2``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(k, 3)`` rows of ``row, col, amps`` (row/col 0-based raster indices).
+    """
+    b = int(block_size)
+    br = b // 2
+    nr_s, nc = strength.shape
+    if row_range is None:
+        first, stop, off = 0, nr_s, 0
+        nrows = nr_s
+    else:
+        first, stop = row_range
+        off = first - br
+        nrows = None
+    out = []
+    r = br
+    while True:
+        if nrows is not None and r >= nrows:
+            break
+        if nrows is None and r >= stop:
+            break
+        if r >= first:
+            lo = r - br - off
+            hi = r + br + 1 - off
+            band = strength[max(lo, 0):min(hi, nr_s)]
+            if band.size:
+                cols = np.arange(br, nc, b)
+                sums = np.add.reduceat(band.sum(axis=0), np.arange(0, nc, b))[:cols.size]
+                keep = sums > 0
+                for c, a in zip(cols[keep], sums[keep], strict=True):
+                    out.append((r, int(c), float(a)))
+        r += b
+    return np.array(out, dtype=np.float64).reshape(-1, 3)
+
+
+# ----------------------------------------------------------------------------- chunks
+_SOLVERS: dict[tuple[Any, ...], WindowSolver] = {}
+
+
+def _solver_for(ctx: OmniContext) -> WindowSolver:
+    key = (ctx.radius, ctx.buffer, ctx.four_neighbors, ctx.solver, ctx.fallback)
+    ws = _SOLVERS.get(key)
+    if ws is None:
+        if len(_SOLVERS) > 4:
+            _SOLVERS.clear()
+        ws = WindowSolver(WindowTemplate(ctx.radius, ctx.buffer,
+                                         four_neighbors=ctx.four_neighbors),
+                          solver=ctx.solver, fallback=ctx.fallback)
+        _SOLVERS[key] = ws
+    return ws
+
+
+def run_chunk(targets: np.ndarray, ctx: OmniContext
+              ) -> tuple[int, np.ndarray, np.ndarray | None, list[WindowReport], int]:
+    """Solve the windows of a group of targets; pure function (a Dask task).
+
+    Parameters
+    ----------
+    targets : numpy.ndarray
+        ``(k, 3)`` row, col, amps (raster indices), rows inside the context's strip.
+    ctx : OmniContext
+
+    Returns
+    -------
+    (row0, current, flow_potential, reports, n_solved)
+        Partial sums over padded rows ``row0 .. row0 + h - 1`` (full padded width).
+    """
+    ws = _solver_for(ctx)
+    t = ws.t
+    ncp = ctx.g.shape[1]
+    off = t.rows * ncp + t.cols
+    rmin = int(targets[:, 0].min()) if len(targets) else ctx.row0
+    rmax = int(targets[:, 0].max()) if len(targets) else ctx.row0
+    h = rmax - rmin + t.W
+    cur = np.zeros(h * ncp)
+    fp = np.zeros(h * ncp) if ctx.flow_potential else None
+    gflat = ctx.g.ravel()
+    sflat = ctx.s.ravel()
+    inflat = ctx.inside.ravel() if ctx.inside is not None else None
+    n_rep0 = len(ws.reports)
+    solved = 0
+    for r, c, amps in targets:
+        r, c = int(r), int(c)
+        pr = r - ctx.row0  # padded row of the window's top = raster row r - D + D
+        base = pr * ncp + c
+        s_cells = sflat[base + off] * t.in_source
+        if ctx.cond_rules:
+            ok = np.ones(t.n, dtype=bool)
+            for pres, targ, (rule, lo, hi) in zip(ctx.cond_present, ctx.cond_target,
+                                                  ctx.cond_rules, strict=True):
+                tv = targ.ravel()[base + t.center // t.W * ncp + t.center % t.W]
+                sv = pres.ravel()[base + off]
+                with np.errstate(invalid="ignore"):
+                    ok &= (sv == tv) if rule == "equal" else ((sv >= tv + lo) & (sv <= tv + hi))
+            s_cells = s_cells * ok
+        if ctx.decay_w is not None:
+            s_cells = s_cells * ctx.decay_w
+        s_cells[t.center] = 0.0  # every *other* pixel is a source
+        tot = float(s_cells.sum())
+        if tot <= 0:
+            continue
+        inj = s_cells * (amps / tot)
+        where = (r, c)
+        node_cur = ws.solve(gflat[base + off], inj, where=where)
+        loc = (r - rmin) * ncp + c + off
+        if node_cur is not None:
+            cur[loc] += node_cur
+            solved += 1
+        if fp is not None and inflat is not None:
+            fcur = ws.solve(inflat[base + off], inj, where=where, uniform=True)
+            if fcur is not None:
+                fp[loc] += fcur
+    reports = ws.reports[n_rep0:]
+    del ws.reports[n_rep0:]
+    return (rmin, cur.reshape(h, ncp), fp.reshape(h, ncp) if fp is not None else None,
+            reports, solved)
+
+
+def _chunks(targets: np.ndarray, rows_per_chunk: int) -> list[np.ndarray]:
+    if len(targets) == 0:
+        return []
+    rows = np.unique(targets[:, 0])
+    out = []
+    for k in range(0, rows.size, rows_per_chunk):
+        sel = np.isin(targets[:, 0], rows[k:k + rows_per_chunk])
+        out.append(targets[sel])
+    return out
+
+
+def _chunk_task(item: np.ndarray, *, ctx: OmniContext):
+    return run_chunk(item, ctx)
+
+
+# ----------------------------------------------------------------------------- helpers
+def _decay_weights(template: WindowTemplate, decay: Decay, cellsize: float,
+                   ref: Raster | None) -> np.ndarray | None:
+    if decay is None:
+        return None
+    if ref is not None and ref.crs is not None and ref.crs.is_geographic:
+        raise CamigeoError("decay_m: the resistance raster is in geographic degrees, so "
+                           "distances in metres are undefined; project it to an equal-area "
+                           "or UTM CRS first.")
+    d_m = template.cell_dist * cellsize
+    if callable(decay):
+        w = np.asarray(decay(d_m), dtype=np.float64)
+        if w.shape != d_m.shape or np.any(~np.isfinite(w)) or np.any(w < 0):
+            raise CamigeoError("decay_m: the decay function must return one finite weight "
+                               ">= 0 per distance (same shape as its input).")
+        return w
+    dm = float(decay)
+    if not dm > 0:
+        raise CamigeoError(f"decay_m={decay!r}: the e-folding distance must be > 0 metres.")
+    return np.exp(-d_m / dm)
+
+
+def _check_int(name: str, value: Any, *, minimum: int, odd: bool = False) -> int:
+    try:
+        iv = int(value)
+    except (TypeError, ValueError):
+        raise CamigeoError(f"{name}={value!r}: expected an integer >= {minimum}.") from None
+    if iv != value and not (isinstance(value, str)) and float(value) != iv:
+        raise CamigeoError(f"{name}={value!r}: expected an integer >= {minimum}.")
+    if iv < minimum:
+        raise CamigeoError(f"{name}={value!r}: must be >= {minimum}.")
+    if odd and iv % 2 == 0:
+        raise CamigeoError(f"{name}={iv}: must be odd (1, 3, 5, ...) so that the block has "
+                           f"a centre pixel; use {iv + 1} or {iv - 1}.")
+    return iv
+
+
+def _pad(a: np.ndarray, D: int, fill: float) -> np.ndarray:
+    return np.pad(a, D, mode="constant", constant_values=fill)
+
+
+def check_conditions(conditions: Sequence[Condition] | None) -> list[Condition]:
+    """Validate condition layers: at most 2, comparison within|equal, lower <= upper."""
+    conds = list(conditions or [])
+    if len(conds) > 2:
+        raise CamigeoError(f"conditions: Omniscape supports 1 or 2 condition layers; got "
+                           f"{len(conds)}.")
+    for k, cnd in enumerate(conds, start=1):
+        if not isinstance(cnd, Condition):
+            raise CamigeoError(f"conditions[{k - 1}]: expected camigeo.circuit.Condition, "
+                               f"got {type(cnd).__name__}.")
+        if cnd.comparison not in ("within", "equal"):
+            raise CamigeoError(f"comparison{k}={cnd.comparison!r}: expected 'within' or "
+                               f"'equal'.")
+        if cnd.comparison == "within" and cnd.lower > cnd.upper:
+            raise CamigeoError(f"condition{k}_lower={cnd.lower} > condition{k}_upper="
+                               f"{cnd.upper}; swap them.")
+    return conds
+
+
+# ----------------------------------------------------------------------------- API
+def omniscape(
+    resistance: RasterLike,
+    *,
+    radius: int,
+    block_size: int = 1,
+    source_strength: RasterLike | np.ndarray | None = None,
+    source_from_resistance: bool | None = None,
+    r_cutoff: float = float("inf"),
+    buffer: int = 0,
+    source_threshold: float = 0.0,
+    calc_flow_potential: bool = False,
+    calc_normalized_current: bool = False,
+    connect_four_neighbors_only: bool = False,
+    resistance_is_conductance: bool = False,
+    conditions: Sequence[Condition] | None = None,
+    targets: RasterLike | np.ndarray | None = None,
+    decay_m: Decay = None,
+    mask_nodata: bool = True,
+    solver: str = "auto",
+    fallback_solver: str | None = "splu",
+    progress: bool = False,
+    scheduler: Any = None,
+    out_dir: str | os.PathLike[str] | None = None,
+    rows_per_chunk: int = 1,
+) -> OmniscapeResult:
+    """Omnidirectional connectivity with Omniscape's moving window.
+
+    Parameters
+    ----------
+    resistance : Raster or path
+        Resistance per cell (ohm; NODATA = impassable, not a node).
+    radius : int
+        Window radius in pixels (sources farther from the target are ignored).
+    block_size : int, default 1
+        Odd block side; only block centres are targets, carrying the block's summed
+        strength.
+    source_strength : Raster, path or array, optional
+        Source strength per cell (any unit; NODATA = 0).
+    source_from_resistance : bool, optional
+        Sources ``1/R`` (0 where ``R > r_cutoff``). Default: True when no
+        ``source_strength`` is given.
+    r_cutoff : float, default inf
+        Maximum resistance of a source pixel (``source_from_resistance``).
+    buffer : int, default 0
+        Extra ring of resistance (pixels) around the window; it carries current but holds
+        no sources.
+    source_threshold : float, default 0
+        Only strengths above this count.
+    calc_flow_potential, calc_normalized_current : bool, default False
+        Also compute the flow potential (same sources, resistance 1 everywhere inside the
+        raster) and the normalized current (``cumulative / flow_potential``).
+    connect_four_neighbors_only : bool, default False
+    resistance_is_conductance : bool, default False
+    conditions : sequence of Condition, optional
+        Conditional connectivity (1 or 2 layers).
+    targets : Raster, path or array, optional
+        *Beyond Omniscape*: a separate target-strength layer. Targets (and their amperes)
+        come from it with the same block rule and threshold; the sources from
+        ``source_strength``/``source_from_resistance``.
+    decay_m : float or callable, optional
+        *Beyond Omniscape*: distance decay of the source strengths. A float is the
+        e-folding distance in metres (weight ``exp(-d/decay_m)``, ``d`` = distance of the
+        source pixel centre from the target pixel centre in metres); a callable gets the
+        distances (metres) and returns weights. The total injected current is still the
+        target's strength.
+    mask_nodata : bool, default True
+        Outputs are NODATA (-9999) where the resistance is NODATA.
+    solver : {"auto", "cholmod", "splu", "cg+amg"}
+        First solver per window (auto = CHOLMOD if installed).
+    fallback_solver : {"splu", "cg+amg", "cholmod", None}, default "splu"
+        *Beyond Omniscape*: a window whose solve fails or is ill-conditioned is solved
+        again with this solver and reported; None skips (and reports) it. The run never
+        aborts because of one window.
+    progress : bool, default False
+        tqdm progress bar (windows done / total, ETA).
+    scheduler : None, str or distributed.Client
+        Run chunks of windows as Dask tasks (see :mod:`camigeo.scale`); the result is
+        identical to ``scheduler=None``.
+    out_dir : path, optional
+        *Beyond Omniscape*: out-of-core run. Inputs must be files; they are read in row
+        strips and the outputs are written as tiled GeoTIFFs in ``out_dir``
+        (``cum_currmap.tif``, ``flow_potential.tif``, ``normalized_cum_currmap.tif``), so
+        RAM stays bounded whatever the raster size. The result holds ``paths`` and no
+        arrays.
+    rows_per_chunk : int, default 1
+        Target rows per task.
+
+    Returns
+    -------
+    OmniscapeResult
+    """
+    t0 = time.perf_counter()
+    radius = _check_int("radius", radius, minimum=1)
+    block_size = _check_int("block_size", block_size, minimum=1, odd=True)
+    buffer = _check_int("buffer", buffer, minimum=0)
+    rows_per_chunk = _check_int("rows_per_chunk", rows_per_chunk, minimum=1)
+    conds = check_conditions(conditions)
+    if source_from_resistance is None:
+        source_from_resistance = source_strength is None
+    if source_from_resistance and source_strength is not None:
+        raise CamigeoError("omniscape: give either source_strength= or "
+                           "source_from_resistance=True, not both.")
+    if calc_normalized_current:
+        calc_flow_potential = True
+    if out_dir is not None:
+        from .omniscape_ooc import omniscape_ooc
+
+        return omniscape_ooc(
+            resistance, out_dir, radius=radius, block_size=block_size,
+            source_strength=source_strength, source_from_resistance=source_from_resistance,
+            r_cutoff=r_cutoff, buffer=buffer, source_threshold=source_threshold,
+            calc_flow_potential=calc_flow_potential,
+            calc_normalized_current=calc_normalized_current,
+            four_neighbors=connect_four_neighbors_only,
+            resistance_is_conductance=resistance_is_conductance, conditions=conds,
+            targets=targets, decay_m=decay_m, mask_nodata=mask_nodata, solver=solver,
+            fallback_solver=fallback_solver, progress=progress, t0=t0)
+    ref = as_raster(resistance, name="resistance")
+    res = ref.masked_float()
+    src = None if source_strength is None else _array(source_strength, ref, "source_strength")
+    g, s = prepare_strip(res, src, source_from_resistance=bool(source_from_resistance),
+                         r_cutoff=float(r_cutoff),
+                         resistance_is_conductance=resistance_is_conductance,
+                         source_threshold=float(source_threshold))
+    if targets is not None:
+        tl = np.nan_to_num(_array(targets, ref, "targets"), nan=0.0)
+        if np.any(tl < 0):
+            raise CamigeoError("targets: target strengths must be >= 0.")
+        tstrength = np.where(tl > source_threshold, tl, 0.0)
+    else:
+        tstrength = s
+    tg = omniscape_targets(tstrength, block_size)
+    template = WindowTemplate(radius, buffer, four_neighbors=connect_four_neighbors_only)
+    D = template.D
+    ctx = OmniContext(
+        g=_pad(g, D, 0.0), s=_pad(s, D, 0.0), row0=0, radius=radius, buffer=buffer,
+        four_neighbors=connect_four_neighbors_only, solver=solver, fallback=fallback_solver,
+        flow_potential=calc_flow_potential,
+        inside=_pad(np.ones(res.shape), D, 0.0) if calc_flow_potential else None,
+        decay_w=_decay_weights(template, decay_m, ref.cellsize, ref))
+    for k, cnd in enumerate(conds, start=1):
+        pres = _array(cnd.present, ref, f"condition{k}")
+        fut = _array(cnd.future, ref, f"condition{k}_future") if cnd.future is not None \
+            else pres
+        ctx.cond_present.append(_pad(pres, D, np.nan))
+        ctx.cond_target.append(_pad(fut, D, np.nan))
+        ctx.cond_rules.append((cnd.comparison, float(cnd.lower), float(cnd.upper)))
+    cum, fp, reports, solved = _accumulate(tg, ctx, res.shape, D, rows_per_chunk,
+                                           scheduler, progress)
+    out = OmniscapeResult(n_windows=len(tg), n_solved=solved, reports=reports)
+    nodata_mask = np.isnan(res) if mask_nodata else np.zeros(res.shape, dtype=bool)
+
+    def wrap(a: np.ndarray) -> Raster:
+        return ref.with_array(np.where(nodata_mask, NODATA, a), nodata=NODATA)
+
+    out.cumulative = wrap(cum)
+    if fp is not None and calc_flow_potential:
+        out.flow_potential = wrap(fp)
+    if fp is not None and calc_normalized_current:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            norm = np.where(fp > 0, cum / np.where(fp > 0, fp, 1.0), 0.0)
+        out.normalized = wrap(norm)
+    if reports:
+        logger.warning("omniscape: %d window(s) needed the fallback solver or were skipped "
+                       "(see result.reports)", len(reports))
+    out.seconds = time.perf_counter() - t0
+    return out
+
+
+def _accumulate(tg: np.ndarray, ctx: OmniContext, shape: tuple[int, int], D: int,
+                rows_per_chunk: int, scheduler: Any, progress: bool
+                ) -> tuple[np.ndarray, np.ndarray | None, list[WindowReport], int]:
+    nr, nc = shape
+    cum = np.zeros((nr + 2 * D, nc + 2 * D))
+    fp = np.zeros_like(cum) if ctx.flow_potential else None
+    reports: list[WindowReport] = []
+    solved = 0
+    chunks = _chunks(tg, rows_per_chunk)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(tg), unit="window", desc="omniscape")
+
+    def add(res: tuple[int, np.ndarray, np.ndarray | None, list[WindowReport], int],
+            k: int) -> None:
+        nonlocal solved
+        r0, c_, f_, rep, n_ok = res
+        cum[r0:r0 + c_.shape[0]] += c_
+        if fp is not None and f_ is not None:
+            fp[r0:r0 + f_.shape[0]] += f_
+        reports.extend(rep)
+        solved += n_ok
+        if bar is not None:
+            bar.update(len(chunks[k]))
+
+    if scheduler is None:
+        for k, ch in enumerate(chunks):
+            add(run_chunk(ch, ctx), k)
+    else:
+        from ..scale import map_tasks
+
+        step = 16
+        for k0 in range(0, len(chunks), step):
+            outs = map_tasks(_chunk_task, chunks[k0:k0 + step], scheduler=scheduler,
+                             shared={"ctx": ctx})
+            for j, o in enumerate(outs):
+                add(o, k0 + j)
+    if bar is not None:
+        bar.close()
+    crop = (slice(D, D + nr), slice(D, D + nc))
+    return cum[crop], (fp[crop] if fp is not None else None), reports, solved
