@@ -2,7 +2,8 @@
 
 Raster and network scenarios (pairwise, one-to-all, all-to-one, advanced), current and
 voltage maps, Circuitscape ``.ini`` files (:func:`run_ini`), pinch points and link
-centrality (Linkage Mapper). See ``docs/circuit.md``.
+centrality (Linkage Mapper), and Omniscape's moving window (:func:`omniscape`,
+:func:`run_omniscape`). See ``docs/circuit.md`` and ``docs/omniscape.md``.
 
 Examples
 --------
@@ -29,15 +30,19 @@ from .modes import (
     one_to_all,
     pairwise_resistance,
 )
+from .omniscape import Condition, OmniscapeResult, omniscape
+from .omniscape_ini import run_omniscape
 from .pinch import PinchPointResult, link_centrality, pinch_points
 from .solve import Factor, available_solvers, factorize, pair_resistances, solve_pair_batch
 
 __all__ = [
     "CircuitGraph",
     "CircuitResult",
+    "Condition",
     "Factor",
     "Focal",
     "GridOptions",
+    "OmniscapeResult",
     "PinchPointResult",
     "advanced",
     "all_to_one",
@@ -51,6 +56,7 @@ __all__ = [
     "network_currents",
     "network_resistance",
     "node_map",
+    "omniscape",
     "one_to_all",
     "pair_resistances",
     "pairwise_resistance",
@@ -58,6 +64,7 @@ __all__ = [
     "read_grid",
     "read_ini",
     "run_ini",
+    "run_omniscape",
     "solve_pair_batch",
     "write_grid",
 ]

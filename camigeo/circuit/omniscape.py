@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -258,11 +259,14 @@ def omniscape_targets(strength: np.ndarray, block_size: int, *, row_range: tuple
 
 
 # ----------------------------------------------------------------------------- chunks
-_SOLVERS: dict[tuple[Any, ...], WindowSolver] = {}
+_LOCAL = threading.local()  # one solver per thread: a CHOLMOD factor is not thread-safe
 
 
 def _solver_for(ctx: OmniContext) -> WindowSolver:
     key = (ctx.radius, ctx.buffer, ctx.four_neighbors, ctx.solver, ctx.fallback)
+    if not hasattr(_LOCAL, "solvers"):
+        _LOCAL.solvers = {}
+    _SOLVERS: dict[tuple[Any, ...], WindowSolver] = _LOCAL.solvers
     ws = _SOLVERS.get(key)
     if ws is None:
         if len(_SOLVERS) > 4:
