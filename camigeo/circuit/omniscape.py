@@ -316,7 +316,7 @@ def run_chunk(targets: np.ndarray, ctx: OmniContext
             ok = np.ones(t.n, dtype=bool)
             for pres, targ, (rule, lo, hi) in zip(ctx.cond_present, ctx.cond_target,
                                                   ctx.cond_rules, strict=True):
-                tv = targ.ravel()[base + t.center // t.W * ncp + t.center % t.W]
+                tv = targ.ravel()[base + t.D * ncp + t.D]
                 sv = pres.ravel()[base + off]
                 with np.errstate(invalid="ignore"):
                     ok &= (sv == tv) if rule == "equal" else ((sv >= tv + lo) & (sv <= tv + hi))
