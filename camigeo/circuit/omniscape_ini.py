@@ -78,7 +78,7 @@ class _Cfg:
     def err(self, key: str, msg: str) -> CamigeoError:
         return CamigeoError(f"{self.ini}: option {key} {msg}")
 
-    def bool(self, key: str) -> bool:
+    def flag(self, key: str) -> bool:
         v = self.cfg.get(key, "false").strip().lower()
         if v in _TRUE:
             return True
@@ -238,7 +238,7 @@ def run_omniscape(ini_path: str | os.PathLike[str], *,
     buffer = int(c.num("buffer", integer=True))
     if buffer < 0:
         raise c.err("buffer", f"= {buffer}: must be >= 0.")
-    sfr = c.bool("source_from_resistance")
+    sfr = c.flag("source_from_resistance")
     if not sfr and not c.has("source_file"):
         raise c.err("source_file", "is missing: give `source_file = ...` or set "
                     "`source_from_resistance = true`.")
@@ -249,12 +249,12 @@ def run_omniscape(ini_path: str | os.PathLike[str], *,
               "calc_normalized_current", "connect_four_neighbors_only",
               "resistance_is_conductance", "reclassify_resistance",
               "write_reclassified_resistance", "conditional"):
-        c.bool(k)
+        c.flag(k)
     c.num("parallel_batch_size", integer=True)
     res_r = _read(_file(c, base, "resistance_file"), "resistance_file")
     res = res_r.masked_float()
     table = None
-    if c.bool("reclassify_resistance"):
+    if c.flag("reclassify_resistance"):
         if not c.has("reclass_table"):
             raise c.err("reclass_table", "is missing although reclassify_resistance = true;"
                         " give the two-column table file.")
@@ -266,14 +266,14 @@ def run_omniscape(ini_path: str | os.PathLike[str], *,
         if r.shape != res_r.shape:
             raise c.err(key, f"has shape {r.shape} but resistance_file has {res_r.shape}; "
                         f"give the layers on the same grid.")
-        if (not c.bool("allow_different_projections") and r.crs is not None
+        if (not c.flag("allow_different_projections") and r.crs is not None
                 and res_r.crs is not None and r.crs != res_r.crs):
             raise c.err(key, "has a different projection from resistance_file; reproject it"
                         " or set allow_different_projections = true.")
         return r.masked_float()
 
     src = None if sfr else layer("source_file")
-    conds = _conditions(c, layer) if c.bool("conditional") else None
+    conds = _conditions(c, layer) if c.flag("conditional") else None
     tgt = layer("target_file") if c.has("target_file") else None
     decay = c.num("decay_m") if c.has("decay_m") else None
     fallback = c.cfg.get("fallback_solver", "splu").strip().lower()
@@ -285,25 +285,25 @@ def run_omniscape(ini_path: str | os.PathLike[str], *,
         ref, radius=radius, block_size=block, source_strength=src,
         source_from_resistance=sfr, r_cutoff=c.num("r_cutoff"), buffer=buffer,
         source_threshold=c.num("source_threshold"),
-        calc_flow_potential=c.bool("calc_flow_potential"),
-        calc_normalized_current=c.bool("calc_normalized_current"),
-        connect_four_neighbors_only=c.bool("connect_four_neighbors_only"),
-        resistance_is_conductance=c.bool("resistance_is_conductance"), conditions=conds,
-        targets=tgt, decay_m=decay, mask_nodata=c.bool("mask_nodata"), solver=use_solver,
+        calc_flow_potential=c.flag("calc_flow_potential"),
+        calc_normalized_current=c.flag("calc_normalized_current"),
+        connect_four_neighbors_only=c.flag("connect_four_neighbors_only"),
+        resistance_is_conductance=c.flag("resistance_is_conductance"), conditions=conds,
+        targets=tgt, decay_m=decay, mask_nodata=c.flag("mask_nodata"), solver=use_solver,
         fallback_solver=fallback, progress=progress, scheduler=scheduler)
     parent = Path(output_dir) if output_dir is not None else base
     pdir = _project_dir(parent, c.raw["project_name"].strip())
     pdir.mkdir(parents=True)
-    ext = ".tif" if c.bool("write_as_tif") else ".asc"
+    ext = ".tif" if c.flag("write_as_tif") else ".asc"
     dtype = np.float32 if precision == "single" else np.float64
     files: list[Path] = []
     shutil.copyfile(ini, pdir / "config.ini")
     files.append(pdir / "config.ini")
-    if table is not None and c.bool("write_reclassified_resistance"):
+    if table is not None and c.flag("write_reclassified_resistance"):
         files.append(_write(res, res_r, pdir / f"classified_resistance{ext}", dtype))
-    outs = [("cum_currmap", result.cumulative, c.bool("write_raw_currmap")),
-            ("flow_potential", result.flow_potential, c.bool("calc_flow_potential")),
-            ("normalized_cum_currmap", result.normalized, c.bool("calc_normalized_current"))]
+    outs = [("cum_currmap", result.cumulative, c.flag("write_raw_currmap")),
+            ("flow_potential", result.flow_potential, c.flag("calc_flow_potential")),
+            ("normalized_cum_currmap", result.normalized, c.flag("calc_normalized_current"))]
     for name, r, want in outs:
         if want and r is not None:
             files.append(_write(r.masked_float(), res_r, pdir / f"{name}{ext}", dtype))

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import numba
 import numpy as np
@@ -224,7 +225,7 @@ class WindowSolver:
         self.solver = solver
         self.fallback = fallback
         self.reports: list[WindowReport] = []
-        self._symbolic = None
+        self._symbolic: Any = None
         self._uniform: dict[bytes, object] = {}
 
     # ------------------------------------------------------------------ helpers

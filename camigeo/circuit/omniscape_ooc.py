@@ -60,9 +60,7 @@ def _open(obj: Any, name: str):
 
 
 def _read_rows(ds: Any, row0: int, nrows: int, pad_cols: int) -> np.ndarray:
-    """Rows ``row0 .. row0 + nrows - 1`` (may lie outside), columns padded by ``pad_cols``;
-    NODATA and outside cells are NaN.
-    """
+    """Rows ``row0 .. row0 + nrows - 1``, columns padded by ``pad_cols``; NODATA/outside NaN."""
     from rasterio.windows import Window
 
     win = Window(-pad_cols, row0, ds.width + 2 * pad_cols, nrows)
