@@ -133,6 +133,8 @@ class OmniContext:
     cond_target: list[np.ndarray] = field(default_factory=list)
     cond_rules: list[tuple[str, float, float]] = field(default_factory=list)
     decay_w: np.ndarray | None = None
+    block_size: int = 1
+    exclude: str = "omniscape"
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -307,6 +309,7 @@ def run_chunk(targets: np.ndarray, ctx: OmniContext
     inflat = ctx.inside.ravel() if ctx.inside is not None else None
     n_rep0 = len(ws.reports)
     solved = 0
+    br = ctx.block_size // 2
     for r, c, amps in targets:
         r, c = int(r), int(c)
         pr = r - ctx.row0  # padded row of the window's top = raster row r - D + D
@@ -323,7 +326,13 @@ def run_chunk(targets: np.ndarray, ctx: OmniContext
             s_cells = s_cells * ok
         if ctx.decay_w is not None:
             s_cells = s_cells * ctx.decay_w
-        s_cells[t.center] = 0.0  # every *other* pixel is a source
+        # The target's block holds no source. Omniscape.jl zeroes the block centred
+        # ``radius`` pixels right/below the clipped window's corner: the target itself in
+        # the interior, another block for windows clipped at the top or left raster edge
+        # (there the target's own strength is counted and lost at the ground).
+        zr, zc = (max(r - ctx.radius, 0) + ctx.radius, max(c - ctx.radius, 0) + ctx.radius) \
+            if ctx.exclude == "omniscape" else (r, c)
+        s_cells[(np.abs(t.rows - t.D + r - zr) <= br) & (np.abs(t.cols - t.D + c - zc) <= br)] = 0.0
         tot = float(s_cells.sum())
         if tot <= 0:
             continue
@@ -437,6 +446,7 @@ def omniscape(
     conditions: Sequence[Condition] | None = None,
     targets: RasterLike | np.ndarray | None = None,
     decay_m: Decay = None,
+    exclude: str = "omniscape",
     mask_nodata: bool = True,
     solver: str = "auto",
     fallback_solver: str | None = "splu",
@@ -485,6 +495,12 @@ def omniscape(
         source pixel centre from the target pixel centre in metres); a callable gets the
         distances (metres) and returns weights. The total injected current is still the
         target's strength.
+    exclude : {"omniscape", "target"}, default "omniscape"
+        Which block carries no source in a window. ``"target"``: the target's own block
+        (every *other* pixel is a source). ``"omniscape"`` (default, reproduces Omniscape.jl
+        at 1e-8): the same in the interior, but for windows clipped by the top or left
+        raster edge Omniscape.jl zeroes the block ``radius`` pixels right of / below the
+        clipped window's corner instead, and the target's own share is lost at the ground.
     mask_nodata : bool, default True
         Outputs are NODATA (-9999) where the resistance is NODATA.
     solver : {"auto", "cholmod", "splu", "cg+amg"}
@@ -517,6 +533,8 @@ def omniscape(
     buffer = _check_int("buffer", buffer, minimum=0)
     rows_per_chunk = _check_int("rows_per_chunk", rows_per_chunk, minimum=1)
     conds = check_conditions(conditions)
+    if exclude not in ("omniscape", "target"):
+        raise CamigeoError(f"exclude={exclude!r}: expected 'omniscape' or 'target'.")
     if source_from_resistance is None:
         source_from_resistance = source_strength is None
     if source_from_resistance and source_strength is not None:
@@ -535,7 +553,8 @@ def omniscape(
             calc_normalized_current=calc_normalized_current,
             four_neighbors=connect_four_neighbors_only,
             resistance_is_conductance=resistance_is_conductance, conditions=conds,
-            targets=targets, decay_m=decay_m, mask_nodata=mask_nodata, solver=solver,
+            targets=targets, decay_m=decay_m, exclude=exclude, mask_nodata=mask_nodata,
+            solver=solver,
             fallback_solver=fallback_solver, progress=progress, t0=t0)
     ref = as_raster(resistance, name="resistance")
     res = ref.masked_float()
@@ -559,7 +578,8 @@ def omniscape(
         four_neighbors=connect_four_neighbors_only, solver=solver, fallback=fallback_solver,
         flow_potential=calc_flow_potential,
         inside=_pad(np.ones(res.shape), D, 0.0) if calc_flow_potential else None,
-        decay_w=_decay_weights(template, decay_m, ref.cellsize, ref))
+        decay_w=_decay_weights(template, decay_m, ref.cellsize, ref),
+        block_size=block_size, exclude=exclude)
     for k, cnd in enumerate(conds, start=1):
         pres = _array(cnd.present, ref, f"condition{k}")
         fut = _array(cnd.future, ref, f"condition{k}_future") if cnd.future is not None \

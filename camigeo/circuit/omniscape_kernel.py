@@ -198,6 +198,36 @@ def _cholmod_analyze():
     return analyze
 
 
+def _best_analysis(A: sp.csc_matrix) -> Any:
+    """CHOLMOD symbolic analysis; for large windows the fastest ordering/mode is timed.
+
+    The same pattern is refactorised for every window, so a few trial factorisations of the
+    template pay off: on a radius-50 disc nested dissection with a simplicial factor was up
+    to 2x faster than CHOLMOD's default choice.
+    """
+    import time
+
+    analyze = _cholmod_analyze()
+    if A.shape[0] < 2000:
+        return analyze(A)
+    best, best_t = None, np.inf
+    for order in ("nesdis", "metis", "amd"):
+        for mode in ("simplicial", "supernodal"):
+            try:
+                f = analyze(A, ordering_method=order, mode=mode)
+                f.cholesky_inplace(A)
+                t0 = time.perf_counter()
+                for _ in range(2):
+                    f.cholesky_inplace(A)
+                dt = time.perf_counter() - t0
+            except Exception:  # ordering not compiled into this CHOLMOD
+                continue
+            if dt < best_t:
+                best, best_t = f, dt
+    logger.debug("omniscape: CHOLMOD analysis chosen in %.3f s per factorisation", best_t / 2)
+    return best if best is not None else analyze(A)
+
+
 class WindowSolver:
     """Solve windows of one :class:`WindowTemplate`, reusing the symbolic factorisation.
 
@@ -232,11 +262,7 @@ class WindowSolver:
     def _factor_first(self, A: sp.csc_matrix):
         if self.solver == "cholmod":
             if self._symbolic is None:
-                analyze = _cholmod_analyze()
-                try:
-                    self._symbolic = analyze(A, ordering_method="metis")
-                except Exception:  # metis not compiled in
-                    self._symbolic = analyze(A)
+                self._symbolic = _best_analysis(A)
             f = self._symbolic
             f.cholesky_inplace(A)
             return lambda b: f(b)

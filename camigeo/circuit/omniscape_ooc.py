@@ -111,6 +111,7 @@ def omniscape_ooc(
     targets: Any,
     decay_m: Any,
     mask_nodata: bool,
+    exclude: str = "omniscape",
     solver: str,
     fallback_solver: str | None,
     progress: bool,
@@ -141,7 +142,8 @@ def omniscape_ooc(
                     calc_normalized_current=calc_normalized_current,
                     four_neighbors=four_neighbors,
                     resistance_is_conductance=resistance_is_conductance, decay_m=decay_m,
-                    mask_nodata=mask_nodata, solver=solver, fallback_solver=fallback_solver,
+                    exclude=exclude, mask_nodata=mask_nodata, solver=solver,
+                    fallback_solver=fallback_solver,
                     progress=progress, t0=t0)
     finally:
         for ds in dss:
@@ -151,7 +153,7 @@ def omniscape_ooc(
 def _run(res_ds, src_ds, tgt_ds, cond_ds, out_dir: Path, *, radius, block_size,
          source_from_resistance, r_cutoff, buffer, source_threshold, calc_flow_potential,
          calc_normalized_current, four_neighbors, resistance_is_conductance, decay_m,
-         mask_nodata, solver, fallback_solver, progress, t0) -> OmniscapeResult:
+         exclude, mask_nodata, solver, fallback_solver, progress, t0) -> OmniscapeResult:
     nr, nc = res_ds.height, res_ds.width
     template = WindowTemplate(radius, buffer, four_neighbors=four_neighbors)
     D, W, b = template.D, template.W, block_size
@@ -242,7 +244,8 @@ def _run(res_ds, src_ds, tgt_ds, cond_ds, out_dir: Path, *, radius, block_size,
                 ctx = OmniContext(g=g, s=s, row0=r, radius=radius, buffer=buffer,
                                   four_neighbors=four_neighbors, solver=solver,
                                   fallback=fallback_solver, flow_potential=calc_flow_potential,
-                                  inside=inside, decay_w=decay_w)
+                                  inside=inside, decay_w=decay_w, block_size=b,
+                                  exclude=exclude)
                 for pres, fut, cnd in cond_ds:
                     pv = _read_rows(pres, r - D, W, D)
                     ctx.cond_present.append(pv)
