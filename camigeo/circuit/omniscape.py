@@ -42,7 +42,7 @@ from ..raster import Raster, as_raster
 from .omniscape_kernel import WindowReport, WindowSolver, WindowTemplate
 
 __all__ = ["Condition", "OmniscapeResult", "omniscape", "omniscape_targets",
-           "prepare_strip", "run_chunk", "OmniContext"]
+           "prepare_strip", "run_chunk", "OmniContext", "block_correction"]
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ class OmniContext:
     cond_rules: list[tuple[str, float, float]] = field(default_factory=list)
     decay_w: np.ndarray | None = None
     block_size: int = 1
-    exclude: str = "omniscape"
+    compat: str = "omniscape"
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -206,7 +206,8 @@ def prepare_strip(res: np.ndarray, src: np.ndarray | None, *, source_from_resist
 
 
 def omniscape_targets(strength: np.ndarray, block_size: int, *, row_range: tuple[int, int]
-                      | None = None) -> np.ndarray:
+                      | None = None, whole_blocks: bool = False,
+                      ncols: int | None = None) -> np.ndarray:
     """Targets: centres of ``block_size`` blocks and their summed strength (Omniscape rule).
 
     Block centres are at rows/columns ``b//2, b//2 + b, ...`` (0-based); the strength of a
@@ -223,6 +224,9 @@ def omniscape_targets(strength: np.ndarray, block_size: int, *, row_range: tuple
     row_range : (start, stop), optional
         Only centres with ``start <= row < stop`` (raster rows); ``strength`` then starts at
         raster row ``start - b//2``.
+    whole_blocks : bool, default False
+        Only blocks lying wholly inside the raster give targets (Omniscape.jl). With
+        ``row_range`` the caller filters the last rows.
 
     Returns
     -------
@@ -254,6 +258,10 @@ def omniscape_targets(strength: np.ndarray, block_size: int, *, row_range: tuple
                 cols = np.arange(br, nc, b)
                 sums = np.add.reduceat(band.sum(axis=0), np.arange(0, nc, b))[:cols.size]
                 keep = sums > 0
+                if whole_blocks:
+                    keep &= cols + br < nc
+                    if nrows is not None:
+                        keep &= r + br < nrows
                 for c, a in zip(cols[keep], sums[keep], strict=True):
                     out.append((r, int(c), float(a)))
         r += b
@@ -278,6 +286,47 @@ def _solver_for(ctx: OmniContext) -> WindowSolver:
                           solver=ctx.solver, fallback=ctx.fallback)
         _SOLVERS[key] = ws
     return ws
+
+
+_CORRECTIONS: dict[tuple[Any, ...], np.ndarray] = {}
+
+
+def block_correction(ws: WindowSolver, block_size: int) -> np.ndarray | None:
+    """Omniscape.jl's block-artifact correction per template cell (None for block 1).
+
+    On a uniform disc, ``b x b`` single-pixel targets (each 1 A, sources = every other
+    pixel within the radius) are summed, each shifted to its place in the block, and
+    divided by the current of one block target (``b*b`` A, sources outside the block).
+    """
+    if block_size == 1:
+        return None
+    t = ws.t
+    key = (t.radius, t.buffer, t.four_neighbors, block_size)
+    if key in _CORRECTIONS:
+        return _CORRECTIONS[key]
+    br, W, D = block_size // 2, t.W, t.D
+    ones = np.ones(t.n)
+
+    def null(half: int, amps: float) -> np.ndarray:
+        sc = t.in_source.astype(np.float64)
+        sc[(np.abs(t.rows - D) <= half) & (np.abs(t.cols - D) <= half)] = 0.0
+        cur = ws.solve(ones, sc * (amps / sc.sum()))
+        out = np.zeros(W * W)
+        if cur is not None:
+            out[t.cells] = cur
+        return out.reshape(W, W)
+
+    single, block = null(0, 1.0), null(br, float(block_size * block_size))
+    total = np.zeros((W, W))
+    for di in range(-br, br + 1):
+        for dj in range(-br, br + 1):
+            total[max(0, di):W - max(0, -di), max(0, dj):W - max(0, -dj)] += \
+                single[max(0, -di):W - max(0, di), max(0, -dj):W - max(0, dj)]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        corr = np.where(block > 0, total / np.where(block > 0, block, 1.0), 0.0)
+    out = corr.ravel()[t.cells]
+    _CORRECTIONS[key] = out
+    return out
 
 
 def run_chunk(targets: np.ndarray, ctx: OmniContext
@@ -307,6 +356,7 @@ def run_chunk(targets: np.ndarray, ctx: OmniContext
     gflat = ctx.g.ravel()
     sflat = ctx.s.ravel()
     inflat = ctx.inside.ravel() if ctx.inside is not None else None
+    corr = block_correction(ws, ctx.block_size) if ctx.compat == "omniscape" else None
     n_rep0 = len(ws.reports)
     solved = 0
     br = ctx.block_size // 2
@@ -331,7 +381,7 @@ def run_chunk(targets: np.ndarray, ctx: OmniContext
         # the interior, another block for windows clipped at the top or left raster edge
         # (there the target's own strength is counted and lost at the ground).
         zr, zc = (max(r - ctx.radius, 0) + ctx.radius, max(c - ctx.radius, 0) + ctx.radius) \
-            if ctx.exclude == "omniscape" else (r, c)
+            if ctx.compat == "omniscape" else (r, c)
         s_cells[(np.abs(t.rows - t.D + r - zr) <= br) & (np.abs(t.cols - t.D + c - zc) <= br)] = 0.0
         tot = float(s_cells.sum())
         if tot <= 0:
@@ -341,12 +391,12 @@ def run_chunk(targets: np.ndarray, ctx: OmniContext
         node_cur = ws.solve(gflat[base + off], inj, where=where)
         loc = (r - rmin) * ncp + c + off
         if node_cur is not None:
-            cur[loc] += node_cur
+            cur[loc] += node_cur if corr is None else node_cur * corr
             solved += 1
         if fp is not None and inflat is not None:
             fcur = ws.solve(inflat[base + off], inj, where=where, uniform=True)
             if fcur is not None:
-                fp[loc] += fcur
+                fp[loc] += fcur if corr is None else fcur * corr
     reports = ws.reports[n_rep0:]
     del ws.reports[n_rep0:]
     return (rmin, cur.reshape(h, ncp), fp.reshape(h, ncp) if fp is not None else None,
@@ -446,7 +496,7 @@ def omniscape(
     conditions: Sequence[Condition] | None = None,
     targets: RasterLike | np.ndarray | None = None,
     decay_m: Decay = None,
-    exclude: str = "omniscape",
+    compat: str = "omniscape",
     mask_nodata: bool = True,
     solver: str = "auto",
     fallback_solver: str | None = "splu",
@@ -495,12 +545,17 @@ def omniscape(
         source pixel centre from the target pixel centre in metres); a callable gets the
         distances (metres) and returns weights. The total injected current is still the
         target's strength.
-    exclude : {"omniscape", "target"}, default "omniscape"
-        Which block carries no source in a window. ``"target"``: the target's own block
-        (every *other* pixel is a source). ``"omniscape"`` (default, reproduces Omniscape.jl
-        at 1e-8): the same in the interior, but for windows clipped by the top or left
-        raster edge Omniscape.jl zeroes the block ``radius`` pixels right of / below the
-        clipped window's corner instead, and the target's own share is lost at the ground.
+    compat : {"omniscape", "plain"}, default "omniscape"
+        ``"plain"``: the textbook rule -- every block centre whose block holds a source is
+        a target, and every pixel outside the target's block is a source.
+        ``"omniscape"`` (default) reproduces Omniscape.jl's outputs: (1) the block without
+        sources is the one ``radius`` pixels right of / below the corner of the clipped
+        window -- the target's own block in the interior, another block for windows
+        clipped by the top or left raster edge, where the target's own share is then lost
+        at the ground; (2) with ``block_size > 1`` only blocks lying wholly inside the
+        raster give targets, and each window's current is multiplied by Omniscape's
+        block-artifact correction (the summed current of the ``b x b`` single-pixel
+        targets divided by that of one block target, both on a uniform disc).
     mask_nodata : bool, default True
         Outputs are NODATA (-9999) where the resistance is NODATA.
     solver : {"auto", "cholmod", "splu", "cg+amg"}
@@ -533,8 +588,8 @@ def omniscape(
     buffer = _check_int("buffer", buffer, minimum=0)
     rows_per_chunk = _check_int("rows_per_chunk", rows_per_chunk, minimum=1)
     conds = check_conditions(conditions)
-    if exclude not in ("omniscape", "target"):
-        raise CamigeoError(f"exclude={exclude!r}: expected 'omniscape' or 'target'.")
+    if compat not in ("omniscape", "plain"):
+        raise CamigeoError(f"compat={compat!r}: expected 'omniscape' or 'plain'.")
     if source_from_resistance is None:
         source_from_resistance = source_strength is None
     if source_from_resistance and source_strength is not None:
@@ -553,7 +608,7 @@ def omniscape(
             calc_normalized_current=calc_normalized_current,
             four_neighbors=connect_four_neighbors_only,
             resistance_is_conductance=resistance_is_conductance, conditions=conds,
-            targets=targets, decay_m=decay_m, exclude=exclude, mask_nodata=mask_nodata,
+            targets=targets, decay_m=decay_m, compat=compat, mask_nodata=mask_nodata,
             solver=solver,
             fallback_solver=fallback_solver, progress=progress, t0=t0)
     ref = as_raster(resistance, name="resistance")
@@ -570,7 +625,7 @@ def omniscape(
         tstrength = np.where(tl > source_threshold, tl, 0.0)
     else:
         tstrength = s
-    tg = omniscape_targets(tstrength, block_size)
+    tg = omniscape_targets(tstrength, block_size, whole_blocks=compat == "omniscape")
     template = WindowTemplate(radius, buffer, four_neighbors=connect_four_neighbors_only)
     D = template.D
     ctx = OmniContext(
@@ -579,7 +634,7 @@ def omniscape(
         flow_potential=calc_flow_potential,
         inside=_pad(np.ones(res.shape), D, 0.0) if calc_flow_potential else None,
         decay_w=_decay_weights(template, decay_m, ref.cellsize, ref),
-        block_size=block_size, exclude=exclude)
+        block_size=block_size, compat=compat)
     for k, cnd in enumerate(conds, start=1):
         pres = _array(cnd.present, ref, f"condition{k}")
         fut = _array(cnd.future, ref, f"condition{k}_future") if cnd.future is not None \

@@ -111,7 +111,7 @@ def omniscape_ooc(
     targets: Any,
     decay_m: Any,
     mask_nodata: bool,
-    exclude: str = "omniscape",
+    compat: str = "omniscape",
     solver: str,
     fallback_solver: str | None,
     progress: bool,
@@ -142,7 +142,7 @@ def omniscape_ooc(
                     calc_normalized_current=calc_normalized_current,
                     four_neighbors=four_neighbors,
                     resistance_is_conductance=resistance_is_conductance, decay_m=decay_m,
-                    exclude=exclude, mask_nodata=mask_nodata, solver=solver,
+                    compat=compat, mask_nodata=mask_nodata, solver=solver,
                     fallback_solver=fallback_solver,
                     progress=progress, t0=t0)
     finally:
@@ -153,7 +153,7 @@ def omniscape_ooc(
 def _run(res_ds, src_ds, tgt_ds, cond_ds, out_dir: Path, *, radius, block_size,
          source_from_resistance, r_cutoff, buffer, source_threshold, calc_flow_potential,
          calc_normalized_current, four_neighbors, resistance_is_conductance, decay_m,
-         exclude, mask_nodata, solver, fallback_solver, progress, t0) -> OmniscapeResult:
+         compat, mask_nodata, solver, fallback_solver, progress, t0) -> OmniscapeResult:
     nr, nc = res_ds.height, res_ds.width
     template = WindowTemplate(radius, buffer, four_neighbors=four_neighbors)
     D, W, b = template.D, template.W, block_size
@@ -186,9 +186,10 @@ def _run(res_ds, src_ds, tgt_ds, cond_ds, out_dir: Path, *, radius, block_size,
             ts = np.where(tl > source_threshold, tl, 0.0)
         else:
             ts = strengths(r - br, b, 0)[1]
-        return omniscape_targets(ts, b, row_range=(r, r + 1))
+        return omniscape_targets(ts, b, row_range=(r, r + 1),
+                                 whole_blocks=compat == "omniscape")
 
-    rows = list(range(br, nr, b))
+    rows = [r for r in range(br, nr, b) if compat != "omniscape" or r + br < nr]
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -245,7 +246,7 @@ def _run(res_ds, src_ds, tgt_ds, cond_ds, out_dir: Path, *, radius, block_size,
                                   four_neighbors=four_neighbors, solver=solver,
                                   fallback=fallback_solver, flow_potential=calc_flow_potential,
                                   inside=inside, decay_w=decay_w, block_size=b,
-                                  exclude=exclude)
+                                  compat=compat)
                 for pres, fut, cnd in cond_ds:
                     pv = _read_rows(pres, r - D, W, D)
                     ctx.cond_present.append(pv)
