@@ -42,7 +42,8 @@ from ..raster import Raster, as_raster
 from .omniscape_kernel import WindowReport, WindowSolver, WindowTemplate
 
 __all__ = ["Condition", "OmniscapeResult", "omniscape", "omniscape_targets",
-           "prepare_strip", "run_chunk", "OmniContext", "block_correction"]
+           "prepare_strip", "run_chunk", "OmniContext", "block_correction",
+           "decay_weights"]
 
 logger = logging.getLogger(__name__)
 
@@ -419,8 +420,9 @@ def _chunk_task(item: np.ndarray, *, ctx: OmniContext):
 
 
 # ----------------------------------------------------------------------------- helpers
-def _decay_weights(template: WindowTemplate, decay: Decay, cellsize: float,
-                   ref: Raster | None) -> np.ndarray | None:
+def decay_weights(template: WindowTemplate, decay: Decay, cellsize: float,
+                  ref: Raster | None) -> np.ndarray | None:
+    """Distance-decay weight per template cell (None without decay); see ``decay_m``."""
     if decay is None:
         return None
     if ref is not None and ref.crs is not None and ref.crs.is_geographic:
@@ -633,7 +635,7 @@ def omniscape(
         four_neighbors=connect_four_neighbors_only, solver=solver, fallback=fallback_solver,
         flow_potential=calc_flow_potential,
         inside=_pad(np.ones(res.shape), D, 0.0) if calc_flow_potential else None,
-        decay_w=_decay_weights(template, decay_m, ref.cellsize, ref),
+        decay_w=decay_weights(template, decay_m, ref.cellsize, ref),
         block_size=block_size, compat=compat)
     for k, cnd in enumerate(conds, start=1):
         pres = _array(cnd.present, ref, f"condition{k}")

@@ -28,7 +28,7 @@ from .omniscape import (
     Condition,
     OmniContext,
     OmniscapeResult,
-    _decay_weights,
+    decay_weights,
     omniscape_targets,
     prepare_strip,
     run_chunk,
@@ -162,7 +162,7 @@ def _run(res_ds, src_ds, tgt_ds, cond_ds, out_dir: Path, *, radius, block_size,
     if decay_m is not None and res_ds.crs is not None and res_ds.crs.is_geographic:
         raise CamigeoError("decay_m: the resistance raster is in geographic degrees; "
                            "project it first.")
-    decay_w = _decay_weights(template, decay_m, cellsize, None)
+    decay_w = decay_weights(template, decay_m, cellsize, None)
     out_dir.mkdir(parents=True, exist_ok=True)
     names = ["cum_currmap"]
     if calc_flow_potential:
