@@ -434,3 +434,34 @@ def test_exclude_rule_at_the_raster_edge() -> None:
     om = omniscape(res, radius=2, source_strength=src, targets=tgt,
                    connect_four_neighbors_only=True)
     np.testing.assert_allclose(om.cumulative.array, [[2 / 3, 2 / 3, 1 / 3, 0]], rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------- main job
+def test_ptcr_omniscape_gobi_layer() -> None:
+    from camigeo import datasets
+    from camigeo.circuit.omniscape_job import ptcr_omniscape
+
+    p = datasets.load_ptcrs()
+    gobi = p[p["name"] == "Gobi"]
+    sp = "Equus hemionus"
+    run = ptcr_omniscape(gobi, ranges=datasets.load_ranges(sp), species=sp,
+                         infrastructure=datasets.load_infrastructure(), cell_km=25.0)
+    res = run.result
+    assert res.n_windows > 0 and not res.reports
+    cum = res.cumulative.masked_float()
+    fp = res.flow_potential.masked_float()
+    nrm = res.normalized.masked_float()
+    ok = fp > 0
+    np.testing.assert_allclose(nrm[ok], cum[ok] / fp[ok], rtol=1e-12)
+    # sources only where the range (R = 1) lies inside the PTCR
+    src = run.sources.array
+    assert src.max() == 1.0 and set(np.unique(src)) <= {0.0, 1.0}
+    assert np.all(run.resistance.masked_float()[src > 0] == 1.0)
+    top = run.top_cells
+    assert len(top) > 0
+    rr, cc = res.normalized.rowcol(top.geometry.x.to_numpy(), top.geometry.y.to_numpy())
+    np.testing.assert_allclose(top["normalized"], nrm[rr, cc], rtol=1e-12)
+    np.testing.assert_allclose(top["current"], cum[rr, cc], rtol=1e-12)
+    # the top 5 %: no cell outside the list that carries source-area current is above it
+    assert top["normalized"].min() >= np.quantile(nrm[ok & (nrm > 0)], 0.5)
+    assert top.crs == res.cumulative.crs and set(top["ptcr"]) == {"Gobi"}
