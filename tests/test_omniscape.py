@@ -409,8 +409,6 @@ def test_reference_test3_cum_currmap(reference_dir: Path, tmp_path: Path) -> Non
 
 
 @pytest.mark.reference
-@pytest.mark.xfail(strict=True, reason="flow potential with block_size > 1 differs from "
-                   "Omniscape.jl by ~16 % (norm over data cells); see docs/omniscape.md")
 def test_reference_test3_flow_potential(reference_dir: Path, tmp_path: Path) -> None:
     proj = _run_case(reference_dir, tmp_path, "config3.ini")
     exp = reference_dir / "circuitscape" / "Omniscape_jl" / "output_verify" / "test3"
@@ -418,6 +416,8 @@ def test_reference_test3_flow_potential(reference_dir: Path, tmp_path: Path) -> 
     want = _grid_9999(exp / "flow_potential.asc")
     np.testing.assert_array_equal(got == -9999, want == -9999)
     assert _isapprox(got, want, rtol=1e-6)
+    valid = want != -9999
+    assert np.linalg.norm(got[valid] - want[valid]) <= 1e-6 * np.linalg.norm(want[valid])
 
 
 def test_exclude_rule_at_the_raster_edge() -> None:

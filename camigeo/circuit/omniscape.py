@@ -273,8 +273,11 @@ def omniscape_targets(strength: np.ndarray, block_size: int, *, row_range: tuple
 _LOCAL = threading.local()  # one solver per thread: a CHOLMOD factor is not thread-safe
 
 
-def _solver_for(ctx: OmniContext) -> WindowSolver:
-    key = (ctx.radius, ctx.buffer, ctx.four_neighbors, ctx.solver, ctx.fallback)
+def _solver_for(ctx: OmniContext, *, square: bool = False) -> WindowSolver:
+    """Per-thread solver of the window disc, or (``square``) of a disc holding the square."""
+    D = ctx.radius + ctx.buffer
+    buffer = int(np.ceil(D * np.sqrt(2.0))) - ctx.radius if square else ctx.buffer
+    key = (ctx.radius, buffer, ctx.four_neighbors, ctx.solver, ctx.fallback)
     if not hasattr(_LOCAL, "solvers"):
         _LOCAL.solvers = {}
     _SOLVERS: dict[tuple[Any, ...], WindowSolver] = _LOCAL.solvers
@@ -282,11 +285,23 @@ def _solver_for(ctx: OmniContext) -> WindowSolver:
     if ws is None:
         if len(_SOLVERS) > 4:
             _SOLVERS.clear()
-        ws = WindowSolver(WindowTemplate(ctx.radius, ctx.buffer,
+        ws = WindowSolver(WindowTemplate(ctx.radius, buffer,
                                          four_neighbors=ctx.four_neighbors),
                           solver=ctx.solver, fallback=ctx.fallback)
         _SOLVERS[key] = ws
     return ws
+
+
+def _square_layout(t: WindowTemplate, tsq: WindowTemplate, ncp: int
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cells of ``tsq`` inside the (2D+1)^2 square of ``t``: mask, padded offsets, t index."""
+    D, Q = t.D, tsq.D
+    dr, dc = tsq.rows - Q, tsq.cols - Q
+    insq = (np.abs(dr) <= D) & (np.abs(dc) <= D)
+    off = np.where(insq, (dr + D) * ncp + (dc + D), 0)
+    to_t = np.full(tsq.n, -1, dtype=np.int64)
+    to_t[insq] = t.lid[dr[insq] + D, dc[insq] + D]
+    return insq, off, to_t
 
 
 _CORRECTIONS: dict[tuple[Any, ...], np.ndarray] = {}
@@ -358,7 +373,18 @@ def run_chunk(targets: np.ndarray, ctx: OmniContext
     sflat = ctx.s.ravel()
     inflat = ctx.inside.ravel() if ctx.inside is not None else None
     corr = block_correction(ws, ctx.block_size) if ctx.compat == "omniscape" else None
+    # Omniscape.jl's flow potential: resistance 1 on the whole clipped square (NODATA cells
+    # included), the same sources and correction (1 outside the disc)
+    sq_mode = ctx.flow_potential and ctx.compat == "omniscape"
+    if sq_mode:
+        wsq = _solver_for(ctx, square=True)
+        insq, off_sq, to_t = _square_layout(t, wsq.t, ncp)
+        has_t = to_t >= 0
+        corr_sq = np.ones(wsq.t.n)
+        if corr is not None:
+            corr_sq[has_t] = corr[to_t[has_t]]
     n_rep0 = len(ws.reports)
+    n_rep_sq = len(wsq.reports) if sq_mode else 0
     solved = 0
     br = ctx.block_size // 2
     for r, c, amps in targets:
@@ -394,12 +420,23 @@ def run_chunk(targets: np.ndarray, ctx: OmniContext
         if node_cur is not None:
             cur[loc] += node_cur if corr is None else node_cur * corr
             solved += 1
-        if fp is not None and inflat is not None:
+        if fp is not None and inflat is not None and sq_mode:
+            g_sq = np.zeros(wsq.t.n)
+            g_sq[insq] = inflat[base + off_sq[insq]]
+            inj_sq = np.zeros(wsq.t.n)
+            inj_sq[has_t] = inj[to_t[has_t]]
+            fcur = wsq.solve(g_sq, inj_sq, where=where, uniform=True)
+            if fcur is not None:
+                fp[(r - rmin) * ncp + c + off_sq[insq]] += (fcur * corr_sq)[insq]
+        elif fp is not None and inflat is not None:
             fcur = ws.solve(inflat[base + off], inj, where=where, uniform=True)
             if fcur is not None:
                 fp[loc] += fcur if corr is None else fcur * corr
     reports = ws.reports[n_rep0:]
     del ws.reports[n_rep0:]
+    if sq_mode:
+        reports += wsq.reports[n_rep_sq:]
+        del wsq.reports[n_rep_sq:]
     return (rmin, cur.reshape(h, ncp), fp.reshape(h, ncp) if fp is not None else None,
             reports, solved)
 
