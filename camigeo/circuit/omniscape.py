@@ -19,7 +19,8 @@ Examples
 >>> from camigeo.circuit import omniscape
 >>> res = Raster.from_array(np.ones((1, 3)))
 >>> src = Raster.from_array(np.array([[1.0, 0.0, 1.0]]))
->>> out = omniscape(res, radius=2, source_strength=src, connect_four_neighbors_only=True)
+>>> out = omniscape(res, radius=2, source_strength=src, connect_four_neighbors_only=True,
+...                 compat="plain")
 >>> out.cumulative.array.round(6).tolist()
 [[2.0, 2.0, 2.0]]
 """
