@@ -72,6 +72,8 @@ _EXPORTS: dict[str, str] = {
     # circuit theory
     "pinch_points": "circuit",
     "link_centrality": "circuit",
+    "omniscape": "circuit",
+    "run_omniscape": "circuit",
     # telemetry
     "find_crossings": "telemetry",
     "classify_encounters": "telemetry",

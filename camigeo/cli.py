@@ -413,6 +413,32 @@ def circuit(
         raise CamigeoError(f"circuit step not available in this installation: {exc}") from None
 
 
+@app.command()
+@_errors
+def omniscape(
+    config: Annotated[Path, typer.Argument(help="Omniscape.jl .ini file.")],
+    output_dir: Annotated[Path | None, typer.Option(
+        help="Create the project_name folder here (default: next to the inputs).")] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Omnidirectional connectivity: run an Omniscape.jl CONFIG.ini (moving window).
+
+    Writes Omniscape's files (cum_currmap, flow_potential, normalized_cum_currmap, ...) into
+    the INI's project_name folder, with a progress bar (windows done / total, ETA).
+    """
+    _setup_logging(quiet)
+    from .circuit import run_omniscape
+
+    if not config.is_file():
+        raise CamigeoError(f"CONFIG: file {config} does not exist.")
+    out = run_omniscape(config, output_dir=output_dir, progress=not quiet)
+    res = out["result"]
+    typer.echo(f"{res.n_windows} windows ({res.n_solved} carried current) in "
+               f"{res.seconds:.1f} s; {len(res.reports)} needed the fallback solver")
+    for f in out["files"]:
+        typer.echo(f"wrote {f}")
+
+
 # ------------------------------------------------------------------------- telemetry
 @app.command()
 @_errors

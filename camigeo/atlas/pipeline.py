@@ -16,7 +16,9 @@ update with provenance), ``map.html``, ``atlas_report.pdf``, ``summary.md`` and
    least-cost links between the PTCRs it occurs in whose allocation zones touch (Linkage
    Mapper's adjacency network), corridor graph and PC/IIC/ECA;
 6. ``circuit`` - cumulative current across the PTCRs of one ungulate species and pinch
-   points inside its least-cost corridors;
+   points inside its least-cost corridors, and the species' omnidirectional (Omniscape)
+   current and normalized current in the Gobi PTCR (``omniscape_gobi_*.tif``, Atlas layer
+   ``omniscape_top_cells``);
 7. ``activities`` - every registered Work Programme activity (:mod:`camigeo.activities`) on
    the loaded layers: one row each with its headline figure, or the data it needs;
 8. ``telemetry`` - only when GPS tracks are given: BaBA encounter classes, barrier ranking
@@ -486,7 +488,29 @@ def step_circuit(ctx: RunContext) -> str:
     except StepSkipped as exc:
         note += f"; pinch points skipped: {exc}"
         log.warning("pinch points skipped: %s", exc)
-    return note
+    return note + _omniscape_layer(ctx, sp)
+
+
+def _omniscape_layer(ctx: RunContext, sp: str) -> str:
+    """Omnidirectional current (Omniscape) of ``sp`` in one open-landscape PTCR (issue 15)."""
+    om = _need("circuit.omniscape_job", "ptcr_omniscape")
+    name = ctx.params.get("omniscape_ptcr", "Gobi")
+    p = ctx.data["ptcrs"]
+    rng = ctx.data["ranges"]
+    one = p[p["name"] == name]
+    if one.empty:
+        return f"; omniscape skipped: PTCR {name!r} not loaded"
+    run = om.ptcr_omniscape(one, ranges=rng[rng["sci_name"] == sp], species=sp,
+                            infrastructure=ctx.data["infrastructure"],
+                            cell_km=float(ctx.params["circuit_cell_km"]), progress=ctx.progress)
+    slug = name.lower().replace(" ", "_")
+    for kind, r in (("cum", run.result.cumulative), ("normalized", run.result.normalized)):
+        path = ctx.out_dir / f"omniscape_{slug}_{kind}.tif"
+        r.to_file(path, cog=True, dtype="float32")
+        ctx.files[f"omniscape_{kind}:{name}"] = path
+    ctx.layers["omniscape_top_cells"] = run.top_cells
+    return (f"; omniscape {name}: {run.result.n_windows} windows, "
+            f"{len(run.top_cells)} top normalized-current cells")
 
 
 def _top_cells(raster: Any, *, quantile: float, species: str) -> Any:

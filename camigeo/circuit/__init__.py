@@ -2,7 +2,8 @@
 
 Raster and network scenarios (pairwise, one-to-all, all-to-one, advanced), current and
 voltage maps, Circuitscape ``.ini`` files (:func:`run_ini`), pinch points and link
-centrality (Linkage Mapper). See ``docs/circuit.md``.
+centrality (Linkage Mapper), and Omniscape's moving window (:func:`omniscape`,
+:func:`run_omniscape`). See ``docs/circuit.md`` and ``docs/omniscape.md``.
 
 Examples
 --------
@@ -30,15 +31,19 @@ from .modes import (
     one_to_all,
     pairwise_resistance,
 )
+from .omniscape import Condition, OmniscapeResult, omniscape
+from .omniscape_ini import run_omniscape
 from .pinch import PinchPointResult, link_centrality, pinch_points
 from .solve import Factor, available_solvers, factorize, pair_resistances, solve_pair_batch
 
 __all__ = [
     "CircuitGraph",
     "CircuitResult",
+    "Condition",
     "Factor",
     "Focal",
     "GridOptions",
+    "OmniscapeResult",
     "PinchPointResult",
     "advanced",
     "all_to_one",
@@ -52,6 +57,7 @@ __all__ = [
     "network_currents",
     "network_resistance",
     "node_map",
+    "omniscape",
     "one_to_all",
     "pair_resistances",
     "pairwise_resistance",
@@ -59,6 +65,7 @@ __all__ = [
     "read_grid",
     "read_ini",
     "run_ini",
+    "run_omniscape",
     "solve_pair_batch",
     "write_grid",
 ]
