@@ -453,28 +453,15 @@ def _circuit(ctx: _Ctx) -> str:
         nlcc_r = getattr(nlcc, "nlcc", nlcc)
         cutoff = float(ctx.params["pinch_cutoff"])
         pp = circ.pinch_points(nlcc_r, resistance, focal, cutoff=cutoff)
-        ctx.layers["pinch_points"] = _top_cells(pp.current, quantile=0.95, species=sp)
+        # the top 5 % current cells inside the corridors and OUTSIDE the cores (core
+        # cells are short-circuited and all carry the full current), ties kept together
+        ctx.layers["pinch_points"] = circ.pinch_point_cells(
+            pp.current, nlcc_r, focal, cutoff=cutoff, top_fraction=0.05, species=sp)
         note += f"; {len(ctx.layers['pinch_points'])} pinch-point cells"
     except _Skip as exc:
         note += f"; pinch points skipped: {exc}"
         log.warning("pinch points skipped: %s", exc)
     return note
-
-
-def _top_cells(raster: Any, *, quantile: float, species: str) -> Any:
-    """Cells whose current is in the top (1 - quantile) of the non-zero currents, as points."""
-    import geopandas as gpd
-
-    arr = raster.masked_float()
-    vals = arr[np.isfinite(arr) & (arr > 0)]
-    if vals.size == 0:
-        return gpd.GeoDataFrame({"current": [], "species": []}, geometry=[], crs=raster.crs)
-    thr = float(np.quantile(vals, quantile))
-    rows, cols = np.nonzero(np.isfinite(arr) & (arr >= thr) & (arr > 0))
-    x, y = raster.xy(rows, cols)
-    return gpd.GeoDataFrame({"current": arr[rows, cols], "species": species,
-                             "quantile_threshold": thr},
-                            geometry=gpd.points_from_xy(x, y), crs=raster.crs)
 
 
 def _telemetry(ctx: _Ctx) -> str:
