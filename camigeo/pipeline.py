@@ -529,6 +529,17 @@ def _md_table(df: pd.DataFrame, floatfmt: str = ",.2f") -> str:
     return "\n".join(lines) + "\n"
 
 
+#: Numeric Atlas columns that may be empty: values the source does not report.
+_NULLABLE: dict[str, tuple[str, ...]] = {
+    "*": ("length_reported_km", "year", "accuracy_km"),
+}
+#: Declared geometry types of the layers that can come out empty.
+_GEOMETRY_TYPES: dict[str, str] = {
+    "pinch_points": "Point", "corridor_paths": "LineString",
+    "corridor_graph_nodes": "MultiPolygon", "range_fragmentation": "MultiPolygon",
+    "conflict_grid": "Polygon", "fragmentation": "MultiPolygon"}
+
+
 def _outputs(ctx: _Ctx, steps: list[StepReport], ranked: pd.DataFrame) -> str:
     from . import atlas, maps, plot
 
@@ -538,6 +549,11 @@ def _outputs(ctx: _Ctx, steps: list[StepReport], ranked: pd.DataFrame) -> str:
               and Path(v).is_file()}
     params = {k: v for k, v in ctx.params.items() if k != "inputs"}
     params["steps"] = {s.step: s.status for s in steps}
+    from .atlas_check import check_atlas_layers
+
+    # every layer validated (and single parts promoted to multi) before it is written
+    ctx.layers = check_atlas_layers(ctx.layers, nullable=_NULLABLE,
+                                    geometry_types=_GEOMETRY_TYPES)
     run_id = atlas.update(atlas_path, ctx.layers, command="camigeo run", params=params,
                           inputs=inputs)
     ctx.files["atlas"] = atlas_path

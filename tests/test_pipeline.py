@@ -115,6 +115,17 @@ def _check_numbers(r: pipeline.RunResult) -> None:
         arr = src.read(1, masked=True)
         assert float(arr.max()) > 0
     assert "pinch_points" in r.layers and len(r.layers["pinch_points"]) > 0
+    # pinch points are corridor cells outside the cores (the PTCR parts in the range)
+    pp = r.layers["pinch_points"]
+    rng = r.layers["ranges"]
+    cores = r.layers["ptcr"].to_crs(pp.crs).clip(
+        rng[rng["sci_name"] == "Equus hemionus"].to_crs(pp.crs).union_all())
+    assert not pp.within(cores.union_all()).any()
+    assert len(pp) < 0.5 * pp["n_candidates"].iloc[0]
+    # the Atlas written by the run passes its own validation
+    from camigeo.atlas_check import check_atlas_file
+
+    assert check_atlas_file(r.files["atlas"], nullable=pipeline._NULLABLE) == []
 
 
 def _check_report_map_summary(r: pipeline.RunResult) -> None:
