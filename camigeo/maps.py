@@ -603,10 +603,10 @@ def conflict_map(
             for fc_ in BORDER_FENCE_COLORS:
                 if (doc["fence_class"].astype(object) == fc_).any():
                     entries.append(("line", BORDER_FENCE_COLORS[fc_],
-                                    f"border fence, fencing documented: {fc_}"))
+                                    f"border fence (documented, {fc_})"))
         elif len(doc):
             entries.append(("line", BORDER_FENCE_COLORS["impermeable"],
-                            "border fence, fencing documented"))
+                            "border fence (documented)"))
         if (bf["fencing"] != "documented").any():
             entries.append(("line", BORDER_FENCE_COLORS["unknown"],
                             "border, fencing not documented"))

@@ -19,7 +19,7 @@ Outputs (budget: under 2.5 MB together):
   >= 50 km²), ``aral_historic``, ``glaciers`` (>= 20 km²), ``countries_labels`` (NE label
   points, English names), ``towns`` (national capitals and places with >= 1 million
   people or NE scalerank <= 3); geometries simplified to 0.01° (~1 km).
-* ``relief.tif``: the shaded relief cropped to lon 30–140 E, lat 14–62 N (wider than the
+* ``relief.tif``: the shaded relief cropped to lon 20–150 E, lat 8–72 N (wider than the
   vector box lon 44–125 E, lat 24–56 N), EPSG:4326, RGB, 1/20 degree per pixel,
   JPEG-compressed GeoTIFF.
 """
@@ -41,7 +41,7 @@ from data_common import DATA, build_date, sha256, write_gpkg  # noqa: E402
 
 BOX = (44.0, 24.0, 125.0, 56.0)  # lon/lat, same box as the NE reference extract
 #: the relief reaches further, so that the map has land tones wherever the data can be
-RELIEF_BOX = (30.0, 14.0, 140.0, 62.0)
+RELIEF_BOX = (20.0, 8.0, 150.0, 72.0)
 RELIEF_DEG = 1.0 / 20.0
 SIMPLIFY = 0.01
 OUT = DATA / "basemap"

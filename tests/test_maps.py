@@ -94,7 +94,7 @@ def test_conflict_map_layers_and_escaping(layers: dict, tmp_path: Path) -> None:
     legend = text[text.index("class='camigeo-legend'"):]
     legend = legend[:legend.index("</details>")]
     # the legend lists only what is drawn: the types, fence classes and statuses present
-    for label in ("railway", "road", "fence", "border fence, fencing documented: impermeable",
+    for label in ("railway", "road", "fence", "border fence (documented, impermeable)",
                   "planned (dashed)", "under construction (dotted)",
                   "least-cost path between PTCRs", "pinch point", "passage hotspot"):
         assert label in legend, label
