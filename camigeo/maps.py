@@ -646,9 +646,23 @@ def conflict_map(
 
     _add_legend(m, legends)
     _add_attribution(m, infrastructure, borders)
-    folium.LayerControl(collapsed=True).add_to(m)
+    ctl = folium.LayerControl(collapsed=True)
+    ctl.add_to(m)
     _add_layer_control_css(m)
+    _expose(m, "camigeoLayerControl", ctl)
     return m
+
+
+def _expose(m: Any, name: str, element: Any) -> None:
+    """Make a folium element's Leaflet object reachable as ``window.<name>`` (scripting)."""
+    from branca.element import MacroElement, Template
+
+    macro = MacroElement()
+    macro._template = Template(
+        "{% macro script(this, kwargs) %}"
+        f"window.{name} = " + "{{ this.target }};{% endmacro %}")
+    macro.target = element.get_name()
+    m.add_child(macro)
 
 
 def _status_entries(df: Any) -> list[tuple[str, str, str]]:

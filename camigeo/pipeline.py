@@ -43,8 +43,8 @@ import pandas as pd
 
 from ._errors import CamigeoError
 
-__all__ = ["DEFAULT_CIRCUIT_SPECIES", "STEPS", "RunResult", "StepReport", "layer_summary",
-           "run_all"]
+__all__ = ["COLUMN_GLOSSARY", "DEFAULT_CIRCUIT_SPECIES", "STEPS", "RunResult", "StepReport",
+           "layer_summary", "run_all"]
 
 log = logging.getLogger(__name__)
 
@@ -260,6 +260,17 @@ def _conflict(ctx: _Ctx) -> str:
     p, r, i = ctx.data["ptcrs"], ctx.data["ranges"], ctx.data["infrastructure"]
     scores = mod.score_conflict(p, r, i)
     summary = mod.summarize_conflict(scores)
+    # the same ranking without the border lines whose fencing is not documented
+    from .names import fencing_status
+
+    undocumented = (fencing_status(i) == "undocumented").to_numpy()
+    doc = mod.summarize_conflict(mod.score_conflict(p, r, i[~undocumented])) \
+        if undocumented.any() else summary
+    summary = summary.merge(pd.DataFrame(doc[["ptcr_id", "conflict_score"]]).rename(
+        columns={"conflict_score": "conflict_score_documented"}), on="ptcr_id", how="left")
+    summary["conflict_score_documented"] = summary["conflict_score_documented"].fillna(0.0)
+    summary["rank_documented"] = summary["conflict_score_documented"].rank(
+        ascending=False, method="min").astype("int64")
     ctx.layers["conflict_scores"] = scores
     ctx.layers["conflict_summary"] = summary
     grid = mod.conflict_grid(p, r, i, cell_km=float(ctx.params["grid_cell_km"]))
@@ -505,8 +516,9 @@ def _ranked(ctx: _Ctx) -> pd.DataFrame:
     frag = ctx.layers.get("fragmentation")
     if frag is not None and "ptcr_id" in frag.columns and "m_eff_km2" in frag.columns:
         s = s.merge(pd.DataFrame(frag[["ptcr_id", "m_eff_km2"]]), on="ptcr_id", how="left")
-    first = [c for c in ("rank", "ptcr_id", "name", "conflict_score", "species_affected",
-                         "n_species", "weighted_length_km", "m_eff_km2") if c in s.columns]
+    first = [c for c in ("rank", "ptcr_id", "name", "conflict_score", "rank_documented",
+                         "conflict_score_documented", "species_affected", "n_species",
+                         "weighted_length_km", "m_eff_km2") if c in s.columns]
     rest = [c for c in s.columns if c.startswith("length_km_")]
     out = s[first + rest].sort_values("rank" if "rank" in s.columns else first[0])
     return out.reset_index(drop=True)
@@ -597,7 +609,9 @@ def _write_summary(ctx: _Ctx, res: RunResult) -> None:
         "## Steps\n", _md_table(res.steps_table(), floatfmt=".1f"),
         "## Layers loaded\n", _md_table(ctx.layers.get("layer_summary", pd.DataFrame()),
                                         floatfmt=",.1f"),
-        "## PTCRs ranked by conflict score\n", _md_table(res.ranked),
+        "## PTCRs ranked by conflict score\n", *_score_words(res.ranked),
+        _md_table(res.ranked), *_ranking_without_undocumented(res.ranked),
+        "### Columns\n", _md_table(_glossary(res.ranked)),
     ]
     if "range_fragmentation" in ctx.layers:
         rf = pd.DataFrame(ctx.layers["range_fragmentation"]).drop(columns="geometry",
@@ -616,6 +630,80 @@ def _write_summary(ctx: _Ctx, res: RunResult) -> None:
     with atomic_path(out / "summary.md") as tmp:
         tmp.write_text("\n".join(parts), encoding="utf-8")
     res.files["summary_md"] = out / "summary.md"
+
+
+#: Unit and meaning of the columns of the ranked PTCR table (summary.md, summary.csv).
+COLUMN_GLOSSARY: dict[str, tuple[str, str]] = {
+    "rank": ("-", "1 = highest conflict score"),
+    "ptcr_id": ("-", "PTCR number (as on the map and in the report)"),
+    "name": ("-", "PTCR name"),
+    "conflict_score": ("weighted km per 1,000 km², summed over species",
+                       "sum over the species whose range overlaps the PTCR of the "
+                       "impermeability-weighted barrier length inside that part of the "
+                       "range per 1,000 km² of it"),
+    "rank_documented": ("-", "rank by conflict_score_documented"),
+    "conflict_score_documented": ("weighted km per 1,000 km², summed over species",
+                                  "the same score without the border lines whose fencing is "
+                                  "not documented"),
+    "species_affected": ("count", "species with weighted barrier length > 0 in their range"),
+    "n_species": ("count", "species whose (indicative) range overlaps the PTCR"),
+    "weighted_length_km": ("km", "barrier length x impermeability weight, summed over "
+                                 "species ranges in the PTCR"),
+    "m_eff_km2": ("km²", "effective mesh size of the PTCR cut by every existing barrier "
+                         "(CUT); smaller = more fragmented"),
+}
+
+
+def _undocumented_weight() -> float | None:
+    try:
+        from .conflict import default_weights
+    except ImportError:
+        return None
+    w = default_weights()
+    sel = w[(w["infra_type"] == "border_fence") & (w["fence_class"].astype(object)
+                                                     == "unknown")]
+    return float(sel["weight"].max()) if len(sel) else None
+
+
+def _score_words(ranked: pd.DataFrame) -> list[str]:
+    if ranked.empty:
+        return []
+    from .plot import SCORE_EXPLAINED
+
+    w = _undocumented_weight()
+    words = [SCORE_EXPLAINED + "\n"]
+    if w is not None:
+        words.append(f"Borders whose fencing is not documented count with weight {w:g} "
+                     f"(a documented impermeable fence counts 1, an open border 0): neither "
+                     f"open nor a proven fence. `conflict_score_documented` and "
+                     f"`rank_documented` leave them out.\n")
+    return words
+
+
+def _ranking_without_undocumented(ranked: pd.DataFrame) -> list[str]:
+    if ranked.empty or "rank_documented" not in ranked.columns:
+        return []
+    cols = [c for c in ("rank_documented", "ptcr_id", "name", "conflict_score_documented",
+                        "rank", "conflict_score") if c in ranked.columns]
+    t = ranked[cols].sort_values(["rank_documented", "ptcr_id"])
+    return ["### Ranking without the borders whose fencing is not documented\n",
+            _md_table(t)]
+
+
+def _glossary(ranked: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for c in ranked.columns:
+        if c in COLUMN_GLOSSARY:
+            unit, meaning = COLUMN_GLOSSARY[c]
+        elif c.startswith("length_km_"):
+            t = c[len("length_km_"):]
+            unit = "km"
+            meaning = (f"geodesic length of {t.replace('_', ' ')} lines in the PTCR"
+                       + (" (fenced or not: border lines)" if t == "border_fence" else ""))
+        else:
+            unit, meaning = "", ""
+        rows.append({"column": f"`{c}`", "unit": unit, "meaning": meaning})
+    return pd.DataFrame(rows)
 
 
 def run_all(

@@ -887,9 +887,7 @@ def save_figure(fig: Any, path: str | os.PathLike[str], *, dpi: int = 150) -> Pa
     pathlib.Path
     """
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
-
-    from matplotlib.figure import SubFigure
+    from matplotlib.figure import Figure, SubFigure
 
     if isinstance(fig, Axes):
         fig = fig.figure

@@ -37,7 +37,7 @@ def test_channel_cells_not_cores() -> None:
     g = pinch_point_cells(pp.current, nl, cores, cutoff=0.0, top_fraction=0.01)
     # candidates: 70 cells - 14 core - 12 wall (no current) = 44; k = ceil(0.44) = 1,
     # the 4 channel cells tie at 1 A -> all four, 3 of them added by the tie
-    assert sorted(zip(g.geometry.y, g.geometry.x)) == [(3500.0, x) for x in
+    assert sorted(zip(g.geometry.y, g.geometry.x, strict=True)) == [(3500.0, x) for x in
                                                         (3500.0, 4500.0, 5500.0, 6500.0)]
     assert np.allclose(g["current_A"], 1.0)
     assert (g["rank"] == 1).all()

@@ -19,9 +19,8 @@ from shapely.geometry import LineString, box
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.testing.compare import compare_images  # noqa: E402
-
 from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.testing.compare import compare_images  # noqa: E402
 
 from camigeo import plot  # noqa: E402
 from camigeo._errors import CamigeoError, DataNotFoundError, SchemaError  # noqa: E402
