@@ -687,10 +687,13 @@ def _add_attribution(m: Any, infrastructure: Any, borders: Any) -> None:
     osm = False
     for df in (infrastructure, borders):
         if df is not None and len(df):
-            for col in ("source", "geometry_source"):
-                if col in df.columns and df[col].astype(str).str.contains(
-                        "OpenStreetMap|OSM|osm|reference", regex=True).any():
-                    osm = True
+            if "source" in df.columns and df["source"].astype(str).str.contains(
+                    r"OpenStreetMap|\bOSM\b", regex=True).any():
+                osm = True
+            # lines routed through an OSM extract by conflate_osm
+            if "geometry_source" in df.columns and (df["geometry_source"].astype(str)
+                                                    == "reference").any():
+                osm = True
     text = html.escape(ATTRIBUTION)
     if osm:
         text += (" | Lines: &copy; <a href='https://www.openstreetmap.org/copyright'>"
