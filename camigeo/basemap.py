@@ -81,7 +81,6 @@ def load_basemap(layer: str) -> Any:
 
 def _relief(crs: Any, bounds: Sequence[float], width_px: int) -> np.ndarray:
     """Relief warped onto ``bounds`` (xmin, ymin, xmax, ymax in ``crs``): (h, w, 3) uint8."""
-    import rasterio
     from rasterio.transform import from_bounds
     from rasterio.warp import Resampling, reproject
 
@@ -89,11 +88,22 @@ def _relief(crs: Any, bounds: Sequence[float], width_px: int) -> np.ndarray:
     w = int(width_px)
     h = max(1, int(round(w * (ymax - ymin) / (xmax - xmin))))
     dst = np.full((3, h, w), 255, dtype=np.uint8)
-    with rasterio.open(basemap_dir() / "relief.tif") as src:
-        reproject(src.read(), dst, src_transform=src.transform, src_crs=src.crs,
-                  dst_transform=from_bounds(xmin, ymin, xmax, ymax, w, h), dst_crs=crs,
-                  resampling=Resampling.bilinear, dst_nodata=255)
+    arr, transform, src_crs = _relief_source()
+    reproject(arr, dst, src_transform=transform, src_crs=src_crs,
+              dst_transform=from_bounds(xmin, ymin, xmax, ymax, w, h), dst_crs=crs,
+              resampling=Resampling.bilinear, dst_nodata=255)
     return dst.transpose(1, 2, 0)
+
+
+@lru_cache(maxsize=1)
+def _relief_source() -> tuple[np.ndarray, Any, Any]:
+    """Return the relief pixels (decoded once per process), transform and CRS."""
+    import rasterio
+
+    with rasterio.open(basemap_dir() / "relief.tif") as src:
+        arr = src.read()
+        arr.setflags(write=False)
+        return arr, src.transform, src.crs
 
 
 def draw_basemap(
@@ -104,7 +114,7 @@ def draw_basemap(
     relief: bool = True,
     names: bool = True,
     max_towns: int = 25,
-    width_px: int = 1400,
+    width_px: int = 1000,
     fade: float = 0.35,
 ) -> list[Any]:
     """Draw the offline basemap on a matplotlib Axes.
@@ -122,7 +132,7 @@ def draw_basemap(
         Country names (grey capitals) and towns (dots; capitals bold) inside the view.
     max_towns : int, default 25
         Most towns labelled (Natural Earth rank order, skipping crowded ones).
-    width_px : int, default 1400
+    width_px : int, default 1000
         Width of the warped relief image in pixels.
     fade : float, default 0.35
         White veil over the relief (0 = none) so the data colours stay readable.
@@ -141,8 +151,9 @@ def draw_basemap(
         img = _relief(crs, (xmin, ymin, xmax, ymax), width_px)
         if fade > 0:
             img = (img.astype(float) * (1 - fade) + 255.0 * fade).astype(np.uint8)
+        # "none": embedded as is in PDF (no resampling at every draw)
         ax.imshow(img, extent=(xmin, xmax, ymin, ymax), origin="upper", zorder=0,
-                  interpolation="bilinear")
+                  interpolation="none")
     else:
         ax.set_facecolor("#f4f2ec")
 

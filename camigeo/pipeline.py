@@ -478,8 +478,8 @@ def _circuit(ctx: _Ctx) -> str:
 def _telemetry(ctx: _Ctx) -> str:
     tracks = ctx.params.get("tracks")
     if not tracks:
-        raise _Skip("no tracks given (pass tracks=... / --tracks); synthetic tracks are never "
-                    "used")
+        raise _Skip("no tracks given (pass tracks=... / --tracks; to try it: the SYNTHETIC "
+                    "example data/tracks/collars_synthetic.csv); nothing is substituted")
     tel = _need("telemetry", "run_telemetry")
     path = Path(tracks)
     if not path.is_file():
