@@ -9,8 +9,9 @@
   geometry family, else an error) and none is empty;
 * it has one declared geometry type: single and multi parts of one family are promoted to
   the multi type; an empty layer gets the type given in ``geometry_types`` (else error);
-* numeric columns hold no NaN/inf, except the columns named in ``nullable`` (values that
-  the source does not report, such as ``length_reported_km``).
+* numeric columns hold no NaN/inf, except the columns named in ``nullable`` or in the
+  layer's ``attrs["nullable_columns"]`` (values the source does not report, such as
+  ``length_reported_km``, or that are not applicable to a row).
 """
 
 from __future__ import annotations
@@ -134,7 +135,8 @@ def check_atlas_layers(
         if not isinstance(df, pd.DataFrame):
             problems.append(f"{name}: expected a DataFrame, got {type(df).__name__}")
             continue
-        out[name] = _check_one(name, df, common | set(nullable.get(name, ())),
+        own = set(df.attrs.get("nullable_columns", ()))
+        out[name] = _check_one(name, df, common | own | set(nullable.get(name, ())),
                                geometry_types.get(name), problems)
     if problems:
         raise SchemaError("Atlas layers failed validation:\n  - " + "\n  - ".join(problems)

@@ -631,8 +631,8 @@ def conflict_map(
                             tip=lambda row: _tip_generic(row, "Pinch point"),
                             popup_columns=_num_cols(pp, ["species", "current_A", "current",
                                                          "rank"]), point_radius=4.0)
-        legends.append((_legend_html("Corridors", [
-            ("box", PINCH_COLOR, "pinch point (top 5 % current in a corridor)")]), fg))
+        legends.append((_legend_html("Pinch points", [
+            ("box", PINCH_COLOR, "top 5 % current in a corridor, outside the PTCR cores")]), fg))
     if hotspots is not None and len(hotspots):
         hs = _prepared(hotspots, "hotspots", simplify_m=None)
         fg = _geojson_layer(m, hs, "Passage hotspots",

@@ -542,12 +542,19 @@ def _md_table(df: pd.DataFrame, floatfmt: str = ",.2f") -> str:
 
 
 #: Numeric Atlas columns that may be empty: values the source does not report.
+#: Numeric Atlas columns that may be empty: values the source does not report, and BaBA's
+#: "not applicable" values (straightness of events not classed by it; index, rank and
+#: permeability of barriers without encounters). A layer can add its own with
+#: ``df.attrs["nullable_columns"]``.
 _NULLABLE: dict[str, tuple[str, ...]] = {
     "*": ("length_reported_km", "year", "accuracy_km"),
+    "barrier_events": ("str_i", "str_mean", "str_sd"),
+    "barrier_ranking": ("index_raw", "index", "rank", "permeability", "ci_low", "ci_high"),
 }
 #: Declared geometry types of the layers that can come out empty.
 _GEOMETRY_TYPES: dict[str, str] = {
-    "pinch_points": "Point", "corridor_paths": "LineString",
+    "pinch_points": "Point", "corridor_paths": "LineString", "passage_hotspots": "LineString",
+    "barrier_events": "Point",
     "corridor_graph_nodes": "MultiPolygon", "range_fragmentation": "MultiPolygon",
     "conflict_grid": "Polygon", "fragmentation": "MultiPolygon"}
 

@@ -65,3 +65,12 @@ def test_old_style_atlas_is_reported(tmp_path) -> None:
     assert any(s.startswith("pts: unnamed custom CRS") for s in problems)
     assert "pts.v: 1 NaN/inf values in a numeric column" in problems
     assert "empty: declared geometry type Unknown" in problems
+
+
+def test_layer_declares_its_own_nullable_columns() -> None:
+    g = gpd.GeoDataFrame({"index": [np.nan, 1.0]},
+                         geometry=[shapely.Point(0, 0), shapely.Point(1, 1)], crs=4326)
+    with pytest.raises(SchemaError, match=r"g.index: 1 NaN/inf"):
+        check_atlas_layers({"g": g})
+    g.attrs["nullable_columns"] = ["index"]
+    assert len(check_atlas_layers({"g": g})["g"]) == 2

@@ -96,7 +96,7 @@ def test_conflict_map_layers_and_escaping(layers: dict, tmp_path: Path) -> None:
     # the legend lists only what is drawn: the types, fence classes and statuses present
     for label in ("railway", "road", "fence", "border fence (documented, impermeable)",
                   "planned (dashed)", "under construction (dotted)",
-                  "least-cost path between PTCRs", "pinch point", "passage hotspot"):
+                  "least-cost path between PTCRs", "top 5 % current", "passage hotspot"):
         assert label in legend, label
     for label in ("pipeline", "canal", ": high", ": open", ": low", "fencing not documented"):
         assert label not in legend, label

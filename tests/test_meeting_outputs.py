@@ -235,7 +235,9 @@ function rects(layer) {
   const out = [];
   const walk = l => {
     if (l.eachLayer && !l._path && !l._icon && !l._image) { l.eachLayer(walk); return; }
-    const el = l._path || l._icon || l._image;
+    let el = l._path || l._icon || l._image;
+    // a text label (divIcon of size 0) draws through its content
+    if (el && l._icon && el.firstElementChild) el = el.firstElementChild;
     if (el && el.isConnected) { const r = el.getBoundingClientRect(); out.push(
       [r.left, r.top, r.right, r.bottom, visible(r)]); }
   };
