@@ -462,7 +462,7 @@ def _draw_infra(ax: Any, inf: Any, *, scale: float = 1.0) -> list[Any]:
               else pd.Series("existing", index=inf.index))
     fc = (inf["fence_class"].astype(object) if "fence_class" in inf.columns
           else pd.Series(None, index=inf.index, dtype=object))
-    handles = []
+    handles: list[Any] = []
     keys = pd.DataFrame({"t": inf["infra_type"].astype(str), "f": inf["_fencing"],
                          "s": status, "c": fc.where(fc.notna(), "")})
     for (t, f, s, c), idx in keys.groupby(["t", "f", "s", "c"], sort=True).groups.items():
