@@ -84,7 +84,8 @@ def pinch_point_cells(
     in_core = np.nan_to_num(core_arr, nan=0.0) > 0
     cand = np.isfinite(cur) & (cur > 0) & np.isfinite(nl) & (nl <= cutoff) & ~in_core
     n = int(cand.sum())
-    cols: dict[str, list[Any]] = {"current_A": [], "rank": [], "threshold_A": [], "n_candidates": [],
+    cols: dict[str, list[Any]] = {"current_A": [], "rank": [], "threshold_A": [],
+                                  "n_candidates": [],
             "n_tied": [], "species": []}
     if n == 0:
         return gpd.GeoDataFrame(cols, geometry=[], crs=current.crs)
