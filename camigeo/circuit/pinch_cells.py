@@ -85,8 +85,7 @@ def pinch_point_cells(
     cand = np.isfinite(cur) & (cur > 0) & np.isfinite(nl) & (nl <= cutoff) & ~in_core
     n = int(cand.sum())
     cols: dict[str, list[Any]] = {"current_A": [], "rank": [], "threshold_A": [],
-                                  "n_candidates": [],
-            "n_tied": [], "species": []}
+                                  "n_candidates": [], "n_tied": [], "species": []}
     if n == 0:
         return gpd.GeoDataFrame(cols, geometry=[], crs=current.crs)
     vals = cur[cand]
