@@ -270,8 +270,9 @@ def add_basemap(m: Any, *, names: bool = True, max_towns: int = 30) -> None:
     lab = folium.FeatureGroup(name="Place names (Natural Earth)", show=True)
     for rec in load_basemap("countries_labels").itertuples():
         icon = folium.DivIcon(html=(
-            "<div style='font:bold 11px sans-serif;color:#555;letter-spacing:1px;"
-            "white-space:nowrap;transform:translate(-50%,-50%);text-shadow:0 0 3px #fff'>"
+            "<div style='display:inline-block;font:bold 11px sans-serif;color:#555;"
+            "letter-spacing:1px;white-space:nowrap;transform:translate(-50%,-50%);"
+            "text-shadow:0 0 3px #fff'>"
             f"{html.escape(str(rec.name).upper())}</div>"), icon_size=(0, 0))
         folium.Marker([rec.geometry.y, rec.geometry.x], icon=icon, interactive=False,
                       pane="camigeo-labels").add_to(lab)
@@ -280,8 +281,8 @@ def add_basemap(m: Any, *, names: bool = True, max_towns: int = 30) -> None:
                               ascending=[False, True, False]).head(max_towns)
     for rec in towns.itertuples():
         icon = folium.DivIcon(html=(
-            "<div style='font:11px sans-serif;color:#222;white-space:nowrap;"
-            "transform:translate(-3px,-50%);text-shadow:0 0 3px #fff'>"
+            "<div style='display:inline-block;font:11px sans-serif;color:#222;"
+            "white-space:nowrap;transform:translate(-3px,-50%);text-shadow:0 0 3px #fff'>"
             f"<span style='display:inline-block;width:5px;height:5px;background:#222;"
             f"margin-right:3px;vertical-align:middle'></span>"
             f"{'<b>' if rec.capital else ''}{html.escape(str(rec.name))}"
