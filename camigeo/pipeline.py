@@ -623,15 +623,23 @@ def _write_summary(ctx: _Ctx, res: RunResult) -> None:
     if "range_fragmentation" in ctx.layers:
         rf = pd.DataFrame(ctx.layers["range_fragmentation"]).drop(columns="geometry",
                                                                   errors="ignore")
-        cols = ["sci_name", "area_km2", "n_patches", "m_eff_km2", "m_eff_pct_of_range",
-                "n_patches_documented", "m_eff_documented_km2"]
+        from .names import common_name
+
+        rf.insert(0, "species", [common_name(n) or n for n in rf["sci_name"]])
+        cols = ["species", "sci_name", "area_km2", "n_patches", "m_eff_km2",
+                "m_eff_pct_of_range", "n_patches_documented", "m_eff_documented_km2"]
         parts += ["## Range fragmentation per species (effective mesh size, CUT)\n",
                   "`m_eff` counts every existing barrier, including border lines whose "
                   "fencing is not documented; the `documented` columns leave those out.\n",
                   _md_table(rf[cols].sort_values("m_eff_pct_of_range"), floatfmt=",.1f")]
     if "corridor_indices" in ctx.layers:
+        from .names import common_name
+
+        ci = pd.DataFrame(ctx.layers["corridor_indices"]).copy()
+        if "species" in ci.columns:
+            ci.insert(0, "common_name", [common_name(n) for n in ci["species"]])
         parts += ["## Corridor network indices per species\n",
-                  _md_table(ctx.layers["corridor_indices"], floatfmt=",.4g")]
+                  _md_table(ci, floatfmt=",.4g")]
     parts += ["## Files\n", "\n".join(f"- `{k}`: {v}" for k, v in res.files.items()
                                        if not k.startswith("input:")) + "\n"]
     with atomic_path(out / "summary.md") as tmp:

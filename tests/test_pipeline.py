@@ -136,6 +136,19 @@ def _check_report_map_summary(r: pipeline.RunResult) -> None:
     assert '<script src="http' not in html and "Least-cost paths" in html
     md = r.files["summary_md"].read_text(encoding="utf-8")
     assert "## PTCRs ranked by conflict score" in md
+    # the score in words, its unit, how undocumented borders count, the ranking without them
+    assert "How to read the conflict score" in md
+    assert "| `conflict_score` | weighted km per 1,000 km², summed over species |" in md
+    assert "Borders whose fencing is not documented count with weight 0.5" in md
+    assert "### Ranking without the borders whose fencing is not documented" in md
+    ranked = r.ranked
+    # leaving barriers out never raises a score; ranks follow the scores
+    assert (ranked["conflict_score_documented"]
+            <= ranked["conflict_score"] * (1 + 1e-12)).all()
+    by_doc = ranked.sort_values("conflict_score_documented", ascending=False)
+    assert by_doc["rank_documented"].is_monotonic_increasing
+    # names people use: common name first in the species tables
+    assert "| Asiatic wild ass | Equus hemionus |" in md
     for name in r.ranked["name"]:
         assert name in md
     csv = r.files["summary_csv"].read_text(encoding="utf-8").splitlines()
