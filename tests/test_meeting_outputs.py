@@ -347,14 +347,14 @@ def test_map_in_browser(run: pipeline.RunResult, driver, artifacts: Path,
     assert text and "weighted km per 1,000 km²" in text and "km²" in text, text
     # switching a species range on adds its legend entry (common name first)
     legend_before = driver.execute_script(
-        "return document.querySelector('.camigeo-legend').textContent")
+        "return document.querySelector('.camigeo-legend').innerText")
     driver.execute_script("""
         const map = Object.values(window).find(o => o && o instanceof L.Map);
         const ctl = window.camigeoLayerControl;
         const o = ctl._layers.find(o => /Asiatic wild ass/.test(o.name));
         map.addLayer(o.layer);""")
     legend_after = driver.execute_script(
-        "return document.querySelector('.camigeo-legend').textContent")
+        "return document.querySelector('.camigeo-legend').innerText")
     assert "Asiatic wild ass" not in legend_before
     assert "Asiatic wild ass Equus hemionus" in legend_after
 
