@@ -786,6 +786,7 @@ def explore(
     show: bool = True,
     simplify_m: float | None = None,
     add_layer_control: bool = True,
+    basemap: bool = True,
 ) -> Any:
     """Add a GeoDataFrame to a (new or given) map with escaped tooltips and popups.
 
@@ -809,6 +810,8 @@ def explore(
         Simplification tolerance in metres.
     add_layer_control : bool
         Add a layer control to a new map.
+    basemap : bool, default True
+        The offline Natural Earth basemap on a new map (:func:`camigeo.basemap.add_basemap`).
 
     Returns
     -------
@@ -822,7 +825,7 @@ def explore(
                           f"{[c for c in g.columns if c != g.geometry.name]}.")
     new = m is None
     if new:
-        m = _new_map(g.total_bounds if len(g) else None, tiles, None, True)
+        m = _new_map(g.total_bounds if len(g) else None, tiles, None, True, basemap=basemap)
     cols = list(popup_columns) if popup_columns is not None else \
         [c for c in g.columns if c != g.geometry.name][:15]
     if column is not None and pd.api.types.is_numeric_dtype(g[column]):
