@@ -151,6 +151,8 @@ def draw_basemap(
         img = _relief(crs, (xmin, ymin, xmax, ymax), width_px)
         if fade > 0:
             img = (img.astype(float) * (1 - fade) + 255.0 * fade).astype(np.uint8)
+        # 5-bit colour steps: hardly visible on a faded relief, the PDF gets ~2x smaller
+        img = (img & 0xF8) | 0x04
         # "none": embedded as is in PDF (no resampling at every draw)
         ax.imshow(img, extent=(xmin, xmax, ymin, ymax), origin="upper", zorder=0,
                   interpolation="none")

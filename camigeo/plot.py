@@ -551,7 +551,8 @@ def _basemap_or_plain(ax: Any, crs: Any, view: Sequence[float]) -> None:
     try:
         from .basemap import draw_basemap
 
-        draw_basemap(ax, crs=crs, bounds=view)
+        # ~140 dpi over a page-wide map: sharp on paper, the PDF stays a few MB
+        draw_basemap(ax, crs=crs, bounds=view, width_px=750)
     except DataNotFoundError as exc:
         log.warning("report without basemap: %s", exc)
         ax.set_facecolor("#f0f0eb")
