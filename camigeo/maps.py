@@ -599,14 +599,16 @@ def conflict_map(
                             popup_columns=cols)
         entries = []
         doc = bf[bf["fencing"] == "documented"]
-        if "fence_class" in doc.columns:
-            for fc_ in BORDER_FENCE_COLORS:
-                if (doc["fence_class"].astype(object) == fc_).any():
-                    entries.append(("line", BORDER_FENCE_COLORS[fc_],
-                                    f"border fence (documented, {fc_})"))
-        elif len(doc):
+        fcs = (doc["fence_class"].astype(object) if "fence_class" in doc.columns
+               else pd.Series(None, index=doc.index, dtype=object))
+        for fc_ in BORDER_FENCE_COLORS:
+            if fc_ != "unknown" and (fcs == fc_).any():
+                entries.append(("line", BORDER_FENCE_COLORS[fc_],
+                                f"border fence (documented, {fc_})"))
+        if (~fcs.isin([k for k in BORDER_FENCE_COLORS if k != "unknown"])).any():
+            # a documented fence whose permeability class is not known (_border_style)
             entries.append(("line", BORDER_FENCE_COLORS["impermeable"],
-                            "border fence (documented)"))
+                            "border fence (documented, class unknown)"))
         if (bf["fencing"] != "documented").any():
             entries.append(("line", BORDER_FENCE_COLORS["unknown"],
                             "border, fencing not documented"))

@@ -475,8 +475,8 @@ def _draw_infra(ax: Any, inf: Any, *, scale: float = 1.0) -> list[Any]:
             color = BORDER_FENCE_COLORS.get(str(c), BORDER_FENCE_COLORS["impermeable"])
             color = BORDER_FENCE_COLORS["impermeable"] if c in ("", "unknown") else color
             lw = 2.0
-            if c and c != "unknown":
-                label = f"border fence (documented, {c})"
+            label = (f"border fence (documented, {c})" if c and c != "unknown"
+                     else "border fence (documented, class unknown)")
         else:
             color = colors.get(t, "#000000")
             lw = 2.4 if f == "documented" and t != "fence" else 1.2

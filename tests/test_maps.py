@@ -71,6 +71,9 @@ def test_styles_by_type_status_and_fence_class() -> None:
     # the data's own `fencing` column decides when present
     assert maps._border_style({"fence_class": "low", "fencing": "undocumented"})["color"] \
         == "#888888"
+    # a documented fence of unknown class is drawn as a fence (and so is its legend entry)
+    assert maps._border_style({"fence_class": "unknown", "fencing": "documented"})["color"] \
+        == maps.BORDER_FENCE_COLORS["impermeable"]
     # a documented fence along a railway: same colour, twice the width
     fenced = maps._infra_style({"infra_type": "railway", "fencing": "documented"})
     assert fenced["weight"] == 2 * maps.INFRA_STYLE["railway"]["weight"]
@@ -105,6 +108,14 @@ def test_conflict_map_layers_and_escaping(layers: dict, tmp_path: Path) -> None:
     assert legend.count("camigeo-legend-block") == 2 + 6
     assert "camigeoLegendSync" in text
     assert maps.PATH_COLOR not in maps.BORDER_FENCE_COLORS.values()
+    fenced = layers["infrastructure"].assign(fencing=["", "documented", "", ""],
+                                             fence_class=[None, "unknown", None, "low"])
+    legend2 = maps.save_map(maps.conflict_map(layers["ptcrs"], infrastructure=fenced,
+                                              tiles=None, basemap=False),
+                            tmp_path / "f.html").read_text(encoding="utf-8")
+    assert "border fence (documented, class unknown)" in legend2
+    assert "border fence (documented, unknown)" not in legend2
+    assert "fencing not documented" not in legend2
     bare = maps.save_map(maps.conflict_map(layers["ptcrs"], tiles=None), tmp_path / "b.html")
     bare_text = bare.read_text(encoding="utf-8")
     assert "least-cost path" not in bare_text and "Infrastructure" not in bare_text
