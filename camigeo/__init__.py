@@ -112,7 +112,8 @@ _MOVED: dict[str, str] = {
     "fragmentation": "barriers.fragmentation", "screening": "barriers.screening",
     "resistance": "corridors.resistance", "network": "corridors.network",
     "scenarios": "corridors.scenarios", "maps": "atlas.maps", "plot": "atlas.plot",
-    "pipeline": "atlas.pipeline",
+    "pipeline": "atlas.pipeline", "basemap": "atlas.basemap", "names": "atlas.names",
+    "atlas_check": "atlas.check",
 }
 
 __all__ = [

@@ -369,9 +369,11 @@ def test_map_command_from_atlas(tmp_path: Path) -> None:
                               "-q"])
     assert res.exit_code == 0, res.output
     text = out.read_text(encoding="utf-8")
-    assert "PTCRs by conflict_score" in text and "Range: Saiga spp." in text
+    assert "PTCRs by conflict score" in text
+    # layer name: common name, scientific name in italics (JSON-escaped in the script)
+    assert "Range: Saiga \\u003ci\\u003eSaiga spp." in text
     assert "North <x>" not in text  # escaped
-    assert "Range: Uncia uncia" not in text  # the Atlas' ranges, not the bundled ones
+    assert "Uncia uncia" not in text  # the Atlas' ranges, not the bundled ones
 
 
 @pytest.mark.slow

@@ -68,6 +68,15 @@ def test_styles_by_type_status_and_fence_class() -> None:
     for fc in ("impermeable", "low", "medium", "high", "open"):
         doc = maps._border_style({"fence_class": fc})
         assert unk["weight"] < doc["weight"] and unk["opacity"] < doc["opacity"]
+    # the data's own `fencing` column decides when present
+    assert maps._border_style({"fence_class": "low", "fencing": "undocumented"})["color"] \
+        == "#888888"
+    # a documented fence of unknown class is drawn as a fence (and so is its legend entry)
+    assert maps._border_style({"fence_class": "unknown", "fencing": "documented"})["color"] \
+        == maps.BORDER_FENCE_COLORS["impermeable"]
+    # a documented fence along a railway: same colour, twice the width
+    fenced = maps._infra_style({"infra_type": "railway", "fencing": "documented"})
+    assert fenced["weight"] == 2 * maps.INFRA_STYLE["railway"]["weight"]
 
 
 def test_conflict_map_layers_and_escaping(layers: dict, tmp_path: Path) -> None:
@@ -81,23 +90,43 @@ def test_conflict_map_layers_and_escaping(layers: dict, tmp_path: Path) -> None:
     # the raw markup never appears; only its escaped form (inside JSON \u003c-escaped or &lt;)
     assert XSS not in text and XSS2 not in text
     assert "&amp;lt;img" in text or "&lt;img" in text
-    for name in ("PTCRs by conflict_score", "Infrastructure", "Border fences",
-                 "Range: Saiga tatarica", "Least-cost paths", "Pinch points",
+    for name in ("PTCRs by conflict score", "Infrastructure", "Borders and border fences",
+                 "Saiga <i>Saiga tatarica</i>", "Least-cost paths", "Pinch points",
                  "Passage hotspots"):
         assert name in text, name
-    # legend has the 3 quantile classes of [0.5, 1, 2] and the fence classes
-    assert "camigeo-legend" in text and "impermeable" in text
-    assert "unknown (fencing not documented)" in text
-    # corridors and crossings have their own legend block, dashed paths unlike any fence
-    for label in ("Corridors and crossings", "least-cost path (corridor)", "pinch point",
-                  "passage hotspot (GPS)"):
-        assert label in text, label
+    legend = text[text.index("class='camigeo-legend'"):]
+    legend = legend[:legend.index("</details>")]
+    # the legend lists only what is drawn: the types, fence classes and statuses present
+    for label in ("railway", "road", "fence", "border fence (documented, impermeable)",
+                  "planned (dashed)", "under construction (dotted)",
+                  "least-cost path between PTCRs", "top 5 % current", "passage hotspot"):
+        assert label in legend, label
+    for label in ("pipeline", "canal", ": high", ": open", ": low", "fencing not documented"):
+        assert label not in legend, label
+    # one legend block per layer, shown only while the layer is on (ranges start off)
+    # 2 ranges + PTCRs, infrastructure, borders, paths, pinch points, hotspots
+    assert legend.count("camigeo-legend-block") == 2 + 6
+    assert "camigeoLegendSync" in text
     assert maps.PATH_COLOR not in maps.BORDER_FENCE_COLORS.values()
+    fenced = layers["infrastructure"].assign(fencing=["", "documented", "", ""],
+                                             fence_class=[None, "unknown", None, "low"])
+    legend2 = maps.save_map(maps.conflict_map(layers["ptcrs"], infrastructure=fenced,
+                                              tiles=None, basemap=False),
+                            tmp_path / "f.html").read_text(encoding="utf-8")
+    assert "border fence (documented, class unknown)" in legend2
+    assert "border fence (documented, unknown)" not in legend2
+    assert "fencing not documented" not in legend2
     bare = maps.save_map(maps.conflict_map(layers["ptcrs"], tiles=None), tmp_path / "b.html")
-    assert "Corridors and crossings" not in bare.read_text(encoding="utf-8")
-    # score classes first, the (initially hidden) species ranges last
-    assert (text.index("PTCR conflict score (") < text.index("Infrastructure</div>")
-            < text.index("Species ranges (toggle in layer list)"))
+    bare_text = bare.read_text(encoding="utf-8")
+    assert "least-cost path" not in bare_text and "Infrastructure" not in bare_text
+    # score classes first, with their unit
+    assert (legend.index("PTCR conflict score (weighted km per 1,000 km²")
+            < legend.index("Infrastructure</div>"))
+    # offline basemap and its attribution; online tiles absent when tiles=None
+    assert "Relief and water (Natural Earth, offline)" in text
+    assert "data:image/jpeg;base64," in text
+    assert "Basemap: Natural Earth (public domain)" in text
+    assert "tile.openstreetmap.org" not in text
 
 
 def test_bad_inputs(layers: dict, tmp_path: Path) -> None:
@@ -190,8 +219,8 @@ def test_map_in_chromium_offline(driver, layers: dict, tmp_path: Path) -> None:
     labels = driver.execute_script(
         "return Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
         ".map(l => l.textContent.trim())")
-    for name in ("PTCRs by conflict_score", "Infrastructure", "Border fences",
-                 "Range: Saiga tatarica", "Least-cost paths", "Pinch points",
+    for name in ("PTCRs by conflict score", "Infrastructure", "Borders and border fences",
+                 "Range: Saiga Saiga tatarica", "Least-cost paths", "Pinch points",
                  "Passage hotspots"):
         assert name in labels, labels
     assert f"Range: {XSS}" in labels  # the escaped name renders as literal text

@@ -135,6 +135,17 @@ def _check_numbers(r: pipeline.RunResult) -> None:
         arr = src.read(1, masked=True)
         assert float(arr.max()) > 0
     assert "pinch_points" in r.layers and len(r.layers["pinch_points"]) > 0
+    # pinch points are corridor cells outside the cores (the PTCR parts in the range)
+    pp = r.layers["pinch_points"]
+    rng = r.layers["ranges"]
+    cores = r.layers["ptcr"].to_crs(pp.crs).clip(
+        rng[rng["sci_name"] == "Equus hemionus"].to_crs(pp.crs).union_all())
+    assert not pp.within(cores.union_all()).any()
+    assert len(pp) < 0.5 * pp["n_candidates"].iloc[0]
+    # the Atlas written by the run passes its own validation
+    from camigeo.atlas.check import check_atlas_file
+
+    assert check_atlas_file(r.files["atlas"], nullable=pipeline._NULLABLE) == []
 
 
 def _check_report_map_summary(r: pipeline.RunResult) -> None:
@@ -145,6 +156,19 @@ def _check_report_map_summary(r: pipeline.RunResult) -> None:
     assert '<script src="http' not in html and "Least-cost paths" in html
     md = r.files["summary_md"].read_text(encoding="utf-8")
     assert "## PTCRs ranked by conflict score" in md
+    # the score in words, its unit, how undocumented borders count, the ranking without them
+    assert "How to read the conflict score" in md
+    assert "| `conflict_score` | weighted km per 1,000 km², summed over species |" in md
+    assert "Borders whose fencing is not documented count with weight 0.5" in md
+    assert "### Ranking without the borders whose fencing is not documented" in md
+    ranked = r.ranked
+    # leaving barriers out never raises a score; ranks follow the scores
+    assert (ranked["conflict_score_documented"]
+            <= ranked["conflict_score"] * (1 + 1e-12)).all()
+    by_doc = ranked.sort_values("conflict_score_documented", ascending=False)
+    assert by_doc["rank_documented"].is_monotonic_increasing
+    # names people use: common name first in the species tables
+    assert "| Asiatic wild ass | Equus hemionus |" in md
     for name in r.ranked["name"]:
         assert name in md
     csv = r.files["summary_csv"].read_text(encoding="utf-8").splitlines()

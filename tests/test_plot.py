@@ -19,6 +19,7 @@ from shapely.geometry import LineString, box
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.testing.compare import compare_images  # noqa: E402
 
 from camigeo import plot  # noqa: E402
@@ -94,7 +95,9 @@ def test_ptcr_page_image(synth: dict, tmp_path: Path) -> None:
 def test_km_by_type_chart_bar_lengths(synth: dict) -> None:
     ax = plot.km_by_type_chart(synth["scores"], 1)
     # species sorted by total km ascending: Equus hemionus (290 km) at y=0, Saiga (450) at y=1
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["Equus hemionus", "Saiga tatarica"]
+    # common name first, scientific name in italics (mathtext)
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        r"Asiatic wild ass $\it{Equus\ hemionus}$", r"Saiga $\it{Saiga\ tatarica}$"]
     # one bar series per type in schema order (railway, fence, border_fence), stacked
     widths = [p.get_width() for p in ax.patches]
     lefts = [p.get_x() for p in ax.patches]
@@ -122,7 +125,8 @@ def test_range_fragmentation_chart_bars_and_report_page(synth: dict, tmp_path: P
                          "m_eff_documented_km2": [200.0, 300.0, 1000.0]})  # 100, 75, 100
     ax = plot.range_fragmentation_chart(frag)
     # sorted by % with every barrier, most fragmented first (bottom)
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["B b", "A a", "C c"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        r"$\it{B\ b}$", r"$\it{A\ a}$", r"$\it{C\ c}$"]  # no common name known
     widths = [p.get_width() for p in ax.patches]
     assert widths == pytest.approx([75.0, 100.0, 100.0, 25.0, 50.0, 100.0])
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
@@ -140,9 +144,18 @@ def test_range_fragmentation_chart_bars_and_report_page(synth: dict, tmp_path: P
 
 def test_key_figures_text(synth: dict) -> None:
     fig = plot.ptcr_page(1, **synth)
-    text = "\n".join(t.get_text() for ax in fig.axes for t in ax.texts)
+    text = " ".join(" ".join(t.get_text() for ax in fig.findobj(Axes) for t in ax.texts)
+                    .split())
     assert "Conflict score: 3.00 (rank 1)" in text
-    assert "border fence: 330 km" in text and "railway: 240 km" in text
+    # km in the PTCR by the map's words (the synthetic border has no fence_class: its
+    # fencing is not documented), geodesic km of the lines clipped to the PTCR box
+    from camigeo.crs import GEOD
+
+    border = GEOD.geometry_length(LineString([(56, 43), (56, 46)])) / 1000
+    rail = GEOD.geometry_length(LineString([(55, 44), (58, 44)])) / 1000
+    assert f"border, fencing not documented: {border:,.0f} km" in text
+    assert f"railway: {rail:,.0f} km" in text
+    assert "border fence" not in text
     assert "Species ranges overlapping: 2" in text
     from camigeo.io.crs import equal_area_km2
 
@@ -153,7 +166,8 @@ def test_key_figures_text(synth: dict) -> None:
     summary = synth["summary"].assign(m_eff_km2=[62_499.3, 1.0, 1.0],
                                       s_eff_per_1000km2=[1000 / 62_499.3, 1000.0, 1000.0])
     fig = plot.ptcr_page(1, **{**synth, "summary": summary})
-    text = "\n".join(t.get_text() for ax in fig.axes for t in ax.texts)
+    text = " ".join(" ".join(t.get_text() for ax in fig.findobj(Axes) for t in ax.texts)
+                    .split())
     assert "Effective mesh size: 62,499 km²" in text
     assert "Splitting density: 0.016 per 1,000 km²" in text
     assert "m_eff_km2" not in text
@@ -178,18 +192,26 @@ def test_undocumented_border_is_not_drawn_as_a_fence(synth: dict) -> None:
     infra = synth["infrastructure"].assign(fence_class=["impermeable", "unknown", None,
                                                         "low"])
     fig = plot.ptcr_page(1, **{**synth, "infrastructure": infra})
-    labels = {t.get_text(): t for t in fig.axes[2].get_legend().get_texts()}
-    assert "border, fencing not documented (existing)" in labels
-    assert "border fence (existing)" not in labels  # the only border_fence is unknown
-    line = [h for h in fig.axes[2].get_legend().legend_handles
-            if h.get_label() == "border, fencing not documented (existing)"][0]
+    leg = next(ax.get_legend() for ax in fig.findobj(Axes) if ax.get_legend() is not None
+               and ax.get_legend().get_title().get_text() == "Map legend")
+    labels = {t.get_text(): t for t in leg.get_texts()}
+    assert "border, fencing not documented" in labels
+    assert not any(k.startswith("border fence") for k in labels)  # the only one is unknown
+    line = [h for h in leg.legend_handles
+            if h.get_label() == "border, fencing not documented"][0]
     assert line.get_color() == "#8c8c8c" and line.get_linewidth() == 0.8
+    # the bars use the same words: no "border fence" bar for an undocumented border
+    bars = next(ax for ax in fig.findobj(Axes)
+                if ax.get_title() == "Barriers by type, per species")
+    assert "border, fencing not documented" in [t.get_text() for t in
+                                                 bars.get_legend().get_texts()]
     plt.close(fig)
 
 
 def test_no_scores_page_draws_placeholder(synth: dict) -> None:
     fig = plot.ptcr_page(2, ptcrs=synth["ptcrs"])
-    assert any("no conflict scores given" in t.get_text() for ax in fig.axes for t in ax.texts)
+    assert any("no conflict scores given" in t.get_text() for ax in fig.findobj(Axes)
+               for t in ax.texts)
     plt.close(fig)
 
 

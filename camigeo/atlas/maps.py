@@ -33,6 +33,7 @@ import pandas as pd
 
 from .._errors import CamigeoError, SchemaError
 from ..io.atomic import atomic_path
+from .names import fencing_status, infra_label, species_label
 
 __all__ = [
     "BORDER_FENCE_COLORS",
@@ -73,6 +74,32 @@ RANGE_COLORS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02"
                  "#a6761d", "#666666", "#1f78b4", "#b15928", "#6a3d9a", "#33a02c",
                  "#fb9a99", "#cab2d6", "#fdbf6f", "#b2df8a", "#a6cee3"]
 
+#: Popup/legend label and unit of the numbers camigeo layers carry.
+_COLUMN_LABELS: dict[str, tuple[str, str]] = {
+    "conflict_score": ("conflict score", "weighted km per 1,000 km² of range, summed over "
+                                         "species"),
+    "rank": ("rank", "1 = highest conflict"),
+    "species_affected": ("species affected", "count"),
+    "n_species": ("species with range in the PTCR", "count"),
+    "weighted_length_km": ("impermeability-weighted barrier length", "km"),
+    "m_eff_km2": ("effective mesh size", "km²"),
+    "region_area_km2": ("area", "km²"),
+    "length_km_railway": ("railways", "km"),
+    "length_km_road": ("roads", "km"),
+    "length_km_fence": ("fences", "km"),
+    "length_km_border_fence": ("border lines (fenced or not)", "km"),
+    "length_reported_km": ("reported length", "km"),
+    "length_km": ("length", "km"),
+    "cw_dist": ("cost-weighted distance", "resistance × m"),
+    "lcp_length_km": ("least-cost path length", "km"),
+    "euc_dist_km": ("gap between the PTCRs", "km"),
+    "current_A": ("current", "A, 1 A per PTCR pair"),
+    "current": ("current", "A"),
+    "accuracy_km": ("positional accuracy", "km"),
+    "fencing": ("fencing", ""),
+    "touching": ("PTCRs touch (zero-length link)", ""),
+}
+
 # URL basename -> bundled file (relative to camigeo/_static); None = not needed, dropped.
 _ASSETS: dict[str, str | None] = {
     "leaflet.js": "leaflet/leaflet.js",
@@ -111,8 +138,21 @@ def _esc(value: Any) -> str:
 
 
 def _html_rows(row: Mapping[str, Any], columns: Sequence[str]) -> str:
-    cells = [f"<tr><th style='text-align:left;padding-right:6px'>{_esc(c)}</th>"
-             f"<td>{_esc(row.get(c))}</td></tr>" for c in columns if c in row]
+    cells = []
+    for c in columns:
+        if c not in row:
+            continue
+        label, unit = _COLUMN_LABELS.get(c, (c.replace("_", " "), ""))
+        val = row.get(c)
+        if c == "sci_name" and isinstance(val, str):
+            text = species_label(val, style="html")
+        elif c == "fencing" and isinstance(val, str):
+            text = _esc({"documented": "documented",
+                         "undocumented": "not documented"}.get(val, val))
+        else:
+            text = _esc(val) + (f" {html.escape(unit)}" if unit and _esc(val) else "")
+        cells.append(f"<tr><th style='text-align:left;padding-right:6px'>{html.escape(label)}"
+                     f"</th><td>{text}</td></tr>")
     return "<table>" + "".join(cells) + "</table>"
 
 
@@ -195,8 +235,13 @@ def _ramp(n: int, cmap: str = "YlOrRd") -> list[str]:
     return [to_hex(cm(0.15 + 0.8 * i / (n - 1))) for i in range(n)]
 
 
-def _legend_html(title: str, entries: Sequence[tuple[str, str, str]]) -> str:
-    """Entries: (kind 'box'|'line'|'dash', colour, label); all text escaped."""
+def _legend_html(title: str, entries: Sequence[tuple[str, str, str]], *,
+                 raw: bool = False) -> str:
+    """Legend block HTML.
+
+    Entries: (kind 'box'|'line'|'dash'|'dot', colour, label); text escaped unless ``raw``
+    (labels already escaped HTML, e.g. from :func:`species_label`).
+    """
     items = []
     for kind, color, label in entries:
         c = html.escape(color, quote=True)
@@ -204,29 +249,43 @@ def _legend_html(title: str, entries: Sequence[tuple[str, str, str]]) -> str:
             sw = (f"<span style='display:inline-block;width:14px;height:10px;background:{c};"
                   "border:1px solid #555;margin-right:5px'></span>")
         else:
-            style = "dashed" if kind == "dash" else "solid"
-            sw = (f"<span style='display:inline-block;width:18px;height:0;border-top:3px "
+            style = {"dash": "dashed", "dot": "dotted"}.get(kind, "solid")
+            px = 6 if kind == "thick" else 3
+            sw = (f"<span style='display:inline-block;width:18px;height:0;border-top:{px}px "
                   f"{style} {c};margin:0 5px 3px 0'></span>")
-        items.append(f"<div>{sw}{html.escape(label)}</div>")
+        items.append(f"<div>{sw}{label if raw else html.escape(label)}</div>")
     return (f"<div style='font-weight:bold;margin-bottom:3px'>{html.escape(title)}</div>"
             + "".join(items))
 
 
-def _add_legend(m: Any, blocks: Sequence[str]) -> None:
+def _add_legend(m: Any, blocks: Sequence[tuple[str, Any]]) -> None:
+    """One collapsible legend; each block shows only while its layer is on the map."""
     from branca.element import MacroElement, Template
 
     if not blocks:
         return
-    body = "<hr style='margin:4px 0'>".join(blocks)
+    body = "".join(
+        f"<div class='camigeo-legend-block' data-layer='{fg.get_name() if fg else ''}'>"
+        f"{b}</div>" for b, fg in blocks)
+    js = ("function camigeoLegendSync(){document.querySelectorAll('.camigeo-legend-block')"
+          ".forEach(function(el){var n=el.getAttribute('data-layer');var l=n?window[n]:null;"
+          "el.style.display=(!n||(l&&MAP.hasLayer(l)))?'':'none';});}"
+          "MAP.on('overlayadd overlayremove',camigeoLegendSync);"
+          "MAP.whenReady(camigeoLegendSync);")
     macro = MacroElement()
     macro._template = Template(
         "{% macro html(this, kwargs) %}"
-        "<div class='camigeo-legend' style='position:fixed;bottom:30px;left:10px;z-index:9999;"
-        "background:rgba(255,255,255,0.92);padding:6px 9px;border:1px solid #999;"
-        "border-radius:4px;font:12px sans-serif;max-height:60%;overflow:auto'>"
+        "<div class='camigeo-legend' style='position:fixed;bottom:36px;left:10px;z-index:9999;"
+        "background:rgba(255,255,255,0.93);padding:5px 8px;border:1px solid #999;"
+        "border-radius:4px;font:12px sans-serif;max-width:260px;"
+        "max-height:calc(100vh - 215px);overflow:auto'>"
+        "<details open><summary style='cursor:pointer;font-weight:bold'>Legend</summary>"
         + body.replace("{", "&#123;").replace("}", "&#125;")
-        + "</div>{% endmacro %}")
-    m.get_root().add_child(macro)
+        + "</details></div>{% endmacro %}"
+        "{% macro script(this, kwargs) %}"
+        + js.replace("MAP", "{{ this._parent.get_name() }}")
+        + "{% endmacro %}")
+    m.add_child(macro)
 
 
 def _geojson_layer(
@@ -235,12 +294,16 @@ def _geojson_layer(
     name: str,
     *,
     style: Callable[..., dict[str, Any]],  # (row) -> style; `...` admits `lambda _r, c=c:`
-    tip: Callable[[Mapping[str, Any]], str],
+    tip: Callable[..., str],  # (row) -> tooltip HTML; `...` admits `lambda row, lb=lb:`
     popup_columns: Sequence[str],
     show: bool = True,
     point_radius: float = 6.0,
+    label_html: str | None = None,
 ) -> Any:
-    """Add one GeoJson layer whose tooltip/popup HTML is built (and escaped) in Python."""
+    """Add one GeoJson layer whose tooltip/popup HTML is built (and escaped) in Python.
+
+    ``label_html`` (already escaped) replaces the escaped ``name`` in the layer control.
+    """
     import folium
     import geopandas as gpd
 
@@ -252,7 +315,7 @@ def _geojson_layer(
         "_style": [json.dumps(s) for s in styles],
     }, index=gdf.index)
     data = gpd.GeoDataFrame(props, geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
-    fg = folium.FeatureGroup(name=html.escape(name), show=show)
+    fg = folium.FeatureGroup(name=label_html or html.escape(name), show=show)
     gj = folium.GeoJson(
         data.__geo_interface__,
         name=html.escape(name),
@@ -293,20 +356,27 @@ def _add_metric_scale(m: Any) -> None:
 
 
 def _new_map(bounds: Sequence[float] | None, tiles: str | None, attr: str | None,
-             controls: bool) -> Any:
+             controls: bool, *, basemap: bool = True) -> Any:
     import folium
 
     # fractional zoom so that fit_bounds fills the window instead of snapping a level out
     m = folium.Map(location=[45, 70], zoom_start=4, tiles=None, control_scale=False,
                    zoomSnap=0.25, zoomDelta=0.5)
     _add_metric_scale(m)
+    if basemap:
+        from .basemap import add_basemap
+
+        add_basemap(m)
     if tiles is not None:
-        folium.TileLayer(tiles=tiles, attr=attr, name="Basemap", control=True).add_to(m)
+        # online tiles: an optional layer, off at start (the offline basemap is the default)
+        folium.TileLayer(tiles=tiles, attr=attr, name=f"{tiles} tiles (online)",
+                         overlay=True, show=not basemap, control=True).add_to(m)
     if bounds is not None and all(np.isfinite(bounds)):
         minx, miny, maxx, maxy = bounds
-        # keep the data clear of the legend (bottom left) and the expanded layer list (top
-        # right) that the meeting maps carry
-        pad: dict[str, Any] = {"padding_top_left": (270, 10), "padding_bottom_right": (330, 10)} \
+        # keep the data clear of the controls: legend and zoom/fullscreen/measure buttons
+        # on the left (legend at most 270 px wide), the collapsed layer button top right,
+        # the attribution bottom right
+        pad: dict[str, Any] = {"padding_top_left": (285, 20), "padding_bottom_right": (70, 30)} \
             if controls else {}
         m.fit_bounds([[miny, minx], [maxy, maxx]], **pad)
     if controls:
@@ -338,6 +408,7 @@ def conflict_map(
     attr: str | None = None,
     simplify_m: float | None = 500.0,
     controls: bool = True,
+    basemap: bool = True,
 ) -> Any:
     """Meeting map of barrier conflict across the PTCRs.
 
@@ -365,13 +436,24 @@ def conflict_map(
     k, scheme : int, str
         Number of classes and classification (:func:`class_breaks`).
     tiles : str or None, default "OpenStreetMap"
-        Basemap (a folium tile name or URL template); ``None`` = no basemap.
+        Online tiles (a folium tile name or URL template), an optional layer that starts
+        switched off when ``basemap`` is on; ``None`` = none.
     attr : str, optional
         Attribution for a custom tile URL.
     simplify_m : float or None, default 500
         Simplification tolerance in metres for polygons (smaller HTML); None = exact.
     controls : bool, default True
         Add fullscreen and measure controls.
+    basemap : bool, default True
+        The offline Natural Earth basemap (relief, rivers, lakes, historic Aral shoreline,
+        glaciers, country and town names; :func:`camigeo.atlas.basemap.add_basemap`).
+
+    Notes
+    -----
+    The legend lists only what is drawn (classes and types present in the data) and shows
+    a layer's entries only while the layer is switched on; species appear with their
+    common English name first and the scientific name in italics. The initial view
+    frames the PTCRs and the analysis layers (not the hidden ranges).
 
     Returns
     -------
@@ -400,40 +482,42 @@ def conflict_map(
                   (hotspots, "hotspots")):
         if g is not None:
             _check_gdf(g, nm)
-            if len(g):
+            # the initial view frames what is shown at start: not the hidden ranges, not
+            # lines running far beyond the regions
+            if len(g) and nm not in ("ranges", "infrastructure", "borders"):
                 frames.append(g.to_crs(4326))
     b = np.array([f.total_bounds for f in frames if len(f)])
     bounds = ([b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()] if len(b) else None)
-    m = _new_map(bounds, tiles, attr, controls)
-    legends: list[str] = []
-    range_legend = ""
+    m = _new_map(bounds, tiles, attr, controls, basemap=basemap)
+    legends: list[tuple[str, Any]] = []
 
-    # ranges first (bottom), hidden by default
+    # ranges first (bottom), hidden by default; their legend shows when switched on
     if ranges is not None and len(ranges):
         r = _prepared(ranges, "ranges", simplify_m=simplify_m)
         key = "sci_name" if "sci_name" in r.columns else None
         if key is None:
             raise SchemaError(f"ranges: needs a 'sci_name' column; got {list(r.columns)}.")
-        entries = []
         for i, (sp, grp) in enumerate(r.groupby(key, sort=True)):
             color = RANGE_COLORS[i % len(RANGE_COLORS)]
-            label = f"Range: {sp}"
-            _geojson_layer(
-                m, grp, label,
+            label = species_label(sp, style="html")
+            fg = _geojson_layer(
+                m, grp, f"Range: {species_label(sp)}",
                 style=lambda _r, c=color: {"color": c, "weight": 1, "fillColor": c,
                                            "fillOpacity": 0.15},
-                tip=lambda row: f"<b>{_esc(row.get('sci_name'))}</b> "
-                                f"{_esc(row.get('population') or '')}",
+                tip=lambda row, lb=label: f"<b>{lb}</b> {_esc(row.get('population') or '')}",
                 popup_columns=[c for c in ("sci_name", "common_name", "population",
                                            "presence", "seasonal", "source", "accuracy_km")
                                if c in grp.columns],
-                show=False)
-            entries.append(("box", color, str(sp)))
-        # listed last in the legend: the layers start hidden, the score classes matter first
-        range_legend = _legend_html("Species ranges (toggle in layer list)", entries)
+                show=False,
+                label_html=(f"<span style='display:inline-block;width:10px;height:10px;"
+                            f"background:{color};opacity:.6;margin-right:3px'></span>"
+                            f"Range: {label}"))
+            legends.append((_legend_html("Species range", [("box", color, label)],
+                                         raw=True), fg))
 
     # PTCRs coloured by score
     has_score = score_column in p.columns and p[score_column].notna().any()
+    score_title = _COLUMN_LABELS.get(score_column, (score_column.replace("_", " "), ""))
     if has_score:
         breaks = class_breaks(p[score_column].to_numpy(dtype=float), k=k, scheme=scheme)
         colors = _ramp(len(breaks))
@@ -447,106 +531,194 @@ def conflict_map(
             return colors[-1]
 
         lows = [float(np.nanmin(p[score_column]))] + breaks[:-1]
-        legends.append(_legend_html(
-            f"PTCR {score_column.replace('_', ' ')} ({scheme}, {len(breaks)} classes)",
+        unit = f" ({score_title[1]})" if score_title[1] else ""
+        ptcr_legend = _legend_html(
+            f"PTCR {score_title[0]}{unit}",
             [("box", c, f"{lo:,.3g} – {hi:,.3g}") for c, lo, hi in zip(colors, lows, breaks,
-                                                                        strict=True)]))
+                                                                        strict=True)])
     else:
         def color_of(v: Any) -> str:  # noqa: ARG001
             return "#9ecae1"
 
-    pcols = ["ptcr_id", "name", "countries", score_column, "rank", "species_affected"]
-    pcols = [c for c in pcols if c in p.columns] + [c for c in _num_cols(p, [])
-                                                    if c not in pcols][:10]
-    _geojson_layer(
-        m, p, "PTCRs" + (f" by {score_column}" if has_score else ""),
+        ptcr_legend = _legend_html("Regions", [("box", "#9ecae1", "PTCR")])
+
+    pcols = ["ptcr_id", "name", "countries", score_column, "rank", "species_affected",
+             "n_species", "weighted_length_km", "m_eff_km2", "region_area_km2"]
+    pcols = [c for c in pcols if c in p.columns] + [c for c in p.columns
+                                                    if c.startswith("length_km_")]
+    fg = _geojson_layer(
+        m, p, "PTCRs" + (f" by {score_title[0]}" if has_score else ""),
         style=lambda row: {"color": "#333333", "weight": 1.5,
                            "fillColor": color_of(row.get(score_column)),
-                           "fillOpacity": 0.55 if has_score else 0.3},
+                           "fillOpacity": 0.45 if has_score else 0.3},
         tip=lambda row: (f"<b>{_esc(row.get('name'))}</b> (PTCR {_esc(row.get('ptcr_id'))})"
-                         + (f"<br>{_esc(score_column)}: {_esc(row.get(score_column))}"
+                         + (f"<br>{_esc(score_title[0])}: {_esc(row.get(score_column))}"
                             f" · rank {_esc(row.get('rank'))}" if has_score else "")),
         popup_columns=pcols)
+    legends.insert(0, (ptcr_legend, fg))
 
     if corridors is not None and len(corridors):
         c = _prepared(corridors, "corridors", simplify_m=simplify_m)
-        _geojson_layer(m, c, "Corridors",
-                       style=lambda _r: {"color": "#238b45", "weight": 1, "fillColor": "#41ab5d",
-                                         "fillOpacity": 0.35},
-                       tip=lambda row: _tip_generic(row, "Corridor"),
-                       popup_columns=_num_cols(c, ["core_a", "core_b", "species"]))
+        fg = _geojson_layer(m, c, "Corridors",
+                            style=lambda _r: {"color": "#238b45", "weight": 1,
+                                              "fillColor": "#41ab5d", "fillOpacity": 0.35},
+                            tip=lambda row: _tip_generic(row, "Corridor"),
+                            popup_columns=_num_cols(c, ["core_a", "core_b", "species"]))
+        legends.append((_legend_html("Corridors", [("box", "#41ab5d", "corridor")]), fg))
+    bf = None
     if infrastructure is not None and len(infrastructure):
         inf = _prepared(infrastructure, "infrastructure", simplify_m=None)
-        for col in ("infra_type",):
-            if col not in inf.columns:
-                raise SchemaError(f"infrastructure: needs column {col!r}; got "
-                                  f"{list(inf.columns)}.")
+        if "infra_type" not in inf.columns:
+            raise SchemaError(f"infrastructure: needs column 'infra_type'; got "
+                              f"{list(inf.columns)}.")
+        inf["fencing"] = fencing_status(inf)
         is_bf = inf["infra_type"] == "border_fence"
         lines = inf[~is_bf]
         bf = inf[is_bf]
-        if borders is not None and len(borders):
-            bf = pd.concat([bf, _prepared(borders, "borders", simplify_m=None)],
-                           ignore_index=True)
         if len(lines):
-            cols = [c for c in ("infra_id", "infra_type", "name", "status", "fenced",
+            cols = [c for c in ("infra_id", "infra_type", "name", "status", "fencing",
                                 "fence_class", "countries", "length_reported_km", "year",
                                 "source") if c in lines.columns]
-            _geojson_layer(m, lines, "Infrastructure", style=_infra_style, tip=_tip_infra,
-                           popup_columns=cols)
-        legends.append(_legend_html(
-            "Infrastructure", [("line", s["color"], t) for t, s in INFRA_STYLE.items()
-                               if t != "border_fence"]
-            + [("dash", "#444444", "planned (dashed)")]))
-    elif borders is not None and len(borders):
-        bf = _prepared(borders, "borders", simplify_m=None)
-    else:
-        bf = None
+            fg = _geojson_layer(m, lines, "Infrastructure", style=_infra_style, tip=_tip_infra,
+                                popup_columns=cols)
+            present = lines.drop_duplicates(["infra_type", "fencing"])
+            entries = [("thick" if _infra_style(rec)["weight"] >= 5 else "line",
+                        _infra_style(rec)["color"],
+                        infra_label(rec["infra_type"], rec["fencing"]))
+                       for rec in present.sort_values("infra_type").to_dict("records")]
+            entries += _status_entries(lines)
+            legends.append((_legend_html("Infrastructure", entries), fg))
+    if borders is not None and len(borders):
+        extra = _prepared(borders, "borders", simplify_m=None)
+        extra["fencing"] = fencing_status(extra.assign(infra_type="border_fence"))
+        bf = extra if bf is None else pd.concat([bf, extra], ignore_index=True)
     if bf is not None and len(bf):
-        cols = [c for c in ("infra_id", "border_id", "name", "status", "fence_class",
-                            "countries", "length_km", "length_reported_km", "source")
-                if c in bf.columns]
-        _geojson_layer(m, gpd.GeoDataFrame(bf, geometry=bf.geometry.name, crs=4326),
-                       "Border fences", style=_border_style, tip=_tip_infra,
-                       popup_columns=cols)
-        legends.append(_legend_html("Border fences by fence_class",
-                                    [("line", c, k_ if k_ != "unknown"
-                                      else "unknown (fencing not documented)")
-                                     for k_, c in BORDER_FENCE_COLORS.items()]))
+        cols = [c for c in ("infra_id", "border_id", "name", "status", "fencing",
+                            "fence_class", "countries", "length_km", "length_reported_km",
+                            "source") if c in bf.columns]
+        fg = _geojson_layer(m, gpd.GeoDataFrame(bf, geometry=bf.geometry.name, crs=4326),
+                            "Borders and border fences", style=_border_style, tip=_tip_infra,
+                            popup_columns=cols)
+        entries = []
+        doc = bf[bf["fencing"] == "documented"]
+        fcs = (doc["fence_class"].astype(object) if "fence_class" in doc.columns
+               else pd.Series(None, index=doc.index, dtype=object))
+        for fc_ in BORDER_FENCE_COLORS:
+            if fc_ != "unknown" and (fcs == fc_).any():
+                entries.append(("line", BORDER_FENCE_COLORS[fc_],
+                                f"border fence (documented, {fc_})"))
+        if (~fcs.isin([k for k in BORDER_FENCE_COLORS if k != "unknown"])).any():
+            # a documented fence whose permeability class is not known (_border_style)
+            entries.append(("line", BORDER_FENCE_COLORS["impermeable"],
+                            "border fence (documented, class unknown)"))
+        if (bf["fencing"] != "documented").any():
+            entries.append(("line", BORDER_FENCE_COLORS["unknown"],
+                            "border, fencing not documented"))
+        entries += _status_entries(bf)
+        legends.append((_legend_html("Borders", entries), fg))
     if paths is not None and len(paths):
         pa = _prepared(paths, "paths", simplify_m=None)
-        _geojson_layer(m, pa, "Least-cost paths",
-                       style=lambda _r: {"color": PATH_COLOR, "weight": 3, "opacity": 0.9,
-                                         "dashArray": "10 5"},
-                       tip=lambda row: _tip_generic(row, "Least-cost path"),
-                       popup_columns=_num_cols(pa, ["core_a", "core_b", "species", "cw_dist",
-                                                    "lcp_length_km", "euc_dist_km"]))
+        fg = _geojson_layer(m, pa, "Least-cost paths",
+                            style=lambda _r: {"color": PATH_COLOR, "weight": 3, "opacity": 0.9,
+                                              "dashArray": "10 5"},
+                            tip=lambda row: _tip_generic(row, "Least-cost path"),
+                            popup_columns=_num_cols(pa, ["species", "core_a", "core_b",
+                                                         "cw_dist", "lcp_length_km",
+                                                         "euc_dist_km", "touching"]))
+        legends.append((_legend_html("Corridors", [("dash", PATH_COLOR,
+                                                    "least-cost path between PTCRs")]), fg))
     if pinch_points is not None and len(pinch_points):
         pp = _prepared(pinch_points, "pinch_points", simplify_m=None)
-        _geojson_layer(m, pp, "Pinch points",
-                       style=lambda _r: {"color": "#7a0177", "weight": 1, "fillColor": PINCH_COLOR,
-                                         "fillOpacity": 0.8},
-                       tip=lambda row: _tip_generic(row, "Pinch point"),
-                       popup_columns=_num_cols(pp, ["current", "species"]), point_radius=3.0)
+        fg = _geojson_layer(m, pp, "Pinch points",
+                            style=lambda _r: {"color": "#7a0177", "weight": 1,
+                                              "fillColor": PINCH_COLOR, "fillOpacity": 0.85},
+                            tip=lambda row: _tip_generic(row, "Pinch point"),
+                            popup_columns=_num_cols(pp, ["species", "current_A", "current",
+                                                         "rank"]), point_radius=4.0)
+        legends.append((_legend_html("Pinch points", [
+            ("box", PINCH_COLOR, "top 5 % current in a corridor, outside the PTCR cores")]), fg))
     if hotspots is not None and len(hotspots):
         hs = _prepared(hotspots, "hotspots", simplify_m=None)
-        _geojson_layer(m, hs, "Passage hotspots",
-                       style=lambda _r: {"color": HOTSPOT_COLOR, "weight": 5,
-                                         "fillColor": HOTSPOT_COLOR,
-                                         "fillOpacity": 0.9},
-                       tip=lambda row: _tip_generic(row, "Passage hotspot"),
-                       popup_columns=_num_cols(hs, ["barrier_id", "name", "rank"]))
+        fg = _geojson_layer(m, hs, "Passage hotspots",
+                            style=lambda _r: {"color": HOTSPOT_COLOR, "weight": 5,
+                                              "fillColor": HOTSPOT_COLOR, "fillOpacity": 0.9},
+                            tip=lambda row: _tip_generic(row, "Passage hotspot"),
+                            popup_columns=_num_cols(hs, ["barrier_id", "name", "rank"]))
+        legends.append((_legend_html("GPS tracks", [("line", HOTSPOT_COLOR,
+                                                     "passage hotspot")]), fg))
     import folium
 
-    marks = [e for e, layer in ((("dash", PATH_COLOR, "least-cost path (corridor)"), paths),
-                                (("box", PINCH_COLOR, "pinch point"), pinch_points),
-                                (("line", HOTSPOT_COLOR, "passage hotspot (GPS)"), hotspots))
-             if layer is not None and len(layer)]
-    if marks:
-        legends.append(_legend_html("Corridors and crossings", marks))
-    _add_legend(m, [*legends, range_legend] if range_legend else legends)
-    folium.LayerControl(collapsed=False).add_to(m)
+    _add_legend(m, legends)
+    _add_attribution(m, infrastructure, borders)
+    ctl = folium.LayerControl(collapsed=True)
+    ctl.add_to(m)
+    _add_layer_control_css(m)
+    _expose(m, "camigeoLayerControl", ctl)
     return m
 
+
+def _expose(m: Any, name: str, element: Any) -> None:
+    """Make a folium element's Leaflet object reachable as ``window.<name>`` (scripting)."""
+    from branca.element import MacroElement, Template
+
+    macro = MacroElement()
+    macro._template = Template(
+        "{% macro script(this, kwargs) %}"
+        f"window.{name} = " + "{{ this.target }};{% endmacro %}")
+    macro.target = element.get_name()  # type: ignore[attr-defined]  # read by the template
+    m.add_child(macro)
+
+
+def _status_entries(df: Any) -> list[tuple[str, str, str]]:
+    """Legend entries for the non-existing statuses present (dashes)."""
+    if "status" not in df.columns:
+        return []
+    st = set(df["status"].astype(str))
+    out = []
+    if "planned" in st:
+        out.append(("dash", "#444444", "planned (dashed)"))
+    if "under_construction" in st:
+        out.append(("dot", "#444444", "under construction (dotted)"))
+    return out
+
+
+def _add_attribution(m: Any, infrastructure: Any, borders: Any) -> None:
+    """Natural Earth always; OpenStreetMap (ODbL) when a drawn line comes from OSM."""
+    from branca.element import MacroElement, Template
+
+    from .basemap import ATTRIBUTION
+
+    osm = False
+    for df in (infrastructure, borders):
+        if df is not None and len(df):
+            if "source" in df.columns and df["source"].astype(str).str.contains(
+                    r"OpenStreetMap|\bOSM\b", regex=True).any():
+                osm = True
+            # lines routed through an OSM extract by conflate_osm
+            if "geometry_source" in df.columns and (df["geometry_source"].astype(str)
+                                                    == "reference").any():
+                osm = True
+    text = html.escape(ATTRIBUTION)
+    if osm:
+        text += (" | Lines: &copy; <a href='https://www.openstreetmap.org/copyright'>"
+                 "OpenStreetMap</a> contributors (ODbL)")
+    macro = MacroElement()
+    macro._template = Template(
+        "{% macro script(this, kwargs) %}"
+        "{{ this._parent.get_name() }}.attributionControl.addAttribution("
+        + json.dumps(text) + ");{% endmacro %}")
+    m.add_child(macro)
+
+
+def _add_layer_control_css(m: Any) -> None:
+    """Layer list scrolls inside the window (never taller than the map)."""
+    from branca.element import Element
+
+    m.get_root().header.add_child(Element(
+        "<style>.leaflet-control-layers-list{max-height:calc(100vh - 140px);"
+        "overflow-y:auto;}.leaflet-control-layers-expanded{font:12px sans-serif;}"
+        ".leaflet-container{background:#e4e8ea;}"
+        "</style>"))
 
 def _tip_generic(row: Mapping[str, Any], kind: str) -> str:
     bits = [f"<b>{html.escape(kind)}</b>"]
@@ -560,18 +732,25 @@ def _tip_generic(row: Mapping[str, Any], kind: str) -> str:
 
 def _tip_infra(row: Mapping[str, Any]) -> str:
     name = _esc(row.get("name")) or _esc(row.get("infra_id"))
-    parts = [f"<b>{name}</b>", f"{_esc(row.get('infra_type') or 'border fence')} · "
-             f"{_esc(row.get('status') or '')}"]
-    if row.get("fence_class"):
-        parts.append(f"fence class: {_esc(row.get('fence_class'))}")
+    kind = row.get("infra_type") or "border_fence"
+    parts = [f"<b>{name}</b>",
+             f"{_esc(infra_label(kind, row.get('fencing', '')))} · "
+             f"{_esc(str(row.get('status') or '').replace('_', ' '))}"]
+    fc = row.get("fence_class")
+    if isinstance(fc, str) and fc and fc != "unknown":
+        parts.append(f"fence class: {_esc(fc)}")
     km = row.get("length_reported_km", row.get("length_km"))
     if km is not None and not (isinstance(km, float) and math.isnan(km)):
-        parts.append(f"{_esc(km)} km")
+        parts.append(f"{_esc(km)} km (reported)" if "length_reported_km" in row
+                     else f"{_esc(km)} km")
     return "<br>".join(parts)
 
 
 def _infra_style(row: Mapping[str, Any]) -> dict[str, Any]:
     s = dict(INFRA_STYLE.get(str(row.get("infra_type")), {"color": "#000000", "weight": 2}))
+    if row.get("fencing") == "documented" and row.get("infra_type") != "fence":
+        # a documented fence along a railway/road: the same colour, twice as wide
+        s["weight"] = 2 * s["weight"]
     dash = STATUS_DASH.get(str(row.get("status")), None)
     if dash:
         s["dashArray"] = dash
@@ -582,7 +761,11 @@ def _infra_style(row: Mapping[str, Any]) -> dict[str, Any]:
 def _border_style(row: Mapping[str, Any]) -> dict[str, Any]:
     fc = row.get("fence_class")
     fc = "unknown" if fc is None or (isinstance(fc, float) and math.isnan(fc)) else str(fc)
-    known = fc in BORDER_FENCE_COLORS and fc != "unknown"
+    known = row.get("fencing", "documented" if fc != "unknown" else "") == "documented"
+    if not known:
+        fc = "unknown"
+    elif fc not in BORDER_FENCE_COLORS or fc == "unknown":
+        fc = "impermeable"
     # borders whose fencing is not documented are drawn thin and faint, so the documented
     # fences stand out and an undocumented border does not read as a fence
     s = {"color": BORDER_FENCE_COLORS.get(fc, BORDER_FENCE_COLORS["unknown"]),
@@ -607,6 +790,7 @@ def explore(
     show: bool = True,
     simplify_m: float | None = None,
     add_layer_control: bool = True,
+    basemap: bool = True,
 ) -> Any:
     """Add a GeoDataFrame to a (new or given) map with escaped tooltips and popups.
 
@@ -630,6 +814,8 @@ def explore(
         Simplification tolerance in metres.
     add_layer_control : bool
         Add a layer control to a new map.
+    basemap : bool, default True
+        The offline Natural Earth basemap on a new map (:func:`camigeo.atlas.basemap.add_basemap`).
 
     Returns
     -------
@@ -643,7 +829,7 @@ def explore(
                           f"{[c for c in g.columns if c != g.geometry.name]}.")
     new = m is None
     if new:
-        m = _new_map(g.total_bounds if len(g) else None, tiles, None, True)
+        m = _new_map(g.total_bounds if len(g) else None, tiles, None, True, basemap=basemap)
     cols = list(popup_columns) if popup_columns is not None else \
         [c for c in g.columns if c != g.geometry.name][:15]
     if column is not None and pd.api.types.is_numeric_dtype(g[column]):
@@ -667,7 +853,8 @@ def explore(
         tip=lambda row: "<br>".join(f"{_esc(c)}: {_esc(row.get(c))}" for c in cols[:4]),
         popup_columns=cols, show=show)
     if new and add_layer_control:
-        folium.LayerControl(collapsed=False).add_to(m)
+        folium.LayerControl(collapsed=True).add_to(m)
+        _add_layer_control_css(m)
     else:
         _layer_control_last(m)
     return m

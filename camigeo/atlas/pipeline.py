@@ -48,8 +48,8 @@ import pandas as pd
 
 from .._errors import CamigeoError
 
-__all__ = ["DEFAULT_CIRCUIT_SPECIES", "STEPS", "RunResult", "StepReport", "layer_summary",
-           "run_all"]
+__all__ = ["COLUMN_GLOSSARY", "DEFAULT_CIRCUIT_SPECIES", "STEPS", "RunResult", "StepReport",
+           "layer_summary", "run_all"]
 
 log = logging.getLogger(__name__)
 
@@ -266,6 +266,17 @@ def _conflict(ctx: RunContext) -> str:
     p, r, i = ctx.data["ptcrs"], ctx.data["ranges"], ctx.data["infrastructure"]
     scores = mod.score_conflict(p, r, i)
     summary = mod.summarize_conflict(scores)
+    # the same ranking without the border lines whose fencing is not documented
+    from .names import fencing_status
+
+    undocumented = (fencing_status(i) == "undocumented").to_numpy()
+    doc = mod.summarize_conflict(mod.score_conflict(p, r, i[~undocumented])) \
+        if undocumented.any() else summary
+    summary = summary.merge(pd.DataFrame(doc[["ptcr_id", "conflict_score"]]).rename(
+        columns={"conflict_score": "conflict_score_documented"}), on="ptcr_id", how="left")
+    summary["conflict_score_documented"] = summary["conflict_score_documented"].fillna(0.0)
+    summary["rank_documented"] = summary["conflict_score_documented"].rank(
+        ascending=False, method="min").astype("int64")
     ctx.layers["conflict_scores"] = scores
     ctx.layers["conflict_summary"] = summary
     grid = mod.conflict_grid(p, r, i, cell_km=float(ctx.params["grid_cell_km"]))
@@ -483,7 +494,10 @@ def step_circuit(ctx: RunContext) -> str:
         nlcc_r = getattr(nlcc, "nlcc", nlcc)
         cutoff = float(ctx.params["pinch_cutoff"])
         pp = circ.pinch_points(nlcc_r, resistance, focal, cutoff=cutoff)
-        ctx.layers["pinch_points"] = _top_cells(pp.current, quantile=0.95, species=sp)
+        # the top 5 % current cells inside the corridors and OUTSIDE the cores (core
+        # cells are short-circuited and all carry the full current), ties kept together
+        ctx.layers["pinch_points"] = circ.pinch_point_cells(
+            pp.current, nlcc_r, focal, cutoff=cutoff, top_fraction=0.05, species=sp)
         note += f"; {len(ctx.layers['pinch_points'])} pinch-point cells"
     except StepSkipped as exc:
         note += f"; pinch points skipped: {exc}"
@@ -542,8 +556,8 @@ def _activities(ctx: RunContext) -> str:
 def _telemetry(ctx: RunContext) -> str:
     tracks = ctx.params.get("tracks")
     if not tracks:
-        raise StepSkipped("no tracks given (pass tracks=... / --tracks); synthetic tracks are "
-                          "never used")
+        raise StepSkipped("no tracks given (pass tracks=... / --tracks; to try it: the SYNTHETIC "
+                          "example data/tracks/collars_synthetic.csv); nothing is substituted")
     tel = _need("telemetry", "run_telemetry")
     path = Path(tracks)
     if not path.is_file():
@@ -598,8 +612,9 @@ def _ranked(ctx: RunContext) -> pd.DataFrame:
     frag = ctx.layers.get("fragmentation")
     if frag is not None and "ptcr_id" in frag.columns and "m_eff_km2" in frag.columns:
         s = s.merge(pd.DataFrame(frag[["ptcr_id", "m_eff_km2"]]), on="ptcr_id", how="left")
-    first = [c for c in ("rank", "ptcr_id", "name", "conflict_score", "species_affected",
-                         "n_species", "weighted_length_km", "m_eff_km2") if c in s.columns]
+    first = [c for c in ("rank", "ptcr_id", "name", "conflict_score", "rank_documented",
+                         "conflict_score_documented", "species_affected", "n_species",
+                         "weighted_length_km", "m_eff_km2") if c in s.columns]
     rest = [c for c in s.columns if c.startswith("length_km_")]
     out = s[first + rest].sort_values("rank" if "rank" in s.columns else first[0])
     return out.reset_index(drop=True)
@@ -622,6 +637,23 @@ def _md_table(df: pd.DataFrame, floatfmt: str = ",.2f") -> str:
     return "\n".join(lines) + "\n"
 
 
+#: Numeric Atlas columns that may be empty: values the source does not report, and BaBA's
+#: "not applicable" values (straightness of events not classed by it; index, rank and
+#: permeability of barriers without encounters). A layer can add its own with
+#: ``df.attrs["nullable_columns"]``.
+_NULLABLE: dict[str, tuple[str, ...]] = {
+    "*": ("length_reported_km", "year", "accuracy_km"),
+    "barrier_events": ("str_i", "str_mean", "str_sd"),
+    "barrier_ranking": ("index_raw", "index", "rank", "permeability", "ci_low", "ci_high"),
+}
+#: Declared geometry types of the layers that can come out empty.
+_GEOMETRY_TYPES: dict[str, str] = {
+    "pinch_points": "Point", "corridor_paths": "LineString", "passage_hotspots": "LineString",
+    "barrier_events": "Point",
+    "corridor_graph_nodes": "MultiPolygon", "range_fragmentation": "MultiPolygon",
+    "conflict_grid": "Polygon", "fragmentation": "MultiPolygon"}
+
+
 def _outputs(ctx: RunContext, steps: list[StepReport], ranked: pd.DataFrame) -> str:
     from . import maps, plot
     from . import store as atlas
@@ -632,6 +664,11 @@ def _outputs(ctx: RunContext, steps: list[StepReport], ranked: pd.DataFrame) -> 
               and Path(v).is_file()}
     params = {k: v for k, v in ctx.params.items() if k != "inputs"}
     params["steps"] = {s.step: s.status for s in steps}
+    from .check import check_atlas_layers
+
+    # every layer validated (and single parts promoted to multi) before it is written
+    ctx.layers = check_atlas_layers(ctx.layers, nullable=_NULLABLE,
+                                    geometry_types=_GEOMETRY_TYPES)
     run_id = atlas.update(atlas_path, ctx.layers, command="camigeo run", params=params,
                           inputs=inputs)
     ctx.files["atlas"] = atlas_path
@@ -684,20 +721,30 @@ def _write_summary(ctx: RunContext, res: RunResult) -> None:
         "## Steps\n", _md_table(res.steps_table(), floatfmt=".1f"),
         "## Layers loaded\n", _md_table(ctx.layers.get("layer_summary", pd.DataFrame()),
                                         floatfmt=",.1f"),
-        "## PTCRs ranked by conflict score\n", _md_table(res.ranked),
+        "## PTCRs ranked by conflict score\n", *_score_words(res.ranked),
+        _md_table(res.ranked), *_ranking_without_undocumented(res.ranked),
+        "### Columns\n", _md_table(_glossary(res.ranked)),
     ]
     if "range_fragmentation" in ctx.layers:
         rf = pd.DataFrame(ctx.layers["range_fragmentation"]).drop(columns="geometry",
                                                                   errors="ignore")
-        cols = ["sci_name", "area_km2", "n_patches", "m_eff_km2", "m_eff_pct_of_range",
-                "n_patches_documented", "m_eff_documented_km2"]
+        from .names import common_name
+
+        rf.insert(0, "species", [common_name(n) or n for n in rf["sci_name"]])
+        cols = ["species", "sci_name", "area_km2", "n_patches", "m_eff_km2",
+                "m_eff_pct_of_range", "n_patches_documented", "m_eff_documented_km2"]
         parts += ["## Range fragmentation per species (effective mesh size, CUT)\n",
                   "`m_eff` counts every existing barrier, including border lines whose "
                   "fencing is not documented; the `documented` columns leave those out.\n",
                   _md_table(rf[cols].sort_values("m_eff_pct_of_range"), floatfmt=",.1f")]
     if "corridor_indices" in ctx.layers:
+        from .names import common_name
+
+        ci = pd.DataFrame(ctx.layers["corridor_indices"]).copy()
+        if "species" in ci.columns:
+            ci.insert(0, "common_name", [common_name(n) for n in ci["species"]])
         parts += ["## Corridor network indices per species\n",
-                  _md_table(ctx.layers["corridor_indices"], floatfmt=",.4g")]
+                  _md_table(ci, floatfmt=",.4g")]
     if "activities" in ctx.layers:
         parts += ["## Activities of the Work Programmes\n",
                   "One row per registered spatial activity (`camigeo activity list`): its "
@@ -708,6 +755,80 @@ def _write_summary(ctx: RunContext, res: RunResult) -> None:
     with atomic_path(out / "summary.md") as tmp:
         tmp.write_text("\n".join(parts), encoding="utf-8")
     res.files["summary_md"] = out / "summary.md"
+
+
+#: Unit and meaning of the columns of the ranked PTCR table (summary.md, summary.csv).
+COLUMN_GLOSSARY: dict[str, tuple[str, str]] = {
+    "rank": ("-", "1 = highest conflict score"),
+    "ptcr_id": ("-", "PTCR number (as on the map and in the report)"),
+    "name": ("-", "PTCR name"),
+    "conflict_score": ("weighted km per 1,000 km², summed over species",
+                       "sum over the species whose range overlaps the PTCR of the "
+                       "impermeability-weighted barrier length inside that part of the "
+                       "range per 1,000 km² of it"),
+    "rank_documented": ("-", "rank by conflict_score_documented"),
+    "conflict_score_documented": ("weighted km per 1,000 km², summed over species",
+                                  "the same score without the border lines whose fencing is "
+                                  "not documented"),
+    "species_affected": ("count", "species with weighted barrier length > 0 in their range"),
+    "n_species": ("count", "species whose (indicative) range overlaps the PTCR"),
+    "weighted_length_km": ("km", "barrier length x impermeability weight, summed over "
+                                 "species ranges in the PTCR"),
+    "m_eff_km2": ("km²", "effective mesh size of the PTCR cut by every existing barrier "
+                         "(CUT); smaller = more fragmented"),
+}
+
+
+def _undocumented_weight() -> float | None:
+    try:
+        from ..barriers.conflict import default_weights
+    except ImportError:
+        return None
+    w = default_weights()
+    sel = w[(w["infra_type"] == "border_fence") & (w["fence_class"].astype(object)
+                                                     == "unknown")]
+    return float(sel["weight"].max()) if len(sel) else None
+
+
+def _score_words(ranked: pd.DataFrame) -> list[str]:
+    if ranked.empty:
+        return []
+    from .plot import SCORE_EXPLAINED
+
+    w = _undocumented_weight()
+    words = [SCORE_EXPLAINED + "\n"]
+    if w is not None:
+        words.append(f"Borders whose fencing is not documented count with weight {w:g} "
+                     f"(a documented impermeable fence counts 1, an open border 0): neither "
+                     f"open nor a proven fence. `conflict_score_documented` and "
+                     f"`rank_documented` leave them out.\n")
+    return words
+
+
+def _ranking_without_undocumented(ranked: pd.DataFrame) -> list[str]:
+    if ranked.empty or "rank_documented" not in ranked.columns:
+        return []
+    cols = [c for c in ("rank_documented", "ptcr_id", "name", "conflict_score_documented",
+                        "rank", "conflict_score") if c in ranked.columns]
+    t = ranked[cols].sort_values(["rank_documented", "ptcr_id"])
+    return ["### Ranking without the borders whose fencing is not documented\n",
+            _md_table(t)]
+
+
+def _glossary(ranked: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for c in ranked.columns:
+        if c in COLUMN_GLOSSARY:
+            unit, meaning = COLUMN_GLOSSARY[c]
+        elif c.startswith("length_km_"):
+            t = c[len("length_km_"):]
+            unit = "km"
+            meaning = (f"geodesic length of {t.replace('_', ' ')} lines in the PTCR"
+                       + (" (fenced or not: border lines)" if t == "border_fence" else ""))
+        else:
+            unit, meaning = "", ""
+        rows.append({"column": f"`{c}`", "unit": unit, "meaning": meaning})
+    return pd.DataFrame(rows)
 
 
 def run_all(

@@ -443,9 +443,10 @@ def _write(df: pd.DataFrame, path: Path, layer: str) -> None:
 
     if isinstance(df, gpd.GeoDataFrame):
         if len(df) == 0:
-            # an empty GeoDataFrame has no geometry type: declare a generic one
+            # an empty GeoDataFrame has no geometry type: the declared one
+            # (camigeo.atlas.check sets attrs["geometry_type"]) or a generic one
             pyogrio.write_dataframe(df, path, layer=layer, driver="GPKG",
-                                    geometry_type="Unknown")
+                                    geometry_type=df.attrs.get("geometry_type", "Unknown"))
         else:
             pyogrio.write_dataframe(df, path, layer=layer, driver="GPKG", promote_to_multi=False)
     else:

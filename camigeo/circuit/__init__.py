@@ -34,6 +34,7 @@ from .modes import (
 from .omniscape import Condition, OmniscapeResult, omniscape
 from .omniscape_ini import run_omniscape
 from .pinch import PinchPointResult, link_centrality, pinch_points
+from .pinch_cells import pinch_point_cells
 from .solve import Factor, available_solvers, factorize, pair_resistances, solve_pair_batch
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "one_to_all",
     "pair_resistances",
     "pairwise_resistance",
+    "pinch_point_cells",
     "pinch_points",
     "read_grid",
     "read_ini",

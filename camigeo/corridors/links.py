@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 #: Columns of the table returned by :func:`corridor_links`, in order (plus geometry).
 LINK_COLUMNS: tuple[str, ...] = ("core_a", "core_b", "cw_dist", "euc_dist_km",
-                                 "lcp_length_km", "cwd_to_euc", "cwd_to_path")
+                                 "lcp_length_km", "cwd_to_euc", "cwd_to_path", "touching")
 
 
 def core_cwd(
@@ -132,6 +132,7 @@ def empty_links(crs: Any) -> gpd.GeoDataFrame:
     cols: dict[str, Any] = {c: np.array([], dtype=float) for c in LINK_COLUMNS}
     cols["core_a"] = np.array([], dtype=object)
     cols["core_b"] = np.array([], dtype=object)
+    cols["touching"] = np.array([], dtype=bool)
     return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
 
 
@@ -154,11 +155,24 @@ def link_row(cs: Cores, i: int, j: int, cw: float, pr: np.ndarray, pc: np.ndarra
     length_km = line_length_km(line, r.crs, geodesic)
     euc = euc_m[i, j] / to_map  # map units
     path_mu = length_km * 1000.0 / to_map
+    # Touching cores (edge-to-edge gap 0) give a zero-length link, handled explicitly:
+    # ``touching`` is True; the cost per map unit is taken along the path
+    # (cwd_to_euc = cwd_to_path), and when the path is a single cell shared by both cores
+    # (overlapping cores, cw_dist 0) it is that cell's resistance and the geometry is a
+    # one-cell line through the shared cell (a valid LineString, not two equal points).
+    if path_mu > 0:
+        per_path = cw / path_mu
+    else:
+        per_path = float(r.array[pr[0], pc[0]])
+        x, y = r.xy(pr[:1], pc[:1])
+        half = abs(r.transform.a) / 2.0
+        line = shapely.LineString([(x[0] - half, y[0]), (x[0] + half, y[0])])
     return {
         "core_a": cs.ids[i], "core_b": cs.ids[j], "cw_dist": cw,
         "euc_dist_km": euc_m[i, j] / 1000.0, "lcp_length_km": length_km,
-        "cwd_to_euc": cw / euc if euc > 0 else np.nan,
-        "cwd_to_path": cw / path_mu if path_mu > 0 else np.nan,
+        "cwd_to_euc": cw / euc if euc > 0 else per_path,
+        "cwd_to_path": per_path,
+        "touching": bool(euc <= 0),
         "geometry": line,
     }
 
@@ -333,9 +347,12 @@ def corridor_links(
         One row per linked pair (``core_a`` before ``core_b`` in input order):
         ``core_a``, ``core_b``, ``cw_dist`` (min of CWD_A over B's cells; resistance ×
         map units), ``euc_dist_km`` (edge to edge), ``lcp_length_km`` (path through cell
-        centres), ``cwd_to_euc`` (cw_dist / Euclidean distance in map units; NaN for
-        touching cores), ``cwd_to_path`` (cw_dist / path length in map units), LineString
-        geometry from A's edge to B's edge, raster CRS.
+        centres), ``cwd_to_euc`` (cw_dist / Euclidean distance in map units; for touching
+        cores, whose gap is 0, the same as ``cwd_to_path``), ``cwd_to_path`` (cw_dist /
+        path length in map units; the shared cell's resistance when overlapping cores
+        give a one-cell path of length 0), ``touching`` (True when the cores touch or
+        overlap: a zero-length link), LineString geometry from A's edge to B's edge (a
+        one-cell line through the shared cell for overlapping cores), raster CRS.
 
     Raises
     ------

@@ -13,6 +13,7 @@ from .bundled import (
     available,
     data_dir,
     describe,
+    example_path,
     get_path,
     load_borders,
     load_countries,
@@ -21,6 +22,7 @@ from .bundled import (
     load_ptcrs,
     load_ranges,
     load_species,
+    load_tracks,
 )
 from .species import resolve_species, species_names, species_table
 
@@ -39,6 +41,8 @@ __all__ = [
     "load_infrastructure_sites",
     "load_borders",
     "load_countries",
+    "example_path",
+    "load_tracks",
     "resolve_species",
     "species_table",
     "species_names",

@@ -38,7 +38,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from .._errors import CamigeoError
+from .._errors import CamigeoError, DataNotFoundError
 from ..io.validate import INFRA_STATUS as _INFRA_STATUS
 from ..io.validate import INFRA_TYPES as _INFRA_TYPES
 from .paths import DATA_ENV_VAR, REGISTRY, data_dir, get_path, registry_entry
@@ -58,6 +58,8 @@ __all__ = [
     "load_infrastructure_sites",
     "load_borders",
     "load_countries",
+    "example_path",
+    "load_tracks",
 ]
 
 logger = logging.getLogger(__name__)
@@ -300,3 +302,57 @@ def load_borders() -> gpd.GeoDataFrame:
 def load_countries() -> gpd.GeoDataFrame:
     """CAMI range states and neighbours (``iso3``, ``iso_n3``, ``name``), Natural Earth 1:10m."""
     return _read("countries").copy()
+
+
+#: Example files shipped for the README, the notebooks and ``camigeo run --tracks``.
+_EXAMPLES: dict[str, tuple[str, str]] = {
+    "planned_railway.gpkg": ("examples", "SCHEMATIC planned fenced railway (WP 21.5), built by "
+                                         "scripts/data_examples.py"),
+    "collars_synthetic.csv": ("tracks", "SYNTHETIC collar fixes (not real animals), built by "
+                                        "scripts/data_tracks.py"),
+}
+
+
+def example_path(name: str) -> Path:
+    """Path of a bundled example file.
+
+    Parameters
+    ----------
+    name : str
+        ``"planned_railway.gpkg"`` (a SCHEMATIC planned fenced railway after activity 21.5
+        of the CAMI Work Programme, for :func:`camigeo.screen_project`) or
+        ``"collars_synthetic.csv"`` (SYNTHETIC GPS collar fixes in Movebank format, not real
+        animals, for the telemetry step and migration corridors).
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    if name not in _EXAMPLES:
+        raise DataNotFoundError(f"example: unknown example {name!r}; available: "
+                                f"{sorted(_EXAMPLES)}.")
+    p = data_dir() / _EXAMPLES[name][0] / name
+    if not p.is_file():
+        raise DataNotFoundError(f"example: {p} is missing; rebuild it with "
+                                f"`python scripts/data_{_EXAMPLES[name][0]}.py`.")
+    return p
+
+
+def load_tracks() -> gpd.GeoDataFrame:
+    """Load the bundled SYNTHETIC example collar data set (not real animals).
+
+    Six animals, a fix every 4 hours (March-November 2024), wintering and summering either
+    side of a documented border fence inside a PTCR, with quick crossings, bounces, a trace
+    and an animal that does not cross (``data/tracks/README.md``). For the telemetry step
+    (``camigeo run --tracks``), notebook 03 and migration corridors; never for conclusions
+    about real animals.
+
+    Returns
+    -------
+    GeoDataFrame
+        :func:`camigeo.read_movebank` output: ``individual_id``, ``timestamp`` (UTC),
+        Point geometry, EPSG:4326.
+    """
+    from ..io.movebank import read_movebank
+
+    return read_movebank(example_path("collars_synthetic.csv"))

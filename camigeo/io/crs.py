@@ -34,10 +34,11 @@ WGS84 = CRS.from_epsg(4326)
 
 #: Albers equal-area conic fitted to the CAMI range (Caspian to the Greater Khingan,
 #: 30-55 °N). Area distortion is zero by construction; use it for every km² figure.
-CENTRAL_ASIA_EQUAL_AREA = CRS.from_proj4(
+#: Named (``CRS.name``), so written layers carry a named CRS instead of "unknown".
+CENTRAL_ASIA_EQUAL_AREA = CRS.from_json_dict({**CRS.from_proj4(
     "+proj=aea +lat_0=40 +lon_0=82 +lat_1=32 +lat_2=52 +x_0=0 +y_0=0 "
     "+datum=WGS84 +units=m +no_defs"
-)
+).to_json_dict(), "name": "Central Asia Albers Equal Area (camigeo)"})
 
 GEOD = pyproj.Geod(ellps="WGS84")
 
