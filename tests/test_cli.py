@@ -371,7 +371,7 @@ def test_map_command_from_atlas(tmp_path: Path) -> None:
     text = out.read_text(encoding="utf-8")
     assert "PTCRs by conflict score" in text
     # layer name: common name, scientific name in italics (JSON-escaped in the script)
-    assert "Range: Saiga \\u003ci\\u003eSaiga spp." in text
+    assert "Range: Saiga antelope \\u003ci\\u003eSaiga spp." in text
     assert "North <x>" not in text  # escaped
     assert "Uncia uncia" not in text  # the Atlas' ranges, not the bundled ones
 

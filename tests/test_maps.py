@@ -91,7 +91,7 @@ def test_conflict_map_layers_and_escaping(layers: dict, tmp_path: Path) -> None:
     assert XSS not in text and XSS2 not in text
     assert "&amp;lt;img" in text or "&lt;img" in text
     for name in ("PTCRs by conflict score", "Infrastructure", "Borders and border fences",
-                 "Saiga <i>Saiga tatarica</i>", "Least-cost paths", "Pinch points",
+                 "Saiga antelope <i>Saiga tatarica</i>", "Least-cost paths", "Pinch points",
                  "Passage hotspots"):
         assert name in text, name
     legend = text[text.index("class='camigeo-legend'"):]
@@ -220,7 +220,7 @@ def test_map_in_chromium_offline(driver, layers: dict, tmp_path: Path) -> None:
         "return Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
         ".map(l => l.textContent.trim())")
     for name in ("PTCRs by conflict score", "Infrastructure", "Borders and border fences",
-                 "Range: Saiga Saiga tatarica", "Least-cost paths", "Pinch points",
+                 "Range: Saiga antelope Saiga tatarica", "Least-cost paths", "Pinch points",
                  "Passage hotspots"):
         assert name in labels, labels
     assert f"Range: {XSS}" in labels  # the escaped name renders as literal text

@@ -97,7 +97,7 @@ def test_km_by_type_chart_bar_lengths(synth: dict) -> None:
     # species sorted by total km ascending: Equus hemionus (290 km) at y=0, Saiga (450) at y=1
     # common name first, scientific name in italics (mathtext)
     assert [t.get_text() for t in ax.get_yticklabels()] == [
-        r"Asiatic wild ass $\it{Equus\ hemionus}$", r"Saiga $\it{Saiga\ tatarica}$"]
+        r"Asiatic wild ass $\it{Equus\ hemionus}$", r"Saiga antelope $\it{Saiga\ tatarica}$"]
     # one bar series per type in schema order (railway, fence, border_fence), stacked
     widths = [p.get_width() for p in ax.patches]
     lefts = [p.get_x() for p in ax.patches]

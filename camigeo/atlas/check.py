@@ -84,6 +84,15 @@ def _check_one(name: str, df: pd.DataFrame, nullable: set[str], declared: str | 
                 if out is df:
                     out = df.copy()
                 out.attrs["geometry_type"] = declared
+        elif declared is not None and _MULTI.get(names[0]) == declared:
+            # all single parts of a layer declared multi (e.g. every core one polygon):
+            # promote them so the layer has the declared type
+            if out is df:
+                out = df.copy()
+            vals = np.asarray(out.geometry.values).copy()
+            keep = ~missing
+            vals[keep] = [getattr(shapely, declared)([g]) for g in vals[keep]]
+            out[df.geometry.name] = vals
         elif declared is not None and names[0] not in (declared, _MULTI.get(declared)):
             problems.append(f"{name}: geometry type {names[0]}, declared {declared}")
     num = [c for c in df.columns if c not in nullable and pd.api.types.is_numeric_dtype(df[c])

@@ -645,6 +645,7 @@ _NULLABLE: dict[str, tuple[str, ...]] = {
     "*": ("length_reported_km", "year", "accuracy_km"),
     "barrier_events": ("str_i", "str_mean", "str_sd"),
     "barrier_ranking": ("index_raw", "index", "rank", "permeability", "ci_low", "ci_high"),
+    "ranges": ("count", "count_year"),  # population counts only where seed 004 gives them
 }
 #: Declared geometry types of the layers that can come out empty.
 _GEOMETRY_TYPES: dict[str, str] = {

@@ -593,6 +593,11 @@ def _km_table(region: Any, ranges: Any, infra: Any) -> pd.DataFrame:
     rows = {}
     for sp, grp in ranges.groupby("sci_name", sort=True):
         area = grp.union_all().intersection(reg)
+        if area.geom_type == "GeometryCollection":  # touching edges add lines/points
+            import shapely
+
+            area = shapely.union_all([g for g in shapely.get_parts(area)
+                                      if g.geom_type in ("Polygon", "MultiPolygon")])
         if area.is_empty:
             continue
         clipped = inf.clip(area)
