@@ -652,7 +652,10 @@ _GEOMETRY_TYPES: dict[str, str] = {
     "pinch_points": "Point", "corridor_paths": "LineString", "passage_hotspots": "LineString",
     "barrier_events": "Point",
     "corridor_graph_nodes": "MultiPolygon", "range_fragmentation": "MultiPolygon",
-    "conflict_grid": "Polygon", "fragmentation": "MultiPolygon"}
+    "conflict_grid": "Polygon", "fragmentation": "MultiPolygon",
+    "omniscape_top_cells": "Point", "migration_corridors": "MultiPolygon",
+    "stopovers": "MultiPolygon", "corridor_barrier_conflict": "MultiLineString",
+    "corridor_passage_candidates": "Point"}
 
 
 def _outputs(ctx: RunContext, steps: list[StepReport], ranked: pd.DataFrame) -> str:
