@@ -93,6 +93,43 @@ def test_03_telemetry_runs_on_bundled_synthetic_tracks(kernel: str, tmp_path: Pa
     # part 1: the bundled collar data, labelled SYNTHETIC, analysed
     assert "SYNTHETIC tracks: 6 animals, 9900 fixes" in out
     assert "Quick_Cross" in out and "Bounce" in out and "permeability" in out
+    # part 1b: migration corridors. The manifest says which animals cross the barrier in
+    # spring ("stay" = SYN-05 does not): each of those migrates out and back once in 2024.
+    import json
+
+    manifest = json.loads((REPO / "data" / "tracks" / "MANIFEST.json").read_text())
+    movers = sorted(k for k, v in manifest["behaviour_at_barrier"].items() if v != "stay")
+    n_seq = 2 * len(movers)
+    assert f"SYNTHETIC migration sequences: {n_seq} sequences of {len(movers)} animals" in out
+    for ind in movers:
+        assert re.search(rf"^\s*{ind}_outbound_2024_\d+\s+{ind}\s+outbound", out, re.M), ind
+        assert re.search(rf"^\s*{ind}_return_2024_\d+\s+{ind}\s+return", out, re.M), ind
+    # run_migration finds the same sequences and individuals as migration_sequences
+    assert f"run_migration (SYNTHETIC): {n_seq} sequences of {len(movers)} individuals" in out
+    # one bridge: the estimate lies inside its own 95 % interval, UD sums to 1, and the
+    # variance equals the one run_migration fitted to the same sequence
+    m = re.search(r"^SYNTHETIC bridge (\S+): (\d+) fixes, (\d+) bridges; motion variance "
+                  r"([\d.]+) m²/min \(95 % interval ([\d.]+) to ([\d.]+)\); on bound: False",
+                  out, re.M)
+    assert m, out
+    sid, n_fix, n_br, v, lo, hi = m.group(1), *map(float, m.groups()[1:])
+    assert n_br == n_fix - 1 and lo < v < hi
+    assert "UD sum 1.000000;" in out
+    assert f"{sid} motion variance in run_migration: {m.group(4)} m²/min" in out
+    # with <= 5 individuals every used cell is >= 20 % of the sample: the classes coincide
+    areas = {c: float(a) for c, a in re.findall(r"^\s*(low|medium|high)\s+0\.\d\s+([\d.]+)$",
+                                                  out, re.M)}
+    assert set(areas) == {"low", "medium", "high"}
+    assert len(set(areas.values())) == 1 if len(movers) <= 5 else \
+        areas["low"] >= areas["medium"] >= areas["high"]
+    assert re.search(r"^stopovers: [\d.]+ km²$", out, re.M)
+    # the crossing corridor holds the synthetic barrier; it lies outside every bundled PTCR,
+    # and the pieces are kept with a missing ptcr_id (they used to be dropped)
+    barrier = manifest["barrier"]["infra_id"]
+    m = re.search(r"^SYNTHETIC: ([\d.]+) km of barriers inside the high-use corridor; "
+                  r"PTCRs touched: (.+)$", out, re.M)
+    assert m and float(m.group(1)) > 0 and m.group(2) == "none", out
+    assert re.search(rf"^{barrier}\s+border_fence\s+high\s+None\s+{m.group(1)}$", out, re.M)
     # part 2: the real BaBA example is not bundled; without it nothing is substituted
     assert "BaBA reference data not found" in out
     assert "FID_Fence0" not in out

@@ -246,6 +246,47 @@ def test_barrier_km_inside_high_use_corridor_by_line_and_ptcr():
         corridor_barrier_conflict(corr, bars, classes=("very high",))
 
 
+def test_barrier_km_outside_every_ptcr_is_kept_with_missing_ptcr_id():
+    # a corridor that reaches past the PTCRs: the part outside them is reported with a
+    # missing ptcr_id (as documented), not dropped; the km per line equal the run without PTCRs
+    from shapely.geometry import LineString, box
+
+    from camigeo.telemetry.corridor_barriers import conflict_summary, corridor_barrier_conflict
+
+    crs = "EPSG:32645"
+    x0, y0 = 500_000.0, 4_000_000.0
+    corr = gpd.GeoDataFrame({"use_class": ["high"]},
+                            geometry=[box(x0 - 5_000, y0 - 5_000, x0 + 5_000, y0 + 5_000)],
+                            crs=crs)
+    bars = gpd.GeoDataFrame({"infra_id": ["rail"], "infra_type": ["railway"], "name": ["R"]},
+                            geometry=[LineString([(x0 - 30_000, y0), (x0 + 30_000, y0)])],
+                            crs=crs).to_crs("EPSG:4326")
+    # W covers x < x0 - 1 km, E covers x0 - 1 km .. x0 + 3 km: 4 km in W, 4 km in E, 2 km out
+    ptcrs = gpd.GeoDataFrame({"ptcr_id": ["W", "E"], "name": ["west", "east"]},
+                             geometry=[box(x0 - 50_000, y0 - 50_000, x0 - 1_000, y0 + 50_000),
+                                       box(x0 - 1_000, y0 - 50_000, x0 + 3_000, y0 + 50_000)],
+                             crs=crs)
+    k = 1 / 0.9996
+    out = corridor_barrier_conflict(corr, bars, ptcrs=ptcrs)
+    got = {r.ptcr_id if isinstance(r.ptcr_id, str) else None: r.length_km
+           for r in out.itertuples()}
+    assert set(got) == {"W", "E", None}
+    assert got["W"] == pytest.approx(4.0 * k, rel=2e-4)
+    assert got["E"] == pytest.approx(4.0 * k, rel=2e-4)
+    assert got[None] == pytest.approx(2.0 * k, rel=2e-4)
+    assert out.loc[out.ptcr_id.isna(), "ptcr_name"].isna().all()
+    plain = corridor_barrier_conflict(corr, bars)
+    assert out.length_km.sum() == pytest.approx(plain.length_km.sum(), rel=1e-9)
+    # the summary keeps the outside row (dropna=False)
+    summ = conflict_summary(out, by=["ptcr_id"])
+    assert len(summ) == 3 and summ.length_km.sum() == pytest.approx(10.0 * k, rel=2e-4)
+    # PTCRs that miss the corridor entirely: everything is outside, nothing is lost
+    far = ptcrs.set_geometry(ptcrs.geometry.translate(200_000.0, 0.0))
+    away = corridor_barrier_conflict(corr, bars, ptcrs=far)
+    assert len(away) == 1 and away.ptcr_id.isna().all()
+    assert away.length_km.iloc[0] == pytest.approx(10.0 * k, rel=2e-4)
+
+
 @pytest.mark.reference
 def test_mule_deer_migrations_and_bridges(reference_dir):
     """BaBA's mule deer (Wyoming 2014): spring and autumn migrations, UDs on R's grid."""

@@ -117,6 +117,31 @@ def test_run_migration_layers_conflict_map_and_page(tmp_path: Path) -> None:
     np.testing.assert_array_equal(back.array, c.use_class.array)
 
 
+def test_run_migration_keeps_fence_outside_the_ptcrs_and_passes_the_atlas_check(
+        tmp_path: Path) -> None:
+    # the PTCR covers only the western part of the corridor: the fence piece east of it is
+    # kept with ptcr_id missing; the numeric ptcr_id column then has a NaN, which the Atlas
+    # check accepts because run_migration declares it nullable
+    from camigeo.atlas.check import check_atlas_layers
+
+    fixes = _fixes(_movebank(tmp_path / "t.csv"))
+    infra = _infra()
+    west = gpd.GeoDataFrame({"ptcr_id": [99], "name": ["west"]},
+                            geometry=[box(59.0, 44.5, 60.03, 46.5)], crs=4326)
+    opts = {"barriers": infra, "cell_size_m": 500.0, "location_error_m": 30.0}
+    run = run_migration(fixes, ptcrs=west, **opts)
+    conf = run.layers["corridor_barrier_conflict"]
+    assert conf.barrier_id.tolist() == ["F1", "F1"]
+    assert sorted(conf.ptcr_id.fillna(-1).tolist()) == [-1, 99]
+    plain = run_migration(fixes, **opts).layers["corridor_barrier_conflict"]
+    assert conf.length_km.sum() == pytest.approx(plain.length_km.sum(), rel=1e-9)
+    assert run.summary.length_km.sum() == pytest.approx(plain.length_km.sum(), rel=1e-9)
+    cand = run.layers["corridor_passage_candidates"]
+    assert cand.ptcr_id.isna().any() and (cand.ptcr_id == 99).any()
+    check_atlas_layers({k: run.layers[k] for k in ("corridor_barrier_conflict",
+                                                   "corridor_passage_candidates")})
+
+
 def test_cli_migration_writes_atlas_layers(tmp_path: Path) -> None:
     csv = tmp_path / "tracks.csv"
     _movebank(csv, n_ind=2)

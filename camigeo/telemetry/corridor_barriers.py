@@ -31,6 +31,7 @@ from .corridors_pop import USE_CLASSES, MigrationCorridors
 __all__ = ["add_corridor_km", "corridor_barrier_conflict", "corridor_passage_candidates",
            "conflict_summary"]
 
+_OUTSIDE = object()  # zone marker: the part of a corridor outside every PTCR
 _COLUMNS = ["barrier_id", "barrier_type", "barrier_name", "use_class", "ptcr_id",
             "ptcr_name", "length_km"]
 
@@ -85,15 +86,24 @@ def corridor_barrier_conflict(corridors: Any, barriers: Any, *, ptcrs: Any = Non
     rows: list[dict[str, Any]] = []
     geoms = []
     zones: list[tuple[Any, Any, Any]] = [(None, None, None)]
+    inside: Any = None
     if ptcrs is not None:
         require_crs(ptcrs, name="ptcrs")
         pz = ptcrs.to_crs(work)
         idc = "ptcr_id" if "ptcr_id" in pz.columns else None
         zones = [(r[idc] if idc else k, r.get("name"), r.geometry)
                  for k, (_, r) in enumerate(pz.iterrows())]
+        # the rest of the corridor (outside every PTCR): ptcr_id missing, not dropped
+        zones.append((None, None, _OUTSIDE))
+        inside = shapely.union_all(np.asarray(pz.geometry.values))
     for _, poly in polys.iterrows():
         for zid, zname, zgeom in zones:
-            area = poly.geometry if zgeom is None else shapely.intersection(poly.geometry, zgeom)
+            if zgeom is None:
+                area = poly.geometry
+            elif zgeom is _OUTSIDE:
+                area = shapely.difference(poly.geometry, inside)
+            else:
+                area = shapely.intersection(poly.geometry, zgeom)
             if area.is_empty:
                 continue
             cand = tree.query(area, predicate="intersects")

@@ -135,6 +135,9 @@ def run_migration(tracks: Any, *, barriers: Any = None, ptcrs: Any = None,
             conflict, res, spacing_km=passage_spacing_km)
         summary = conflict_summary(conflict, by=["ptcr_id", "barrier_type"])
     layers = {k: (v if v.crs.equals(out_crs) else v.to_crs(out_crs)) for k, v in layers.items()}
+    for k in ("corridor_barrier_conflict", "corridor_passage_candidates"):
+        if k in layers:  # pieces outside every PTCR have no ptcr_id (an Atlas check allowance)
+            layers[k].attrs["nullable_columns"] = ("ptcr_id",)
     return MigrationRun(layers, res, summary)
 
 
