@@ -57,6 +57,27 @@ def _check_activities(r: pipeline.RunResult) -> None:
     assert "activities" in atlas.list_atlas_layers(r.files["atlas"])
     md = r.files["summary_md"].read_text(encoding="utf-8")
     assert "## Activities of the Work Programmes" in md and "BD 7.4: corridor of" in md
+    # the report's activities page(s), drawn from the run's table: every id, clean layout;
+    # in the PDF after the overview and range-fragmentation pages, before the 4 PTCR pages
+    import matplotlib.pyplot as plt
+    from test_meeting_outputs import _layout_problems
+
+    from camigeo.activities.report import ACTIVITIES_TITLE, activities_pages
+
+    figs = activities_pages(table)
+    try:
+        texts = [t.get_text() for f in figs for t in f.texts]
+        assert set(table["activity_id"]) <= set(texts)
+        assert figs[0]._suptitle.get_text().startswith(ACTIVITIES_TITLE)
+        assert [p for f in figs for p in _layout_problems(f)] == []
+        # on this 4-PTCR subset 7 activities need data (long messages): more than one page
+        n_act = len(figs)
+        assert n_act in (1, 2)
+    finally:
+        for f in figs:
+            plt.close(f)
+    pdf = r.files["report"].read_bytes()
+    assert len(re.findall(rb"/Type /Page\b", pdf)) == 1 + 1 + n_act + 4
 
 
 def _check_outputs(r: pipeline.RunResult, subset: Path) -> None:
@@ -150,8 +171,9 @@ def _check_numbers(r: pipeline.RunResult) -> None:
 
 def _check_report_map_summary(r: pipeline.RunResult) -> None:
     pdf = r.files["report"].read_bytes()
-    # overview + range fragmentation + one page per PTCR of the subset
-    assert len(re.findall(rb"/Type /Page\b", pdf)) == 1 + 1 + 4
+    # overview + range fragmentation + activities (checked in _check_activities) + one page
+    # per PTCR of the subset
+    assert len(re.findall(rb"/Type /Page\b", pdf)) >= 1 + 1 + 1 + 4
     html = r.files["map"].read_text(encoding="utf-8")
     assert '<script src="http' not in html and "Least-cost paths" in html
     md = r.files["summary_md"].read_text(encoding="utf-8")

@@ -24,7 +24,7 @@ update with provenance), ``map.html``, ``atlas_report.pdf``, ``summary.md`` and
 8. ``telemetry`` - only when GPS tracks are given: BaBA encounter classes, barrier ranking
    and passage hotspots against the fences, border fences and railways; migration
    sequences, Brownian-bridge corridors and stopovers, and the barriers inside them;
-9. ``outputs`` - Atlas update, map, PDF report, summary files.
+9. ``outputs`` - Atlas update, map, PDF report (with the activities page), summary files.
 
 A step whose module is not in this installation (analysis issues still landing) is
 *skipped* with a logged note; a step that raises is *failed* (message recorded, the other
@@ -683,12 +683,16 @@ def _outputs(ctx: RunContext, steps: list[StepReport], ranked: pd.DataFrame) -> 
         ranges=ctx.data["ranges"], paths=ctx.layers.get("corridor_paths"),
         pinch_points=ctx.layers.get("pinch_points"),
         hotspots=ctx.layers.get("passage_hotspots"), tiles=ctx.params.get("tiles"))
+    if "activities" in ctx.layers:
+        from ..activities.report import activities_pages
+
+        ctx.data.setdefault("extra_pages", []).extend(activities_pages(ctx.layers["activities"]))
     if "migration_corridors" in ctx.layers:
         from ..telemetry.migration_run import add_migration_layers, migration_page
 
         add_migration_layers(m, ctx.layers)
-        ctx.data["extra_pages"] = [migration_page(ctx.layers,
-                                                  summary=ctx.data.get("migration_summary"))]
+        ctx.data.setdefault("extra_pages", []).append(
+            migration_page(ctx.layers, summary=ctx.data.get("migration_summary")))
     ctx.files["map"] = maps.save_map(m, out / "map.html")
     rsum = summary
     frag = ctx.layers.get("fragmentation")
