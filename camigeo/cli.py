@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 
+from ._cli_logging import setup_cli_logging
 from ._errors import CamigeoError
 from ._version import __version__
 
@@ -51,42 +52,6 @@ AdjacencyOpt = Annotated[Literal["both", "cost", "euclidean", "all"], typer.Opti
     "--adjacency",
     help="PTCR pairs to link: whose cost-weighted or Euclidean allocation zones touch "
          "(both; Linkage Mapper's default), one of these, or all pairs.")]
-
-
-class _TqdmHandler(logging.Handler):
-    """Log through tqdm.write so messages do not break progress bars."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            from tqdm import tqdm
-
-            tqdm.write(self.format(record), file=sys.stderr)
-        except Exception:  # noqa: BLE001 - logging must never raise
-            self.handleError(record)
-
-
-def _setup_logging(quiet: bool) -> None:
-    logger = logging.getLogger("camigeo")
-    for h in list(logger.handlers):
-        if getattr(h, "_camigeo_cli", False):
-            logger.removeHandler(h)
-    h = _TqdmHandler()
-    h._camigeo_cli = True  # type: ignore[attr-defined]
-    h.setFormatter(logging.Formatter("%(levelname)s %(message)s" if quiet
-                                     else "%(asctime)s %(message)s", "%H:%M:%S"))
-    logger.addHandler(h)
-    logger.setLevel(logging.WARNING if quiet else logging.INFO)
-    logger.propagate = False
-    # Python warnings (e.g. CamigeoWarning on duplicated fixes) as one log line each,
-    # without the file:line and source excerpt of the default display
-    import warnings
-
-    warnings.showwarning = _show_warning
-
-
-def _show_warning(message: Warning | str, category: type[Warning], filename: str,
-                  lineno: int, file: Any = None, line: str | None = None) -> None:
-    logging.getLogger("camigeo").warning("%s: %s", category.__name__, message)
 
 
 def _errors(fn: F) -> F:
@@ -219,7 +184,7 @@ def run(
     """
     from .atlas.pipeline import run_all
 
-    _setup_logging(quiet)
+    setup_cli_logging(quiet)
     res = run_all(out_dir=out, ptcrs=ptcrs, ranges=ranges, infrastructure=infrastructure,
                   species=species or None, circuit_species=circuit_species,
                   corridor_cell_km=corridor_cell_km, corridor_adjacency=adjacency,
@@ -282,7 +247,7 @@ def score(
     """Score barrier conflict for every PTCR and print the ranked table."""
     from .barriers import conflict
 
-    _setup_logging(quiet)
+    setup_cli_logging(quiet)
     p, r, i, inputs = _load_inputs(ptcrs, ranges, infrastructure)
     st = tuple(status) if status else ("existing",)
     _check_filter("--status", st, i["status"] if "status" in i.columns else None)
@@ -343,7 +308,7 @@ def corridors(
     from .atlas import store as atlas_mod
     from .atlas.pipeline import RunContext, StepSkipped, step_corridors, step_load
 
-    _setup_logging(quiet)
+    setup_cli_logging(quiet)
     ctx = RunContext(out_dir=atlas.parent, inputs={}, progress=not quiet,
                params={"species": list(species) if species else None,
                        "corridor_cell_km": cell_km, "corridor_adjacency": adjacency})
@@ -385,7 +350,7 @@ def circuit(
     With --ini the INI's outputs are written; otherwise the cumulative current of SPECIES on
     the bundled data is written as a COG into OUT.
     """
-    _setup_logging(quiet)
+    setup_cli_logging(quiet)
     if ini is not None:
         from .circuit import run_ini
 
@@ -426,7 +391,7 @@ def omniscape(
     Writes Omniscape's files (cum_currmap, flow_potential, normalized_cum_currmap, ...) into
     the INI's project_name folder, with a progress bar (windows done / total, ETA).
     """
-    _setup_logging(quiet)
+    setup_cli_logging(quiet)
     from .circuit import run_omniscape
 
     if not config.is_file():
@@ -488,7 +453,7 @@ def telemetry(
     from .atlas import store as atlas_mod
     from .telemetry import run_telemetry
 
-    _setup_logging(quiet)
+    setup_cli_logging(quiet)
     track_path, _lyr = _split_spec(tracks, "tracks")
     if track_path.suffix.lower() == ".csv":
         from .io.movebank import read_movebank
@@ -562,7 +527,7 @@ def migration(
     from .atlas import store as atlas_mod
     from .telemetry import run_migration
 
-    _setup_logging(quiet)
+    setup_cli_logging(quiet)
     seasons = None
     if season:
         seasons = {}
@@ -620,7 +585,7 @@ def screen(
     """
     from .barriers.screening import screen_file
 
-    _setup_logging(quiet)
+    setup_cli_logging(quiet)
     if planned.is_dir():
         raise CamigeoError(_folder_message("planned", planned))
     if not planned.is_file():
@@ -653,7 +618,7 @@ def map_(
     from . import datasets
     from .atlas import maps
 
-    _setup_logging(quiet)
+    setup_cli_logging(quiet)
     src = atlas if atlas is not None else Path("outputs/atlas.gpkg")
     layers: dict[str, Any] = {}
     if src.is_file():
@@ -696,7 +661,7 @@ def atlas_update(
     from . import io
     from .atlas import store as atlas_mod
 
-    _setup_logging(quiet)
+    setup_cli_logging(quiet)
     if name and len(inputs) > 1:
         raise CamigeoError("--name: only allowed with a single input file.")
     layers: dict[str, Any] = {}
@@ -727,7 +692,7 @@ def atlas_diff(
     """Compare two Atlases: features per layer, barrier km per PTCR, conflict scores."""
     from .atlas import store as atlas_mod
 
-    _setup_logging(quiet)
+    setup_cli_logging(quiet)
     d = atlas_mod.diff(old, new)
     typer.echo("Layers:")
     _print_table(d.table)
@@ -749,7 +714,7 @@ def atlas_history(
     """Provenance of every update: run id, UTC time, version, command, layers."""
     from .atlas import store as atlas_mod
 
-    _setup_logging(quiet)
+    setup_cli_logging(quiet)
     h = atlas_mod.history(atlas)
     h = h.assign(layers=h["layers"].map(lambda d: ", ".join(f"{k}={v}" for k, v in d.items())),
                  inputs=h["inputs"].map(len))
@@ -767,7 +732,7 @@ def atlas_export(
     """Copy the current Atlas layers and metadata tables into PostGIS."""
     from .atlas import store as atlas_mod
 
-    _setup_logging(quiet)
+    setup_cli_logging(quiet)
     written = atlas_mod.export_postgis(atlas, to, schema=schema)
     typer.echo(f"exported {len(written)} tables: {', '.join(written)}")
 

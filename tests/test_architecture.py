@@ -24,10 +24,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "camigeo"
 
-BASE = {"_errors", "_compat", "_version", "scale"}
+BASE = {"_errors", "_compat", "_version", "_cli_logging", "scale"}
 LAYERS = {"io": 1, "datasets": 2, "barriers": 3, "corridors": 3, "circuit": 3, "telemetry": 3,
           "atlas": 4, "activities": 4, "cli": 5}
-SHARED_PRIVATE = {"_errors", "_compat", "_version"}
+SHARED_PRIVATE = {"_errors", "_compat", "_version", "_cli_logging"}
 
 
 def _modules(root: Path) -> dict[str, Path]:

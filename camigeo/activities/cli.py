@@ -7,7 +7,6 @@ heavy imports happen inside the commands so ``camigeo --help`` stays fast.
 from __future__ import annotations
 
 import functools
-import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from .. import CamigeoError
+from .._cli_logging import setup_cli_logging
 
 __all__ = ["activity_app"]
 
@@ -37,32 +37,6 @@ def _errors(fn: F) -> F:
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
-
-
-class _Handler(logging.Handler):
-    """Write log lines to the *current* stderr (through tqdm when a bar is shown)."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            from tqdm import tqdm
-
-            tqdm.write(self.format(record), file=sys.stderr)
-        except Exception:  # noqa: BLE001 - logging must never raise
-            self.handleError(record)
-
-
-def _logging(quiet: bool) -> None:
-    logger = logging.getLogger("camigeo")
-    for h in list(logger.handlers):  # one handler, whichever camigeo command ran before
-        if getattr(h, "_camigeo_cli", False):
-            logger.removeHandler(h)
-    h = _Handler()
-    h._camigeo_cli = True  # type: ignore[attr-defined]
-    h.setFormatter(logging.Formatter("%(levelname)s %(message)s" if quiet
-                                     else "%(asctime)s %(message)s", "%H:%M:%S"))
-    logger.addHandler(h)
-    logger.setLevel(logging.WARNING if quiet else logging.INFO)
-    logger.propagate = False
 
 
 def _table(df: Any) -> None:
@@ -141,7 +115,7 @@ def run(
     """
     from . import run_activities, run_activity
 
-    _logging(quiet)
+    setup_cli_logging(quiet)
     if (activity_id is None) == (not all_):
         raise CamigeoError("give one ACTIVITY_ID or --all (not both); list them with "
                            "`camigeo activity list`.")
