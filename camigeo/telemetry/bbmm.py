@@ -136,6 +136,7 @@ def r_default_grid(x: np.ndarray, y: np.ndarray, cell_size_m: float, *,
     y0, y1 = np.round(y.min() - sy), np.round(y.max() + sy)
     nx = int(math.floor((x1 - x0) / cell_size_m + 1e-9)) + 1
     ny = int(math.floor((y1 - y0) / cell_size_m + 1e-9)) + 1
+    check_grid_memory(ny, nx, what=f"a grid of cell_size_m={cell_size_m:g} over the fixes")
     return GridSpec.from_centres(x0 + cell_size_m * np.arange(nx),
                                  y0 + cell_size_m * np.arange(ny), crs=crs)
 
@@ -149,6 +150,8 @@ def margin_grid(x: np.ndarray, y: np.ndarray, cell_size_m: float, margin_m: floa
     x1 = math.ceil((x.max() + margin_m) / c) * c
     y1 = math.ceil((y.max() + margin_m) / c) * c
     nx, ny = int(round((x1 - x0) / c)) + 1, int(round((y1 - y0) / c)) + 1
+    check_grid_memory(ny, nx, what=f"a grid of cell_size_m={c:g} with margin_m={margin_m:g} "
+                      f"over the fixes")
     return GridSpec.from_centres(x0 + c * np.arange(nx), y0 + c * np.arange(ny), crs=crs)
 
 
@@ -516,7 +519,9 @@ def track_arrays(fixes: gpd.GeoDataFrame, time_col: str, le: np.ndarray
 def _check_positive(value: Any, name: str, *, allow_none: bool = True) -> None:
     if value is None and allow_none:
         return
-    if value is None or not np.isfinite(value) or value <= 0:
+    if (value is None or isinstance(value, bool | str)
+            or not isinstance(value, int | float | np.number)
+            or not np.isfinite(value) or value <= 0):
         raise SchemaError(f"{name} must be a positive number; got {value!r}.")
 
 
