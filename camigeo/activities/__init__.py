@@ -74,9 +74,8 @@ def run_activity(activity_id: str, *, layers: Mapping[str, Any] | None = None,
     CamigeoError
         Unknown activity id or bad parameters.
     """
-    from .recipes import RECIPES
-
     from .._errors import CamigeoError
+    from .recipes import RECIPES
 
     for nm, val in (("layers", layers), ("params", params)):
         if val is not None and not isinstance(val, Mapping):
