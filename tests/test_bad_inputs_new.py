@@ -201,6 +201,8 @@ add("bbmm-cell-tiny-memory", lambda: _bb(cell_size_m=1e-6), CamigeoError,
     r"cell_size_m=1e-06.*needs an estimated.*available", r"coarser cells")
 add("bbmm-cell-text", lambda: _bb(cell_size_m="50"), SchemaError,
     r"cell_size_m must be a positive number; got '50'", r"positive number")
+add("bbmm-time-step-tiny", lambda: _bb(time_step_min=1e-9), SchemaError,
+    r"time_step_min=1e-09 gives .* bridge time steps", r"Use a larger time_step_min")
 add("bbmm-nan-fix", lambda: _bb(nan_fixes()), GeometryError, r"fixes.*NaN or infinite",
     r"Drop them first")
 add("bbmm-metres-as-lonlat", lambda: _bb(fixes().set_crs(4326, allow_override=True)),

@@ -155,6 +155,10 @@ def margin_grid(x: np.ndarray, y: np.ndarray, cell_size_m: float, margin_m: floa
     return GridSpec.from_centres(x0 + c * np.arange(nx), y0 + c * np.arange(ny), crs=crs)
 
 
+#: Most bridge time steps (segments x steps) evaluated in one call; a run time guard.
+MAX_BRIDGE_STEPS = 1e9
+
+
 def check_grid_memory(nrows: int, ncols: int, *, copies: float = 2.0, what: str) -> None:
     """Refuse grids that do not fit in memory (float64, ``copies`` arrays)."""
     from ..scale import check_memory
@@ -399,6 +403,12 @@ def bridge_density(x: np.ndarray, y: np.ndarray, t_min: np.ndarray, le: np.ndarr
         return 0, 0, np.zeros((0, 0)), 0
     else:
         r0, c0, r1, c1 = 0, 0, grid.nrows - 1, grid.ncols - 1
+    n_steps = float(np.sum(lag[use])) / float(time_step_min) + float(use.sum())
+    if n_steps > MAX_BRIDGE_STEPS:
+        raise SchemaError(
+            f"time_step_min={time_step_min:g} gives {n_steps:,.0f} bridge time steps over the "
+            f"tracks (at most {MAX_BRIDGE_STEPS:,.0f} run in reasonable time). Use a larger "
+            f"time_step_min, e.g. {max(float(np.sum(lag[use])) / 1e7, 1.0):.3g} minutes.")
     out = np.zeros((r1 - r0 + 1, c1 - c0 + 1))
     _bridge_kernel(np.ascontiguousarray(x, dtype=np.float64),
                    np.ascontiguousarray(y, dtype=np.float64), lag,
