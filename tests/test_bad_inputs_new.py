@@ -212,6 +212,11 @@ add("bbmm-location-error-negative", lambda: _bb(location_error_m=-20), SchemaErr
 add("dbbmm-cell-tiny-memory", lambda: camigeo.dynamic_brownian_bridge(
     fixes(40), location_error_m=20, cell_size_m=1e-6), CamigeoError,
     r"cell_size_m=1e-06.*needs an estimated", r"coarser cells")
+add("bbmm-grid-array", lambda: _bb(grid=np.ones((3, 3)), cell_size_m=None), SchemaError,
+    r"grid must be a camigeo.Raster.*got ndarray", r"Raster.from_array")
+add("dbbmm-cell-zero", lambda: camigeo.dynamic_brownian_bridge(
+    fixes(40), location_error_m=20, cell_size_m=0), SchemaError,
+    r"cell_size_m = 0: expected a number > 0 m", r"cell size in metres")
 add("dbbmm-empty", lambda: camigeo.dynamic_brownian_bridge(
     fixes().iloc[:0], location_error_m=20, cell_size_m=50), SchemaError,
     r"fixes has no fixes \(0 rows\)", r"Check the file and any filter")

@@ -604,6 +604,9 @@ def brownian_bridge(fixes: Any, *, location_error_m: Any, grid: Raster | None = 
         _check_positive(cell_size_m, "cell_size_m")
         gdf = metric_fixes(gdf)
     else:
+        if not isinstance(grid, Raster):
+            raise SchemaError(f"grid must be a camigeo.Raster template (or None); got "
+                              f"{type(grid).__name__}. Wrap arrays with Raster.from_array.")
         if grid.crs is None:
             raise SchemaError("grid has no CRS; set one (Raster(..., crs='EPSG:...')).")
         gdf = metric_fixes(gdf, grid.crs)
