@@ -74,8 +74,19 @@ def run_activity(activity_id: str, *, layers: Mapping[str, Any] | None = None,
     CamigeoError
         Unknown activity id or bad parameters.
     """
+    from .._errors import CamigeoError
     from .recipes import RECIPES
 
+    for nm, val in (("layers", layers), ("params", params)):
+        if val is not None and not isinstance(val, Mapping):
+            raise CamigeoError(f"{nm} must be a dict (name -> value) or None; got "
+                               f"{type(val).__name__}. Pass e.g. {nm}={{'infrastructure': "
+                               f"gdf}}." if nm == "layers" else f"{nm} must be a dict (name "
+                               f"-> value) or None; got {type(val).__name__}. Pass e.g. "
+                               f"params={{'buffer_m': 500}}.")
+    if out is not None and os.path.exists(out) and not os.path.isdir(out):
+        raise CamigeoError(f"out={str(out)!r} is an existing file; expected a folder for the "
+                           f"Atlas, map and report. Pass a folder path.")
     act = get_activity(activity_id)
     if params:
         act["params"] = {**act["params"], **dict(params)}

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import CamigeoError
+from ..io.guards import check_alloc, check_bool, check_number
 from ..io.raster import Raster, as_raster
 from .omniscape_core import (
     NODATA,
@@ -176,6 +177,23 @@ def omniscape(
     block_size = check_int("block_size", block_size, minimum=1, odd=True)
     buffer = check_int("buffer", buffer, minimum=0)
     rows_per_chunk = check_int("rows_per_chunk", rows_per_chunk, minimum=1)
+    side = 2 * radius + 1
+    check_alloc(48.0 * side * side, what=f"omniscape(radius={radius}): a moving window of "
+                f"{side:,} x {side:,} cells", fix="Use a smaller radius (in cells) or a "
+                "coarser resistance raster.")
+    if not (isinstance(r_cutoff, int | float | np.number) and r_cutoff == float("inf")):
+        check_number(r_cutoff, name="r_cutoff", minimum=0.0,
+                     fix="Sources are 1/R where R <= r_cutoff; use inf for no cut-off.")
+    check_number(source_threshold, name="source_threshold", minimum=0.0,
+                 fix="Only source strengths above it count; use 0 to keep every source.")
+    for flag, val in (("calc_flow_potential", calc_flow_potential),
+                      ("calc_normalized_current", calc_normalized_current),
+                      ("connect_four_neighbors_only", connect_four_neighbors_only),
+                      ("resistance_is_conductance", resistance_is_conductance),
+                      ("mask_nodata", mask_nodata), ("progress", progress)):
+        check_bool(val, name=flag)
+    if source_from_resistance is not None:
+        check_bool(source_from_resistance, name="source_from_resistance")
     conds = check_conditions(conditions)
     if compat not in ("omniscape", "plain"):
         raise CamigeoError(f"compat={compat!r}: expected 'omniscape' or 'plain'.")
@@ -202,6 +220,10 @@ def omniscape(
             fallback_solver=fallback_solver, progress=progress, t0=t0)
     ref = as_raster(resistance, name="resistance")
     res = ref.masked_float()
+    if not np.isfinite(res).any():
+        raise CamigeoError(f"resistance: every one of the {res.size} cells is NODATA or NaN; "
+                           f"there is nothing to connect. Check the raster's nodata value and "
+                           f"the clip that produced it.")
     src = None if source_strength is None else as_array(source_strength, ref, "source_strength")
     g, s = prepare_strip(res, src, source_from_resistance=bool(source_from_resistance),
                          r_cutoff=float(r_cutoff),

@@ -219,6 +219,10 @@ def run_omniscape(ini_path: str | os.PathLike[str], *,
     CamigeoError
         Missing or inconsistent options (named, with the fix), missing files.
     """
+    if not isinstance(ini_path, str | os.PathLike):
+        raise CamigeoError(f"ini_path = {ini_path!r}: expected the path of an Omniscape INI "
+                           f"file (str or pathlib.Path), got {type(ini_path).__name__}. Pass "
+                           f"run_omniscape('my_run.ini').")
     ini = Path(ini_path)
     c = _Cfg(ini, read_omniscape_ini(ini))
     unknown = sorted(k for k in c.raw if k not in KNOWN)

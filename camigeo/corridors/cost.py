@@ -149,10 +149,13 @@ def corner_rule(block_corners: bool | float) -> tuple[int, float]:
         return 1, np.inf
     try:
         v = float(block_corners)
+        if isinstance(block_corners, str) or not v > 0:  # NaN, 0, negative, text
+            raise ValueError(block_corners)
     except (TypeError, ValueError):
         raise CamigeoError(
-            f"block_corners must be False, True or a resistance threshold (float); got "
-            f"{block_corners!r}."
+            f"block_corners must be False, True or a resistance threshold (a number > 0: "
+            f"cells with resistance >= it block corner cutting); got {block_corners!r}. "
+            f"Pass block_corners=True, False or e.g. 1000.0."
         ) from None
     return 1, v
 

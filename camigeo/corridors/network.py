@@ -40,6 +40,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from .._errors import CamigeoError, CamigeoWarning, GeometryError, SchemaError
 from ..io.crs import equal_area_km2, match_crs, require_crs
+from ..io.guards import check_bool, check_geometries
 
 __all__ = [
     "ConnectivityResult",
@@ -70,6 +71,9 @@ def _check_cores(cores: Any, id_col: str, area_col: str | None) -> None:
             f"{type(cores).__name__}. Build one with geopandas.GeoDataFrame(..., crs=...)."
         )
     require_crs(cores, name="cores")
+    if len(cores) == 0:
+        raise SchemaError("cores is empty (0 rows): a corridor graph needs at least one core. "
+                          "Check the filter that selected the cores.")
     if id_col not in cores.columns:
         raise SchemaError(
             f"cores has no id column '{id_col}' (columns: {list(cores.columns)}). Pass "
@@ -120,6 +124,13 @@ def _check_links(links: Any, cores: gpd.GeoDataFrame, ids: set[Hashable]) -> Non
         )
     if isinstance(links, gpd.GeoDataFrame) and len(links):
         match_crs(("cores", cores), ("links", links))
+    cw = pd.to_numeric(links["cw_dist"], errors="coerce").to_numpy(dtype=float)
+    bad = np.isnan(cw) | (cw < 0)
+    if bad.any():
+        raise SchemaError(
+            f"links column 'cw_dist' must hold distances >= 0 (inf = no link); got "
+            f"{links['cw_dist'][bad].tolist()[:10]} in row(s) {links.index[bad].tolist()[:10]}. "
+            f"Use the cw_dist of camigeo.corridor_links or drop those rows.")
     a = [_as_key(x) for x in links["core_a"]]
     b = [_as_key(x) for x in links["core_b"]]
     unknown = sorted({str(x) for x in a + b if x not in ids})
@@ -192,6 +203,7 @@ def corridor_graph(
     >>> nodes, edges = to_geodataframes(G)  # doctest: +SKIP
     """
     _check_cores(cores, id_col, area_col)
+    cores = check_geometries(cores, name="cores")
     keys = [_as_key(x) for x in cores[id_col]]
     _check_links(links, cores, set(keys))
     if area_col is None:
@@ -601,6 +613,11 @@ def _pct(part: np.ndarray, num: float) -> np.ndarray:
 
 def _check_params(p0: float, d0: float | None, threshold: float | None,
                   landscape_area: float | None) -> None:
+    for nm, v in (("p0", p0), ("d0", d0), ("threshold", threshold),
+                  ("landscape_area", landscape_area)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int | float | np.number)):
+            raise SchemaError(f"{nm} = {v!r}: expected a number, got {type(v).__name__}. "
+                              f"Pass {nm} as a number (e.g. {nm}=0.5), not as text.")
     if not 0.0 < p0 < 1.0:
         raise CamigeoError(f"p0 must be a probability in (0, 1); got {p0!r}.")
     if d0 is None and threshold is None:
@@ -690,6 +707,7 @@ def connectivity_indices(
     """
     _check_graph(G)
     _check_params(p0, d0, threshold, landscape_area)
+    check_bool(importance, name="importance")
     if G.number_of_nodes() == 0:
         raise CamigeoError("G has no nodes; connectivity indices need at least one core.")
     nodes, a, eu, ev, ed = _graph_arrays(G, distance, attribute)
@@ -797,6 +815,7 @@ def graph_centrality(
     module) is the Circuitscape/Centrality-Mapper current flow on the resistance raster.
     """
     _check_graph(G)
+    check_bool(normalized, name="normalized")
     _weight_array(G, weight)
     H = nx.Graph()
     H.add_nodes_from(G.nodes)

@@ -12,6 +12,7 @@ import pandas as pd
 import shapely
 
 from .._errors import CamigeoError, GeometryError
+from ..io.guards import check_alloc, check_geometries, check_number
 from ..io.raster import Raster
 from .cores import prepare_cores
 from .cost import check_crs, unit_factor
@@ -28,6 +29,10 @@ def _check_barriers(barriers: Any) -> None:
     if not isinstance(barriers, gpd.GeoDataFrame | gpd.GeoSeries):
         raise CamigeoError(f"barriers must be a GeoDataFrame of fence lines (the lines the "
                            f"openings cut, in the raster CRS); got {type(barriers).__name__}.")
+    if len(barriers) == 0:
+        raise CamigeoError("barriers is empty (0 lines): there is no fence to open. Check the "
+                           "filter that selected the barrier lines.")
+    check_geometries(barriers, name="barriers", repair=None)
 
 
 def candidates_along(barriers: gpd.GeoDataFrame, spacing_km: float) -> gpd.GeoDataFrame:
@@ -50,13 +55,18 @@ def candidates_along(barriers: gpd.GeoDataFrame, spacing_km: float) -> gpd.GeoDa
         ``barrier_index`` (index label of the source line), ``along_km``, Point geometry.
     """
     _check_barriers(barriers)
-    if spacing_km is None or spacing_km <= 0:
+    if spacing_km is None or (isinstance(spacing_km, int | float) and spacing_km <= 0):
         raise CamigeoError(f"spacing_km must be > 0; got {spacing_km}.")
+    check_number(spacing_km, name="spacing_km", minimum=0.0, strict_min=True, unit="km",
+                 fix="Give the distance between candidate openings in km, e.g. 1.0.")
     if barriers.crs is not None and not barriers.crs.is_projected:
         raise CamigeoError("barriers must be in a projected CRS (metres) to place points "
                            "every spacing_km; reproject them to the resistance raster CRS.")
     unit = unit_factor(barriers.crs) if barriers.crs is not None else 1.0
     step = spacing_km * 1000.0 / unit
+    n_pts = float(barriers.geometry.length.sum()) / step
+    check_alloc(400.0 * n_pts, what=f"candidates_along(spacing_km={spacing_km:g}): about "
+                f"{n_pts:,.0f} candidate points", fix="Use a larger spacing_km.")
     rows = []
     for idx, g in zip(barriers.index, barriers.geometry, strict=True):
         if g is None or g.is_empty:
@@ -272,8 +282,18 @@ def rank_passages(
         raise CamigeoError(f"candidates must be a GeoDataFrame of points; got "
                            f"{type(candidates).__name__}.")
     check_crs(candidates, r, "candidates")
-    if width_m <= 0:
+    if len(candidates) == 0:
+        raise CamigeoError("candidates is empty (0 points): there is no opening to rank. Give "
+                           "candidate points or pass candidates=None with spacing_km=.")
+    check_geometries(candidates, name="candidates", repair=None)
+    if isinstance(width_m, int | float) and width_m <= 0:
         raise CamigeoError(f"width_m must be > 0 metres; got {width_m}.")
+    check_number(width_m, name="width_m", minimum=0.0, maximum=1e6, strict_min=True, unit="m",
+                 fix="Give the width of an opening in metres, e.g. 500.")
+    if passage_resistance is not None:
+        check_number(passage_resistance, name="passage_resistance", minimum=0.0,
+                     strict_min=True, fix="Give the resistance of an opened cell (> 0), or "
+                     "None to use the mean of the cells around it.")
     if min_spacing_km is not None and not min_spacing_km > 0:
         raise CamigeoError(f"min_spacing_km must be > 0 km (or None); got {min_spacing_km!r}.")
     if select is not None and (isinstance(select, bool) or not isinstance(select, int | np.integer)

@@ -30,6 +30,7 @@ from .._errors import CamigeoError, CamigeoWarning, CRSError, GeometryError, Sch
 __all__ = [
     "available_memory",
     "check_alloc",
+    "check_bool",
     "check_geometries",
     "check_no_nul",
     "check_number",
@@ -166,6 +167,21 @@ def check_number(value: Any, *, name: str, minimum: float | None = None,
 
 
 # ----------------------------------------------------------------------------- booleans
+def check_bool(value: Any, *, name: str) -> bool:
+    """Require a real boolean option (``"false"`` as text would count as True).
+
+    Raises
+    ------
+    SchemaError
+        Naming the option, what arrived and the fix.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise SchemaError(f"{name} = {value!r}: expected True or False, got "
+                      f"{type(value).__name__} (in Python any non-empty text counts as True). "
+                      f"Pass {name}=True or {name}=False.")
+
+
 def parse_bool(value: Any) -> bool | None:
     """``True``/``False`` for a strict boolean spelling, ``None`` for null; else ValueError."""
     if value is None or (not isinstance(value, str) and _isna(value)):

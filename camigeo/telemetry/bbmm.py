@@ -136,6 +136,7 @@ def r_default_grid(x: np.ndarray, y: np.ndarray, cell_size_m: float, *,
     y0, y1 = np.round(y.min() - sy), np.round(y.max() + sy)
     nx = int(math.floor((x1 - x0) / cell_size_m + 1e-9)) + 1
     ny = int(math.floor((y1 - y0) / cell_size_m + 1e-9)) + 1
+    check_grid_memory(ny, nx, what=f"a grid of cell_size_m={cell_size_m:g} over the fixes")
     return GridSpec.from_centres(x0 + cell_size_m * np.arange(nx),
                                  y0 + cell_size_m * np.arange(ny), crs=crs)
 
@@ -149,7 +150,13 @@ def margin_grid(x: np.ndarray, y: np.ndarray, cell_size_m: float, margin_m: floa
     x1 = math.ceil((x.max() + margin_m) / c) * c
     y1 = math.ceil((y.max() + margin_m) / c) * c
     nx, ny = int(round((x1 - x0) / c)) + 1, int(round((y1 - y0) / c)) + 1
+    check_grid_memory(ny, nx, what=f"a grid of cell_size_m={c:g} with margin_m={margin_m:g} "
+                      f"over the fixes")
     return GridSpec.from_centres(x0 + c * np.arange(nx), y0 + c * np.arange(ny), crs=crs)
+
+
+#: Most bridge time steps (segments x steps) evaluated in one call; a run time guard.
+MAX_BRIDGE_STEPS = 1e9
 
 
 def check_grid_memory(nrows: int, ncols: int, *, copies: float = 2.0, what: str) -> None:
@@ -396,6 +403,12 @@ def bridge_density(x: np.ndarray, y: np.ndarray, t_min: np.ndarray, le: np.ndarr
         return 0, 0, np.zeros((0, 0)), 0
     else:
         r0, c0, r1, c1 = 0, 0, grid.nrows - 1, grid.ncols - 1
+    n_steps = float(np.sum(lag[use])) / float(time_step_min) + float(use.sum())
+    if n_steps > MAX_BRIDGE_STEPS:
+        raise SchemaError(
+            f"time_step_min={time_step_min:g} gives {n_steps:,.0f} bridge time steps over the "
+            f"tracks (at most {MAX_BRIDGE_STEPS:,.0f} run in reasonable time). Use a larger "
+            f"time_step_min, e.g. {max(float(np.sum(lag[use])) / 1e7, 1.0):.3g} minutes.")
     out = np.zeros((r1 - r0 + 1, c1 - c0 + 1))
     _bridge_kernel(np.ascontiguousarray(x, dtype=np.float64),
                    np.ascontiguousarray(y, dtype=np.float64), lag,
@@ -516,7 +529,9 @@ def track_arrays(fixes: gpd.GeoDataFrame, time_col: str, le: np.ndarray
 def _check_positive(value: Any, name: str, *, allow_none: bool = True) -> None:
     if value is None and allow_none:
         return
-    if value is None or not np.isfinite(value) or value <= 0:
+    if (value is None or isinstance(value, bool | str)
+            or not isinstance(value, int | float | np.number)
+            or not np.isfinite(value) or value <= 0):
         raise SchemaError(f"{name} must be a positive number; got {value!r}.")
 
 
@@ -589,6 +604,9 @@ def brownian_bridge(fixes: Any, *, location_error_m: Any, grid: Raster | None = 
         _check_positive(cell_size_m, "cell_size_m")
         gdf = metric_fixes(gdf)
     else:
+        if not isinstance(grid, Raster):
+            raise SchemaError(f"grid must be a camigeo.Raster template (or None); got "
+                              f"{type(grid).__name__}. Wrap arrays with Raster.from_array.")
         if grid.crs is None:
             raise SchemaError("grid has no CRS; set one (Raster(..., crs='EPSG:...')).")
         gdf = metric_fixes(gdf, grid.crs)

@@ -88,6 +88,9 @@ def corridor_barrier_conflict(corridors: Any, barriers: Any, *, ptcrs: Any = Non
     zones: list[tuple[Any, Any, Any]] = [(None, None, None)]
     inside: Any = None
     if ptcrs is not None:
+        if not isinstance(ptcrs, gpd.GeoDataFrame):
+            raise SchemaError(f"ptcrs must be a GeoDataFrame of PTCR polygons (or None); got "
+                              f"{type(ptcrs).__name__}. Use camigeo.load_ptcrs().")
         require_crs(ptcrs, name="ptcrs")
         pz = ptcrs.to_crs(work)
         idc = "ptcr_id" if "ptcr_id" in pz.columns else None

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import CamigeoError, SchemaError
+from ..io.guards import check_number
 from ..io.raster import Raster
 from .bbmm import (
     VARIANCE_BOUNDS,
@@ -206,8 +207,13 @@ def dynamic_brownian_bridge(fixes: Any, *, location_error_m: Any, grid: Raster |
     if grid is None:
         if cell_size_m is None:
             raise SchemaError("pass grid= (a Raster template) or cell_size_m= (metres).")
+        check_number(cell_size_m, name="cell_size_m", minimum=0.0, strict_min=True, unit="m",
+                     fix="Give the grid cell size in metres, e.g. 50.")
         gdf = metric_fixes(gdf)
     else:
+        if not isinstance(grid, Raster):
+            raise SchemaError(f"grid must be a camigeo.Raster template (or None); got "
+                              f"{type(grid).__name__}. Wrap arrays with Raster.from_array.")
         gdf = metric_fixes(gdf, grid.crs)
     le = location_errors(gdf, location_error_m)
     x, y, t_min, le = track_arrays(gdf, time_col, le)

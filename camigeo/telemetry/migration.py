@@ -45,6 +45,7 @@ from pyproj import Geod
 
 from .._errors import SchemaError
 from ..io.crs import require_crs
+from ..io.guards import check_number
 from .tracks import prepare_tracks
 
 __all__ = ["SEQUENCE_COLUMNS", "migration_sequences", "sequence_fixes"]
@@ -187,6 +188,12 @@ max_duration_days
                       ("settle_days", settle_days), ("min_residence_days", min_residence_days)):
         if not isinstance(val, int | np.integer) or val < 1:
             raise SchemaError(f"{name} must be a positive integer; got {val!r}.")
+    for name, num in (("settle_range_km", settle_range_km),
+                      ("min_displacement_km", min_displacement_km),
+                      ("max_duration_days", max_duration_days), ("max_lag_min", max_lag_min)):
+        if num is not None:
+            check_number(num, name=name, minimum=0.0, strict_min=True,
+                         fix="Give a positive number (see the docstring for its unit).")
     parsed = _parse_seasons(seasons) if seasons is not None else None
     ll = gdf.geometry if crs.is_geographic and crs.equals("EPSG:4326") else \
         gdf.geometry.to_crs("EPSG:4326")

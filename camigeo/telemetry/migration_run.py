@@ -107,6 +107,20 @@ def run_migration(tracks: Any, *, barriers: Any = None, ptcrs: Any = None,
     MigrationRun
         Layers in the CRS of ``barriers`` (or of ``tracks`` without barriers).
     """
+    import inspect
+
+    known = set(inspect.signature(migration_corridors).parameters)
+    unknown = sorted(set(corridor_options) - known)
+    if unknown:
+        import difflib
+
+        hint = [difflib.get_close_matches(u, sorted(known), n=1) for u in unknown]
+        raise SchemaError(f"run_migration: unknown option(s) {unknown}; expected keyword "
+                          f"arguments of migration_corridors. Did you mean "
+                          f"{[h[0] if h else '?' for h in hint]}?")
+    if barriers is not None and not isinstance(barriers, gpd.GeoDataFrame):
+        raise SchemaError(f"barriers must be a GeoDataFrame of barrier lines (or None); got "
+                          f"{type(barriers).__name__}. Read it with camigeo.read_layer(path).")
     gdf, id_col, time_col = prepare_tracks(tracks, id_col=id_col, time_col=time_col)
     out_crs = require_crs(barriers, name="barriers") if barriers is not None else \
         require_crs(gdf, name="tracks")
