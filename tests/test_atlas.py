@@ -133,7 +133,9 @@ _CHILD = textwrap.dedent("""
                                      for i in range(500)], crs="EPSG:4326")
     def hook(stage, tmp):
         if stage == stop_at:   # the copy holds part of the new content, nothing committed
-            marker.write_text(str(tmp))
+            part = marker.with_name(marker.name + ".part")  # appear complete or not at all
+            part.write_text(str(tmp))
+            part.replace(marker)
             time.sleep(60)
     atlas.update(path, {"infrastructure": big, "other": big}, command="child", _hook=hook)
 """)
