@@ -94,7 +94,7 @@ _EXPORTS: dict[str, str] = {
     "conflict_map": "atlas.maps",
     "explore": "atlas.maps",
     "save_map": "atlas.maps",
-    "atlas_report": "atlas.plot",
+    "atlas_report": "atlas.report",
     "range_fragmentation_chart": "atlas.plot",
     "run_all": "atlas.pipeline",
 }

@@ -137,7 +137,7 @@ def _largest_empty_fraction(png: Path) -> float:
 def test_report_pages_layout(run: pipeline.RunResult, artifacts: Path) -> None:
     import matplotlib.pyplot as plt
 
-    from camigeo import plot
+    from camigeo.atlas import report
 
     L = run.layers
     summary = run.ranked
@@ -147,7 +147,7 @@ def test_report_pages_layout(run: pipeline.RunResult, artifacts: Path) -> None:
     n_sp = sc.groupby("ptcr_id")["sci_name"].nunique().sort_values(ascending=False)
     area = L["ptcr"].to_crs("ESRI:102025").area.groupby(L["ptcr"]["ptcr_id"]).sum()
     ids = list(dict.fromkeys([int(n_sp.index[0]), int(area.idxmax()), int(area.idxmin())]))
-    pages = plot.report_pages(
+    pages = report.report_pages(
         ptcrs=L["ptcr"], infrastructure=L["infrastructure"], ranges=L["ranges"],
         scores=sc, summary=summary, countries=L.get("countries"),
         range_fragmentation=L["range_fragmentation"], ptcr_ids=ids)

@@ -24,6 +24,7 @@ from matplotlib.testing.compare import compare_images  # noqa: E402
 
 from camigeo import plot  # noqa: E402
 from camigeo._errors import CamigeoError, DataNotFoundError, SchemaError  # noqa: E402
+from camigeo.atlas import report  # noqa: E402
 
 BASELINE = Path(__file__).parent / "baseline_images"
 DPI = 50
@@ -138,7 +139,7 @@ def test_range_fragmentation_chart_bars_and_report_page(synth: dict, tmp_path: P
     with pytest.raises(SchemaError, match=r"frag: needs columns \['sci_name', 'area_km2', "
                                           r"'m_eff_km2'\] .*missing \['m_eff_km2'\]"):
         plot.range_fragmentation_chart(frag.drop(columns="m_eff_km2"))
-    out = plot.atlas_report(tmp_path / "r.pdf", range_fragmentation=frag, **synth)
+    out = report.atlas_report(tmp_path / "r.pdf", range_fragmentation=frag, **synth)
     assert len(re.findall(rb"/Type /Page\b", out.read_bytes())) == 1 + 1 + 3
 
 
@@ -175,7 +176,7 @@ def test_key_figures_text(synth: dict) -> None:
 
 
 def test_atlas_report_pages_and_exports(synth: dict, tmp_path: Path) -> None:
-    out = plot.atlas_report(tmp_path / "report.pdf", **synth)
+    out = report.atlas_report(tmp_path / "report.pdf", **synth)
     data = out.read_bytes()
     assert data.startswith(b"%PDF")
     assert len(re.findall(rb"/Type /Page\b", data)) == 1 + 3  # overview + one per PTCR
@@ -226,7 +227,7 @@ def test_bad_inputs(synth: dict, tmp_path: Path) -> None:
                                           r"'conflict_score'"):
         plot.overview_map(synth["ptcrs"], summary=pd.DataFrame({"a": [1]}))
     with pytest.raises(CamigeoError, match=r"path: expected a .pdf file name, got 'r.png'"):
-        plot.atlas_report(tmp_path / "r.png", ptcrs=synth["ptcrs"])
+        report.atlas_report(tmp_path / "r.png", ptcrs=synth["ptcrs"])
     with pytest.raises(CamigeoError, match=r"path: expected a .png or .pdf file name"):
         plot.save_figure(plt.figure(), tmp_path / "x.svg")
     with pytest.raises(CamigeoError, match=r"fig: expected a matplotlib Figure or Axes, got int"):

@@ -1,7 +1,8 @@
 """Output layer: Atlas GeoPackage, maps, figures, report, pipeline.
 
 The versioned Atlas GeoPackage (:mod:`camigeo.atlas.store`), web maps
-(:mod:`camigeo.atlas.maps`), figures and the report (:mod:`camigeo.atlas.plot`) and the
+(:mod:`camigeo.atlas.maps`), figures (:mod:`camigeo.atlas.plot`), the PDF report
+(:mod:`camigeo.atlas.report`) and the
 main-job pipeline behind ``camigeo run`` (:mod:`camigeo.atlas.pipeline`).
 
 The Atlas functions are re-exported here; maps, plot and pipeline are imported on demand

@@ -659,7 +659,7 @@ _GEOMETRY_TYPES: dict[str, str] = {
 
 
 def _outputs(ctx: RunContext, steps: list[StepReport], ranked: pd.DataFrame) -> str:
-    from . import maps, plot
+    from . import maps, report
     from . import store as atlas
 
     out = ctx.out_dir
@@ -700,7 +700,7 @@ def _outputs(ctx: RunContext, steps: list[StepReport], ranked: pd.DataFrame) -> 
         rsum = pd.DataFrame(rsum).merge(
             pd.DataFrame(frag[["ptcr_id", "m_eff_km2", "s_eff_per_1000km2"]]),
             on="ptcr_id", how="left")
-    ctx.files["report"] = plot.atlas_report(
+    ctx.files["report"] = report.atlas_report(
         out / "atlas_report.pdf", ptcrs=ctx.data["ptcrs"],
         infrastructure=ctx.data["infrastructure"], ranges=ctx.data["ranges"],
         scores=ctx.layers.get("conflict_scores"), summary=rsum,

@@ -5,7 +5,7 @@
 * :func:`km_by_type_chart` - km of infrastructure by type for each species inside a PTCR.
 * :func:`ptcr_page` - one Atlas page: map with infrastructure and species ranges, the bar
   chart and the key figures.
-* :func:`atlas_report` - all pages in one PDF (written atomically).
+* :func:`camigeo.atlas.report.atlas_report` - all pages in one PDF (written atomically).
 * :func:`save_figure` - PNG or PDF export (atomic).
 
 Maps are drawn in the Central-Asia equal-area CRS (:data:`camigeo.crs.CENTRAL_ASIA_EQUAL_AREA`),
@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +31,10 @@ from ..io.atomic import atomic_path
 __all__ = [
     "SCORE_EXPLAINED",
     "STYLE",
-    "atlas_report",
     "km_by_type_chart",
     "overview_map",
     "overview_page",
     "ptcr_page",
-    "report_pages",
     "range_fragmentation_chart",
     "save_figure",
 ]
@@ -57,7 +55,7 @@ STYLE: dict[Any, Any] = {  # str keys; Any fits matplotlib's Literal key type fo
     "pdf.fonttype": 42,
     "svg.hashsalt": "camigeo",
 }
-_A4_LANDSCAPE = (11.69, 8.27)
+A4_LANDSCAPE = (11.69, 8.27)
 #: map legend label of border_fence lines with fence_class unknown (drawn thin and grey)
 _UNDOCUMENTED_BORDER = "border, fencing not documented"
 _TYPES = ("railway", "road", "fence", "border_fence", "pipeline", "canal")
@@ -114,7 +112,7 @@ def _km_axes(ax: Any) -> None:
     ax.set_ylabel("northing, km")
 
 
-def _default(obj: Any, loader: str) -> Any:
+def default_layer(obj: Any, loader: str) -> Any:
     if obj is not None:
         return obj
     from .. import datasets
@@ -159,13 +157,13 @@ def overview_map(
     """
     import matplotlib.pyplot as plt
 
-    p = _ea(_default(ptcrs, "load_ptcrs"), "ptcrs")
+    p = _ea(default_layer(ptcrs, "load_ptcrs"), "ptcrs")
     for col in ("ptcr_id", "name"):
         if col not in p.columns:
             raise SchemaError(f"ptcrs: needs column {col!r}; columns are {list(p.columns)}.")
     with plt.rc_context(STYLE):
         if ax is None:
-            _fig, ax = plt.subplots(figsize=_A4_LANDSCAPE, layout="constrained")
+            _fig, ax = plt.subplots(figsize=A4_LANDSCAPE, layout="constrained")
         with _no_idle_draw(ax.figure):
             _draw_overview(ax, p, countries, summary, infrastructure, score_column, title,
                            basemap=basemap)
@@ -272,7 +270,7 @@ def range_fragmentation_chart(frag: pd.DataFrame, *, ax: Any = None) -> Any:
     y = np.arange(len(order))
     with plt.rc_context(STYLE):
         if ax is None:
-            _fig, ax = plt.subplots(figsize=_A4_LANDSCAPE, layout="constrained")
+            _fig, ax = plt.subplots(figsize=A4_LANDSCAPE, layout="constrained")
         if doc is not None:
             ax.barh(y, doc[order], height=0.8, color="#c6dbef",
                     label="documented barriers only")
@@ -404,7 +402,7 @@ def ptcr_page(
     import matplotlib.pyplot as plt
     from shapely.geometry import box
 
-    p = _ea(_default(ptcrs, "load_ptcrs"), "ptcrs")
+    p = _ea(default_layer(ptcrs, "load_ptcrs"), "ptcrs")
     region = p[p["ptcr_id"] == ptcr_id]
     if region.empty:
         raise DataNotFoundError(f"ptcr_id: {ptcr_id!r} not in ptcrs (ids: "
@@ -414,7 +412,7 @@ def ptcr_page(
     view = box(xmin - pad, ymin - pad, xmax + pad, ymax + pad)
     with plt.rc_context(STYLE):
         if fig is None:
-            fig = plt.figure(figsize=_A4_LANDSCAPE, layout="constrained")
+            fig = plt.figure(figsize=A4_LANDSCAPE, layout="constrained")
         else:
             fig.clear()
         with _no_idle_draw(fig):
@@ -650,7 +648,7 @@ def _bars(ax: Any, tab: pd.DataFrame, *, mpl_names: bool = True) -> None:
     ax.set_title("Barriers by type, per species", fontsize=9)
 
 
-def _wrap(lines: Sequence[str], width: int) -> str:
+def wrap_lines(lines: Sequence[str], width: int) -> str:
     import textwrap
 
     out = []
@@ -689,10 +687,10 @@ def overview_page(
     """
     import matplotlib.pyplot as plt
 
-    p = _ea(_default(ptcrs, "load_ptcrs"), "ptcrs")
+    p = _ea(default_layer(ptcrs, "load_ptcrs"), "ptcrs")
     with plt.rc_context(STYLE):
         if fig is None:
-            fig = plt.figure(figsize=_A4_LANDSCAPE, layout="constrained")
+            fig = plt.figure(figsize=A4_LANDSCAPE, layout="constrained")
         with _no_idle_draw(fig):
             left, right = fig.subfigures(1, 2, width_ratios=[2.45, 1.0], wspace=0.01)
             ax = left.add_subplot()
@@ -717,7 +715,7 @@ def overview_page(
             ax_leg.legend(handles=handles, loc="upper left", fontsize=6.5, frameon=False,
                           title="Map legend", title_fontsize=8, alignment="left")
             _ranking_text(ax_rank, p, summary)
-            ax_txt.text(0.0, 1.0, _wrap([SCORE_EXPLAINED], 58), va="top", ha="left",
+            ax_txt.text(0.0, 1.0, wrap_lines([SCORE_EXPLAINED], 58), va="top", ha="left",
                         fontsize=6.8, transform=ax_txt.transAxes, linespacing=1.35)
     return fig
 
@@ -818,7 +816,7 @@ def _draw_page(fig: Any, ptcr_id: Any, region: Any, view: Any, countries: Any, r
     facts = _key_figures(ptcr_id, region, scores, summary, infrastructure=infrastructure)
     ax_txt.text(0.0, 1.0, "Key facts", fontsize=8, fontweight="bold", va="top",
                 transform=ax_txt.transAxes)
-    ax_txt.text(0.0, 0.88, _wrap(facts[1:], 34), va="top", ha="left",
+    ax_txt.text(0.0, 0.88, wrap_lines(facts[1:], 34), va="top", ha="left",
                 transform=ax_txt.transAxes, fontsize=6.8, linespacing=1.35)
     src = region.iloc[0].get("source", None)
     acc = region.iloc[0].get("accuracy_km", None)
@@ -908,121 +906,4 @@ def save_figure(fig: Any, path: str | os.PathLike[str], *, dpi: int = 150) -> Pa
     if p.suffix.lower() not in (".png", ".pdf"):
         raise CamigeoError(f"path: expected a .png or .pdf file name, got {p.name!r}.")
     _savefig(fig, p, dpi)
-    return p
-
-
-def report_pages(
-    *,
-    ptcrs: Any = None,
-    infrastructure: Any = None,
-    ranges: Any = None,
-    scores: pd.DataFrame | None = None,
-    summary: pd.DataFrame | None = None,
-    countries: Any = None,
-    ptcr_ids: Iterable[Any] | None = None,
-    range_fragmentation: pd.DataFrame | None = None,
-    basemap: bool = True,
-    progress: bool = False,
-    extra_pages: Sequence[Any] | None = None,
-) -> Iterator[Any]:
-    """Yield the Atlas report pages as matplotlib Figures (the caller closes them).
-
-    Page 1: :func:`overview_page`; page 2 (with ``range_fragmentation``):
-    :func:`range_fragmentation_chart`; then ``extra_pages`` (e.g. the migration page); then
-    one :func:`ptcr_page` per PTCR. Parameters as in :func:`atlas_report`.
-    """
-    import matplotlib.pyplot as plt
-
-    pt = _default(ptcrs, "load_ptcrs")
-    ids: Sequence[Any] = (list(ptcr_ids) if ptcr_ids is not None
-                          else sorted(pt["ptcr_id"].tolist()))
-    it: Iterable[Any] = ids
-    if progress:
-        from tqdm.auto import tqdm
-
-        it = tqdm(ids, desc="atlas pages", unit="page")
-    yield overview_page(pt, countries=countries, summary=summary,
-                        infrastructure=infrastructure, basemap=basemap)
-    if range_fragmentation is not None:
-        with plt.rc_context(STYLE):
-            fig = plt.figure(figsize=_A4_LANDSCAPE, layout="constrained")
-            ax = fig.add_subplot()
-            range_fragmentation_chart(range_fragmentation, ax=ax)
-            ax.text(0.0, -0.09, _wrap([
-                "Effective mesh size (m_eff, CUT): the expected area an animal placed at "
-                "random in the range can reach without crossing a barrier, as % of the "
-                "range. Dark bars: every existing barrier, including borders whose fencing "
-                "is not documented; light bars: documented barriers only."], 160),
-                transform=ax.transAxes, va="top", fontsize=7)
-        yield fig
-    yield from extra_pages or ()
-    for pid in it:
-        yield ptcr_page(pid, ptcrs=pt, infrastructure=infrastructure, ranges=ranges,
-                        scores=scores, summary=summary, countries=countries,
-                        basemap=basemap)
-
-
-def atlas_report(
-    path: str | os.PathLike[str],
-    *,
-    ptcrs: Any = None,
-    infrastructure: Any = None,
-    ranges: Any = None,
-    scores: pd.DataFrame | None = None,
-    summary: pd.DataFrame | None = None,
-    countries: Any = None,
-    ptcr_ids: Iterable[Any] | None = None,
-    range_fragmentation: pd.DataFrame | None = None,
-    title: str = "camigeo Atlas",
-    progress: bool = False,
-    extra_pages: Sequence[Any] | None = None,
-    basemap: bool = True,
-) -> Path:
-    """Write the Atlas report: an overview page, then one page per PTCR, in one PDF.
-
-    Parameters
-    ----------
-    path : path
-        Output ``.pdf`` (replaced atomically).
-    ptcrs, infrastructure, ranges, countries : GeoDataFrame, optional
-        Layers (``ptcrs`` default: bundled).
-    scores, summary : DataFrame, optional
-        ``camigeo.score_conflict`` / ``summarize_conflict`` outputs.
-    ptcr_ids : iterable, optional
-        Pages to include (default every PTCR, by id).
-    range_fragmentation : DataFrame, optional
-        Adds a page after the overview with :func:`range_fragmentation_chart`.
-    title : str
-        PDF title metadata.
-    progress : bool, default False
-        Show a tqdm progress bar.
-    extra_pages : sequence of matplotlib.figure.Figure, optional
-        Pages added after the overview (e.g. ``camigeo.telemetry.migration_run.migration_page``);
-        they are closed after writing.
-    basemap : bool, default True
-        Offline Natural Earth basemap under the maps (relief, water, names).
-
-    Returns
-    -------
-    pathlib.Path
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.backends.backend_pdf import PdfPages
-
-    p = Path(path)
-    if p.suffix.lower() != ".pdf":
-        raise CamigeoError(f"path: expected a .pdf file name, got {p.name!r}.")
-    n = 0
-    with atomic_path(p) as tmp, PdfPages(tmp, metadata={
-            "Title": title, "Creator": "camigeo", "CreationDate": None,
-            "ModDate": None}) as pdf:
-        for fig in report_pages(ptcrs=ptcrs, infrastructure=infrastructure, ranges=ranges,
-                                scores=scores, summary=summary, countries=countries,
-                                ptcr_ids=ptcr_ids, range_fragmentation=range_fragmentation,
-                                basemap=basemap, progress=progress,
-                                extra_pages=extra_pages):
-            pdf.savefig(fig)
-            plt.close(fig)
-            n += 1
-    log.info("Atlas report with %d pages written to %s", n, p)
     return p
