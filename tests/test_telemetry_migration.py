@@ -182,7 +182,8 @@ def test_stopovers_are_the_top_tenth_of_the_footprint():
     assert res.stopover_polygons().kind.tolist() == ["stopover"]
 
 
-def test_scheduler_threads_same_result():
+@pytest.mark.dask
+def test_scheduler_threads_same_result(client):
     rng = np.random.default_rng(4)
     parts = []
     for k in range(4):
@@ -197,6 +198,11 @@ def test_scheduler_threads_same_result():
     np.testing.assert_allclose(plain.population_ud.array, threaded.population_ud.array,
                                rtol=0, atol=0)
     assert (plain.sequences.motion_variance > 1).all()
+    # one task per sequence on a distributed cluster: the same grids
+    on_client = camigeo.migration_corridors(tracks, scheduler=client, **kw)
+    np.testing.assert_array_equal(plain.individuals.array, on_client.individuals.array)
+    np.testing.assert_allclose(plain.population_ud.array, on_client.population_ud.array,
+                               rtol=0, atol=0)
 
 
 # --------------------------------------------------------------------------- barriers
