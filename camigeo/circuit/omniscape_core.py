@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,14 @@ import numpy as np
 
 from .._errors import CamigeoError
 from ..io.raster import Raster, as_raster
-from .omniscape_kernel import WindowReport, WindowSolver, WindowTemplate
+from .omniscape_kernel import BATCH, WindowReport, WindowSolver, WindowTemplate
 
 __all__ = ["NODATA", "Decay", "RasterLike", "Condition", "OmniscapeResult",
            "omniscape_targets", "prepare_strip",
            "run_chunk", "OmniContext", "block_correction", "decay_weights", "as_array",
            "check_int", "pad_array", "accumulate_window", "check_conditions", "chunk_list",
-           "chunk_task"]
+           "chunk_task", "default_threads", "run_chunks_threaded", "split_targets",
+           "ChunkResult"]
 
 logger = logging.getLogger(__name__)
 
@@ -369,6 +371,26 @@ def run_chunk(targets: np.ndarray, ctx: OmniContext
     n_rep_sq = len(wsq.reports) if sq_mode else 0
     solved = 0
     br = ctx.block_size // 2
+    # windows are solved in batches of BATCH (one multifrontal factorisation per batch)
+    pend_g = np.zeros((BATCH, t.n))
+    pend_s = np.zeros((BATCH, t.n))
+    pend_where: list[tuple[int, int]] = []
+    pend_loc: list[np.ndarray] = []
+
+    def flush() -> int:
+        k = len(pend_where)
+        if k == 0:
+            return 0
+        n_ok = 0
+        for node_cur, loc in zip(ws.solve_many(pend_g[:k], pend_s[:k], pend_where),
+                                 pend_loc, strict=True):
+            if node_cur is not None:
+                cur[loc] += node_cur if corr is None else node_cur * corr
+                n_ok += 1
+        pend_where.clear()
+        pend_loc.clear()
+        return n_ok
+
     for r, c, amps in targets:
         r, c = int(r), int(c)
         pr = r - ctx.row0  # padded row of the window's top = raster row r - D + D
@@ -397,11 +419,14 @@ def run_chunk(targets: np.ndarray, ctx: OmniContext
             continue
         inj = s_cells * (amps / tot)
         where = (r, c)
-        node_cur = ws.solve(gflat[base + off], inj, where=where)
         loc = (r - rmin) * ncp + c + off
-        if node_cur is not None:
-            cur[loc] += node_cur if corr is None else node_cur * corr
-            solved += 1
+        k = len(pend_where)
+        pend_g[k] = gflat[base + off]
+        pend_s[k] = inj
+        pend_where.append(where)
+        pend_loc.append(loc)
+        if len(pend_where) == BATCH:
+            solved += flush()
         if fp is not None and inflat is not None and sq_mode:
             g_sq = np.zeros(wsq.t.n)
             g_sq[insq] = inflat[base + off_sq[insq]]
@@ -414,6 +439,7 @@ def run_chunk(targets: np.ndarray, ctx: OmniContext
             fcur = ws.solve(inflat[base + off], inj, where=where, uniform=True)
             if fcur is not None:
                 fp[loc] += fcur if corr is None else fcur * corr
+    solved += flush()
     reports = ws.reports[n_rep0:]
     del ws.reports[n_rep0:]
     if sq_mode:
@@ -504,8 +530,53 @@ def check_conditions(conditions: Sequence[Condition] | None) -> list[Condition]:
 
 
 # ----------------------------------------------------------------------------- API
+ChunkResult = tuple[int, np.ndarray, np.ndarray | None, list[WindowReport], int]
+
+
+def default_threads() -> int:
+    """CPUs this process may use (the default of ``threads=``)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_chunks_threaded(chunks: Sequence[np.ndarray], ctx: OmniContext, threads: int
+                        ) -> Iterator[ChunkResult]:
+    """``run_chunk`` over chunks on ``threads`` threads; results in input order.
+
+    The window kernels release the GIL, so threads run them in parallel without copying
+    the context. At most ``2 * threads`` results are held at once.
+    """
+    if threads <= 1 or len(chunks) <= 1:
+        for ch in chunks:
+            yield run_chunk(ch, ctx)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="omniscape") as pool:
+        pending: deque[Any] = deque()
+        it = iter(chunks)
+        for ch in it:
+            pending.append(pool.submit(run_chunk, ch, ctx))
+            if len(pending) >= 2 * threads:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def split_targets(tg: np.ndarray, parts: int) -> list[np.ndarray]:
+    """Split targets into ``parts`` contiguous groups of whole batches (for threads)."""
+    if parts <= 1 or len(tg) <= BATCH:
+        return [tg]
+    nb = -(-len(tg) // BATCH)
+    edges = [min(len(tg), BATCH * (nb * k // parts)) for k in range(parts + 1)]
+    return [tg[a:z] for a, z in zip(edges[:-1], edges[1:], strict=True) if z > a]
+
+
 def accumulate_window(tg: np.ndarray, ctx: OmniContext, shape: tuple[int, int], D: int,
-                      rows_per_chunk: int, scheduler: Any, progress: bool
+                      rows_per_chunk: int, scheduler: Any, progress: bool, *,
+                      threads: int = 1
                       ) -> tuple[np.ndarray, np.ndarray | None, list[WindowReport], int]:
     """Solve every target window and add its current into the cumulative map."""
     nr, nc = shape
@@ -520,8 +591,7 @@ def accumulate_window(tg: np.ndarray, ctx: OmniContext, shape: tuple[int, int], 
 
         bar = tqdm(total=len(tg), unit="window", desc="omniscape")
 
-    def add(res: tuple[int, np.ndarray, np.ndarray | None, list[WindowReport], int],
-            k: int) -> None:
+    def add(res: ChunkResult, k: int) -> None:
         nonlocal solved
         r0, c_, f_, rep, n_ok = res
         cum[r0:r0 + c_.shape[0]] += c_
@@ -533,8 +603,8 @@ def accumulate_window(tg: np.ndarray, ctx: OmniContext, shape: tuple[int, int], 
             bar.update(len(chunks[k]))
 
     if scheduler is None:
-        for k, ch in enumerate(chunks):
-            add(run_chunk(ch, ctx), k)
+        for k, res in enumerate(run_chunks_threaded(chunks, ctx, threads)):
+            add(res, k)
     else:
         from ..scale import map_tasks
 

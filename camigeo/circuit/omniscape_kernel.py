@@ -34,9 +34,10 @@ import scipy.sparse as sp
 from scipy import ndimage
 
 from .._errors import CamigeoError
+from .omniscape_batch import BATCH, BatchFactor
 from .solve import available_solvers, factorize
 
-__all__ = ["WindowTemplate", "WindowSolver", "WindowReport", "node_currents_edges"]
+__all__ = ["WindowTemplate", "WindowSolver", "WindowReport", "node_currents_edges", "BATCH"]
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +110,15 @@ class WindowTemplate:
         self.half = np.concatenate(half)
         self.m = self.ea.size
         self._build_pattern()
+        fa, fb = self.fpos[self.ea], self.fpos[self.eb]
+        #: edges between free cells (both ends not the ground), and their free-cell ends
+        self.free_edges = np.flatnonzero((fa >= 0) & (fb >= 0))
+        self.fea, self.feb = fa[self.free_edges], fb[self.free_edges]
+        #: cell x edge incidence (diagonal of the Laplacian = incidence @ weights)
+        self.incidence = sp.csr_matrix(
+            (np.ones(2 * self.m), (np.concatenate([self.ea, self.eb]),
+                                   np.concatenate([np.arange(self.m)] * 2))),
+            shape=(n, self.m))
         self.structure = np.ones((3, 3), dtype=bool) if not four_neighbors else None
 
     def _build_pattern(self) -> None:
@@ -116,6 +126,7 @@ class WindowTemplate:
         fpos = np.full(n, -1, dtype=np.int64)
         free = np.flatnonzero(np.arange(n) != c)
         fpos[free] = np.arange(free.size)
+        self.fpos = fpos
         self.free = free
         nf = free.size
         fa, fb = fpos[self.ea], fpos[self.eb]
@@ -184,6 +195,26 @@ def _node_currents(ea, eb, w, v, n, threshold):  # pragma: no cover - numba
     return np.maximum(inn, out)
 
 
+@numba.njit(cache=True, nogil=True)
+def _residuals(ea, eb, w, diag, x, b):  # pragma: no cover - numba
+    """Relative residual ``|A x - b| / |b|`` per column of a batch (0 where ``b = 0``)."""
+    n, k = x.shape
+    r = diag * x - b
+    for e in range(ea.size):
+        for j in range(k):
+            r[ea[e], j] -= w[e, j] * x[eb[e], j]
+            r[eb[e], j] -= w[e, j] * x[ea[e], j]
+    out = np.zeros(k)
+    for j in range(k):
+        rn = 0.0
+        bn = 0.0
+        for i in range(n):
+            rn += r[i, j] * r[i, j]
+            bn += b[i, j] * b[i, j]
+        out[j] = np.sqrt(rn / bn) if bn > 0 else 0.0
+    return out
+
+
 def node_currents_edges(ea: np.ndarray, eb: np.ndarray, w: np.ndarray, v: np.ndarray,
                         n: int, *, threshold: float = 1e-8) -> np.ndarray:
     """Circuitscape node currents ``max(inflow, outflow)`` from an edge list (amperes)."""
@@ -245,21 +276,26 @@ class WindowSolver:
         self.t = template
         if solver == "amg":
             solver = "cg+amg"
-        if solver not in ("auto", "cholmod", "splu", "cg+amg"):
-            raise CamigeoError(f"solver={solver!r}: expected auto, cholmod, splu or cg+amg.")
+        if solver not in ("auto", "multifrontal", "cholmod", "splu", "cg+amg"):
+            raise CamigeoError(f"solver={solver!r}: expected auto, multifrontal, cholmod, "
+                               f"splu or cg+amg.")
         if solver == "cholmod" and "cholmod" not in available_solvers():
             logger.info("CHOLMOD (scikit-sparse) not installed; using SuperLU")
             solver = "splu"
         if solver == "auto":
-            solver = "cholmod" if "cholmod" in available_solvers() else "splu"
+            solver = "multifrontal"
         self.solver = solver
         self.fallback = fallback
         self.reports: list[WindowReport] = []
         self._symbolic: Any = None
         self._uniform: dict[bytes, object] = {}
+        self._batch: BatchFactor | None = None
 
     # ------------------------------------------------------------------ helpers
     def _factor_first(self, A: sp.csc_matrix):
+        if self.solver == "multifrontal":  # single windows (uniform landscapes, corrections)
+            return factorize(A, solver="cholmod" if "cholmod" in available_solvers()
+                             else "splu")
         if self.solver == "cholmod":
             if self._symbolic is None:
                 self._symbolic = _best_analysis(A)
@@ -356,7 +392,7 @@ class WindowSolver:
         if not np.any(b != 0):
             return None
         A = t.matrix(w, dead.astype(np.float64) if dead is not None else None)
-        if uniform and self.solver == "cholmod":
+        if uniform and self.solver in ("cholmod", "multifrontal"):
             x = self._solve_uniform(A, b, dead, where, w)
         else:
             x = self._solve(A, b, dead, where)
@@ -366,6 +402,100 @@ class WindowSolver:
         v[t.free] = x
         return node_currents_edges(t.ea, t.eb, w, v, t.n)
 
+    def _live(self, g_cells: np.ndarray) -> np.ndarray | None:
+        """Cells in the ground's connected component (None: all cells are valid)."""
+        t = self.t
+        valid = g_cells > 0
+        if valid.all():
+            return None
+        grid = np.zeros(t.W * t.W, dtype=bool)
+        grid[t.cells] = valid
+        lab, _ = ndimage.label(grid.reshape(t.W, t.W), structure=t.structure)
+        labc = lab.ravel()[t.cells]
+        return labc == labc[t.center]
+
+    def solve_many(self, g_cells: np.ndarray, s_cells: np.ndarray,
+                   wheres: list[tuple[int, int]]) -> list[np.ndarray | None]:
+        """Node currents of up to :data:`BATCH` windows, factorised together.
+
+        The multifrontal kernel (:mod:`camigeo.circuit.omniscape_batch`) factorises the
+        windows as one batch; a window with a non-positive pivot, non-finite voltages or a
+        relative residual above ``1e-6`` is solved again with the fallback solver and
+        reported, exactly as in :meth:`solve`.
+
+        Parameters
+        ----------
+        g_cells, s_cells : numpy.ndarray
+            ``(k, n)`` conductances and injected currents per template cell, ``k <= BATCH``.
+        wheres : list of (row, col)
+            Target positions, for reports.
+
+        Returns
+        -------
+        list
+            Node currents per template cell (amperes) per window, None where nothing was
+            solved.
+        """
+        t = self.t
+        k = g_cells.shape[0]
+        if self.solver != "multifrontal":
+            return [self.solve(g_cells[i], s_cells[i], where=wheres[i]) for i in range(k)]
+        if k > BATCH:
+            raise ValueError(f"at most {BATCH} windows per batch, got {k}")
+        if self._batch is None:
+            self._batch = BatchFactor(t.nf, t.rows[t.free], t.cols[t.free], t.fea, t.feb)
+        out: list[np.ndarray | None] = [None] * k
+        w_all = np.zeros((BATCH, t.m))
+        dead_all = np.zeros((BATCH, t.n))
+        rhs = np.zeros((BATCH, t.nf))
+        todo = []
+        for i in range(k):
+            g = g_cells[i]
+            if not g[t.center] > 0:
+                continue
+            live = self._live(g)
+            if live is None:
+                w = (g[t.ea] + g[t.eb]) * t.half
+                b = s_cells[i][t.free]
+            else:
+                gl = np.where(live, g, 0.0)
+                w = (gl[t.ea] + gl[t.eb]) * t.half
+                w[~live[t.ea] | ~live[t.eb]] = 0.0
+                dead_all[i] = ~live
+                b = np.where(live, s_cells[i], 0.0)[t.free]
+            if not np.any(b != 0):
+                continue
+            w_all[i], rhs[i] = w, b
+            todo.append(i)
+        if not todo:
+            return out
+        idle = np.ones(BATCH, dtype=bool)
+        idle[todo] = False
+        dead_all[idle] = 1.0  # windows of the batch not solved: identity matrices
+        diag = (t.incidence @ w_all.T) + dead_all.T  # (n, BATCH)
+        diag_f = np.ascontiguousarray(diag[t.free])
+        wb = np.ascontiguousarray(w_all[:, t.free_edges].T)
+        bb = np.ascontiguousarray(rhs.T)
+        x, ok = self._batch.factor_solve(wb, diag_f, bb)
+        res = _residuals(t.fea, t.feb, wb, diag_f, x, bb)
+        for i in todo:
+            xi = x[:, i]
+            dead = dead_all[i] > 0 if dead_all[i].any() else None
+            if not ok[i] or not np.all(np.isfinite(xi)) or not res[i] <= _RESIDUAL_LIMIT:
+                err = ("non-positive pivot" if not ok[i] else "non-finite voltages"
+                       if not np.all(np.isfinite(xi)) else
+                       f"relative residual {res[i]:.1e} > {_RESIDUAL_LIMIT:g} "
+                       f"(ill-conditioned)")
+                A = t.matrix(w_all[i], dead_all[i] if dead is not None else None)
+                xf = self._fallback(A, rhs[i], dead, wheres[i], err)
+                if xf is None:
+                    continue
+                xi = xf
+            v = np.zeros(t.n)
+            v[t.free] = xi
+            out[i] = node_currents_edges(t.ea, t.eb, w_all[i], v, t.n)
+        return out
+
     def _solve_uniform(self, A, b, dead, where, w) -> np.ndarray | None:
         key = b"" if dead is None else np.packbits(dead).tobytes()
         f = self._uniform.get(key)
@@ -373,7 +503,8 @@ class WindowSolver:
             if len(self._uniform) > 64:
                 self._uniform.clear()
             try:
-                f = factorize(A, solver="cholmod")
+                f = factorize(A, solver="cholmod" if "cholmod" in available_solvers()
+                              else "splu")
             except Exception:
                 return self._solve(A, b, dead, where)
             self._uniform[key] = f

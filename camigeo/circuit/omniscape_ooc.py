@@ -31,7 +31,8 @@ from .omniscape_core import (
     decay_weights,
     omniscape_targets,
     prepare_strip,
-    run_chunk,
+    run_chunks_threaded,
+    split_targets,
 )
 from .omniscape_kernel import WindowReport, WindowTemplate
 
@@ -116,6 +117,7 @@ def omniscape_ooc(
     fallback_solver: str | None,
     progress: bool,
     t0: float | None = None,
+    threads: int = 1,
 ) -> OmniscapeResult:
     """Out-of-core run; see :func:`camigeo.circuit.omniscape` (``out_dir=``)."""
     t0 = time.perf_counter() if t0 is None else t0
@@ -144,7 +146,7 @@ def omniscape_ooc(
                     resistance_is_conductance=resistance_is_conductance, decay_m=decay_m,
                     compat=compat, mask_nodata=mask_nodata, solver=solver,
                     fallback_solver=fallback_solver,
-                    progress=progress, t0=t0)
+                    progress=progress, t0=t0, threads=threads)
     finally:
         for ds in dss:
             ds.close()
@@ -153,7 +155,8 @@ def omniscape_ooc(
 def _run(res_ds, src_ds, tgt_ds, cond_ds, out_dir: Path, *, radius, block_size,
          source_from_resistance, r_cutoff, buffer, source_threshold, calc_flow_potential,
          calc_normalized_current, four_neighbors, resistance_is_conductance, decay_m,
-         compat, mask_nodata, solver, fallback_solver, progress, t0) -> OmniscapeResult:
+         compat, mask_nodata, solver, fallback_solver, progress, t0,
+         threads) -> OmniscapeResult:
     nr, nc = res_ds.height, res_ds.width
     template = WindowTemplate(radius, buffer, four_neighbors=four_neighbors)
     D, W, b = template.D, template.W, block_size
@@ -253,18 +256,20 @@ def _run(res_ds, src_ds, tgt_ds, cond_ds, out_dir: Path, *, radius, block_size,
                     ctx.cond_target.append(_read_rows(fut, r - D, W, D) if fut is not None
                                            else pv)
                     ctx.cond_rules.append((cnd.comparison, float(cnd.lower), float(cnd.upper)))
-                rmin, c_, f_, rep, ok = run_chunk(tg, ctx)
-                a = rmin - buf0
-                if a + c_.shape[0] > cum.shape[0]:  # grow (only if flush fell behind)
-                    extra = a + c_.shape[0] - cum.shape[0]
-                    cum = np.vstack([cum, np.zeros((extra, ncp))])
-                    if fp is not None:
-                        fp = np.vstack([fp, np.zeros((extra, ncp))])
-                cum[a:a + c_.shape[0]] += c_
-                if fp is not None and f_ is not None:
-                    fp[a:a + f_.shape[0]] += f_
-                reports.extend(rep)
-                solved += ok
+                # the block row's windows, split over the threads, summed in order
+                for rmin, c_, f_, rep, ok in run_chunks_threaded(
+                        split_targets(tg, threads), ctx, threads):
+                    a = rmin - buf0
+                    if a + c_.shape[0] > cum.shape[0]:  # grow (only if flush fell behind)
+                        extra = a + c_.shape[0] - cum.shape[0]
+                        cum = np.vstack([cum, np.zeros((extra, ncp))])
+                        if fp is not None:
+                            fp = np.vstack([fp, np.zeros((extra, ncp))])
+                    cum[a:a + c_.shape[0]] += c_
+                    if fp is not None and f_ is not None:
+                        fp[a:a + f_.shape[0]] += f_
+                    reports.extend(rep)
+                    solved += ok
                 if bar is not None:
                     bar.update(len(tg))
             nxt = rows[k + 1] if k + 1 < len(rows) else None
