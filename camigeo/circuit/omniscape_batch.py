@@ -44,7 +44,7 @@ class _Node:
     domain: np.ndarray          # all cells of the subtree
 
 
-def nested_dissection(rows: np.ndarray, cols: np.ndarray, *, leaf_size: int = 24
+def nested_dissection(rows: np.ndarray, cols: np.ndarray, *, leaf_size: int = 12
                       ) -> list[_Node]:
     """Geometric nested dissection of grid cells; nodes in postorder (root last).
 
@@ -52,7 +52,7 @@ def nested_dissection(rows: np.ndarray, cols: np.ndarray, *, leaf_size: int = 24
     ----------
     rows, cols : numpy.ndarray
         Integer grid coordinates of the cells.
-    leaf_size : int, default 24
+    leaf_size : int, default 12
         Domains with at most this many cells are not split further.
 
     Returns
@@ -90,11 +90,11 @@ class BatchFactor:
         Grid coordinates of the free cells.
     ea, eb : numpy.ndarray
         Edges between free cells (free-cell ids).
-    leaf_size : int, default 24
+    leaf_size : int, default 12
     """
 
     def __init__(self, n: int, rows: np.ndarray, cols: np.ndarray, ea: np.ndarray,
-                 eb: np.ndarray, *, leaf_size: int = 24) -> None:
+                 eb: np.ndarray, *, leaf_size: int = 12) -> None:
         nodes = nested_dissection(rows, cols, leaf_size=leaf_size)
         # elimination order: pivots of the nodes in postorder
         order = np.concatenate([nd.pivots for nd in nodes])
@@ -319,31 +319,53 @@ def _col_update(D, jd, i0d, P, J, i0, n, kmax):  # pragma: no cover - numba
 
 @numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
 def _solve(npiv, fsize, rows_ptr, rows, l_ptr, L, y):  # pragma: no cover - numba
+    """Forward and backward substitution with the factor of :func:`_factor`, in place.
+
+    A front's pivots are consecutive positions of the elimination order; its other rows are
+    gathered into (or scattered from) a small contiguous buffer once per front.
+    """
     B = _B
     nfr = npiv.size
+    umax = 0
+    for k in range(nfr):
+        umax = max(umax, fsize[k] - npiv[k])
+    z = np.empty((umax, B))
     for k in range(nfr):  # forward: L y = b
         f, p = fsize[k], npiv[k]
+        u = f - p
         r0 = rows_ptr[k]
-        l0 = l_ptr[k] * B
+        g0 = rows[r0]
+        P = L[l_ptr[k] * B:(l_ptr[k] + p * f) * B].reshape((p, f, B))
+        z[:u] = 0.0
         for j in range(p):
-            gj = rows[r0 + j]
-            cj = l0 + j * f * B
             for bb in range(B):
-                y[gj, bb] /= L[cj + j * B + bb]
-            for i in range(j + 1, f):
-                gi = rows[r0 + i]
+                y[g0 + j, bb] /= P[j, j, bb]
+            for i in range(j + 1, p):
                 for bb in range(B):
-                    y[gi, bb] -= L[cj + i * B + bb] * y[gj, bb]
+                    y[g0 + i, bb] -= P[j, i, bb] * y[g0 + j, bb]
+            for i in range(u):
+                for bb in range(B):
+                    z[i, bb] += P[j, p + i, bb] * y[g0 + j, bb]
+        for i in range(u):
+            gi = rows[r0 + p + i]
+            for bb in range(B):
+                y[gi, bb] -= z[i, bb]
     for k in range(nfr - 1, -1, -1):  # backward: L^T x = y
         f, p = fsize[k], npiv[k]
+        u = f - p
         r0 = rows_ptr[k]
-        l0 = l_ptr[k] * B
-        for j in range(p - 1, -1, -1):
-            gj = rows[r0 + j]
-            cj = l0 + j * f * B
-            for i in range(j + 1, f):
-                gi = rows[r0 + i]
-                for bb in range(B):
-                    y[gj, bb] -= L[cj + i * B + bb] * y[gi, bb]
+        g0 = rows[r0]
+        P = L[l_ptr[k] * B:(l_ptr[k] + p * f) * B].reshape((p, f, B))
+        for i in range(u):
+            gi = rows[r0 + p + i]
             for bb in range(B):
-                y[gj, bb] /= L[cj + j * B + bb]
+                z[i, bb] = y[gi, bb]
+        for j in range(p - 1, -1, -1):
+            for i in range(u):
+                for bb in range(B):
+                    y[g0 + j, bb] -= P[j, p + i, bb] * z[i, bb]
+            for i in range(j + 1, p):
+                for bb in range(B):
+                    y[g0 + j, bb] -= P[j, i, bb] * y[g0 + i, bb]
+            for bb in range(B):
+                y[g0 + j, bb] /= P[j, j, bb]
