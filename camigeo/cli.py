@@ -384,6 +384,9 @@ def omniscape(
     config: Annotated[Path, typer.Argument(help="Omniscape.jl .ini file.")],
     output_dir: Annotated[Path | None, typer.Option(
         help="Create the project_name folder here (default: next to the inputs).")] = None,
+    threads: Annotated[int | None, typer.Option(
+        help="Threads solving windows (default: every CPU if the INI says parallelize = "
+             "true, else 1).", min=1)] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Omnidirectional connectivity: run an Omniscape.jl CONFIG.ini (moving window).
@@ -396,7 +399,7 @@ def omniscape(
 
     if not config.is_file():
         raise CamigeoError(f"CONFIG: file {config} does not exist.")
-    out = run_omniscape(config, output_dir=output_dir, progress=not quiet)
+    out = run_omniscape(config, output_dir=output_dir, progress=not quiet, threads=threads)
     res = out["result"]
     typer.echo(f"{res.n_windows} windows ({res.n_solved} carried current) in "
                f"{res.seconds:.1f} s; {len(res.reports)} needed the fallback solver")

@@ -162,3 +162,35 @@ def test_threads_do_not_change_the_result(tmp_path: Path) -> None:
         np.testing.assert_allclose(ds.read(1), one.cumulative.array, rtol=1e-12, atol=1e-15)
     with pytest.raises(CamigeoError, match="threads"):
         omniscape(r, radius=2, threads=0)
+
+
+def test_ini_parallelize_sets_threads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    import camigeo.circuit.omniscape_core as core
+    from camigeo.circuit import run_omniscape
+    from camigeo.cli import app
+
+    seen: list[int] = []
+    orig = core.run_chunks_threaded
+
+    def spy(chunks, ctx, threads):
+        seen.append(threads)
+        return orig(chunks, ctx, threads)
+
+    monkeypatch.setattr(core, "run_chunks_threaded", spy)
+    import sys
+
+    monkeypatch.setattr(sys.modules["camigeo.circuit.omniscape"], "default_threads", lambda: 5)
+    (tmp_path / "in").mkdir()
+    Raster.from_array(np.arange(1.0, 13.0).reshape(3, 4)).to_file(tmp_path / "in" / "r.asc")
+    for flag, want in (("false", 1), ("true", 5)):
+        ini = tmp_path / "in" / f"{flag}.ini"
+        ini.write_text(f"[Options]\nresistance_file = in/r.asc\nradius = 2\nproject_name = "
+                       f"p{flag}\nsource_from_resistance = true\nparallelize = {flag}\n")
+        run_omniscape(ini, output_dir=tmp_path / "o")
+        assert seen[-1] == want
+    r = CliRunner().invoke(app, ["omniscape", str(tmp_path / "in" / "false.ini"),
+                                 "--output-dir", str(tmp_path / "c"), "--threads", "3", "-q"])
+    assert r.exit_code == 0, r.output
+    assert seen[-1] == 3

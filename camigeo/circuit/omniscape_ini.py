@@ -192,7 +192,7 @@ def _write(arr: np.ndarray, ref: Raster, path: Path, dtype: Any) -> Path:
 def run_omniscape(ini_path: str | os.PathLike[str], *,
                   output_dir: str | os.PathLike[str] | None = None,
                   solver: str | None = None, progress: bool = False,
-                  scheduler: Any = None) -> dict[str, Any]:
+                  scheduler: Any = None, threads: int | None = None) -> dict[str, Any]:
     """Run an Omniscape.jl INI file and write Omniscape's output files.
 
     Parameters
@@ -208,6 +208,10 @@ def run_omniscape(ini_path: str | os.PathLike[str], *,
         Progress bar (windows done / total, ETA).
     scheduler : optional
         Dask scheduler (see :func:`camigeo.circuit.omniscape`).
+    threads : int, optional
+        Threads solving windows. Default: the INI's ``parallelize`` (Omniscape.jl's
+        option) -- every CPU of this process when true, 1 when false (Omniscape.jl's
+        default).
 
     Returns
     -------
@@ -294,7 +298,8 @@ def run_omniscape(ini_path: str | os.PathLike[str], *,
         connect_four_neighbors_only=c.flag("connect_four_neighbors_only"),
         resistance_is_conductance=c.flag("resistance_is_conductance"), conditions=conds,
         targets=tgt, decay_m=decay, mask_nodata=c.flag("mask_nodata"), solver=use_solver,
-        fallback_solver=fallback, progress=progress, scheduler=scheduler)
+        fallback_solver=fallback, progress=progress, scheduler=scheduler,
+        threads=threads if threads is not None else (None if c.flag("parallelize") else 1))
     parent = Path(output_dir) if output_dir is not None else base
     pdir = _project_dir(parent, c.raw["project_name"].strip())
     pdir.mkdir(parents=True)
