@@ -668,3 +668,28 @@ def test_line_whatif_explains_zero_m_eff_and_species_in_words() -> None:
     assert math.isnan(f["line_km_in_range"]["Procapra gutturosa"])
     assert f"{inside:,.0f} km inside the Gazella subgutturosa range" in res.finding
     assert "Procapra gutturosa: not in the ranges layer" in res.finding
+
+
+def test_unused_params_are_named_in_a_warning() -> None:
+    # the inventory recipe reads ptcr and infra_type: a misspelt or foreign name is
+    # reported, a name the recipe reads is not
+    from camigeo import CamigeoWarning
+    from camigeo.activities import run_activity
+
+    ptcr = gpd.GeoDataFrame({"ptcr_id": [1], "name": ["Test Region"]},
+                            geometry=[shapely.box(69.0, 44.5, 71.0, 45.5)], crs=WGS84)
+    infra = _lines([{"infra_id": f"R{k}", "infra_type": t, "fenced": True,
+                     "geometry": shapely.LineString([(70.5, 45.0 + k / 10), (72.0, 45.0)])}
+                    for k, t in enumerate(("road", "railway", "border_fence", "fence"))])
+    layers = {"ptcrs": ptcr, "infrastructure": infra,
+              "ranges": _ranges((69.0, 44.0, 70.2, 46.0))}
+    aid = next(a for a in activities.list_activities()["activity_id"]
+               if activities.get_activity(a)["recipe"] == "inventory")
+    with pytest.warns(CamigeoWarning, match=r"'bufer_m' not used by recipe 'inventory' "
+                                            r"\(it reads: .*ptcr"):
+        run_activity(aid, layers=layers, params={"ptcr": "Test Region", "bufer_m": 5})
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CamigeoWarning)
+        run_activity(aid, layers=layers, params={"ptcr": "Test Region"})

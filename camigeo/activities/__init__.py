@@ -38,6 +38,27 @@ __all__ = ["ActivityDataError", "ActivityResult", "activity_table", "get_activit
 log = logging.getLogger(__name__)
 
 
+class _TrackedParams(dict[str, Any]):
+    """Recipe parameters that remember which names the recipe read."""
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.read: set[str] = set()
+
+    def __getitem__(self, key: str) -> Any:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        if isinstance(key, str):
+            self.read.add(key)
+        return super().__contains__(key)
+
+
 def run_activity(activity_id: str, *, layers: Mapping[str, Any] | None = None,
                  out: str | os.PathLike[str] | None = None, tracks: Any = None,
                  params: Mapping[str, Any] | None = None,
@@ -88,14 +109,24 @@ def run_activity(activity_id: str, *, layers: Mapping[str, Any] | None = None,
         raise CamigeoError(f"out={str(out)!r} is an existing file; expected a folder for the "
                            f"Atlas, map and report. Pass a folder path.")
     act = get_activity(activity_id)
-    if params:
-        act["params"] = {**act["params"], **dict(params)}
+    tracked = _TrackedParams({**act["params"], **dict(params or {})})
+    act["params"] = tracked
     fn = RECIPES.get(act["recipe"])
     if fn is None:  # pragma: no cover - registry and code are built together
         raise ActivityDataError(f"{act['activity_id']}: recipe {act['recipe']!r} unknown.")
     lay = _layers if _layers is not None else Layers(dict(layers or {}))
     log.info("activity %s: recipe %s", act["activity_id"], act["recipe"])
     res = fn(act, lay, tracks=tracks)
+    unused = sorted(set(params or {}) - tracked.read)
+    if unused:
+        import warnings
+
+        from .._errors import CamigeoWarning
+
+        used = ", ".join(sorted(tracked.read)) or "none"
+        warnings.warn(f"{act['activity_id']}: params {', '.join(map(repr, unused))} not used "
+                      f"by recipe {act['recipe']!r} (it reads: {used}); check the spelling.",
+                      CamigeoWarning, stacklevel=2)
     res.params.setdefault("seed", f"{act['seed_file']}:{act['seed_line']}")
     if out is not None:
         res.write(out)

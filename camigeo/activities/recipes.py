@@ -133,7 +133,7 @@ def riparian_corridor(act: dict[str, Any], layers: Layers, *, tracks: Any = None
             f"{act['activity_id']}: river(s) {norm} not in the rivers layer; pass "
             f"layers={{'rivers': <LineString file with a 'name' column>}}.")
     places = load_places()
-    p = {**RIPARIAN_DEFAULTS, **{k: v for k, v in prm.items() if k in RIPARIAN_DEFAULTS}}
+    p = {**RIPARIAN_DEFAULTS, **{k: prm[k] for k in RIPARIAN_DEFAULTS if k in prm}}
     paths: list[dict[str, Any]] = []
     corridors: list[dict[str, Any]] = []
     narrow: list[dict[str, Any]] = []
