@@ -17,8 +17,10 @@ from typing import Any
 import numpy as np
 
 from .._errors import CamigeoError
+from ..io.guards import check_alloc, check_number
 from ..io.raster import Raster
 from .omniscape import OmniscapeResult, omniscape
+from .omniscape_core import check_int
 
 __all__ = ["PtcrOmniscape", "ptcr_omniscape"]
 
@@ -83,8 +85,21 @@ def ptcr_omniscape(
     from ..corridors.resistance import build_resistance
     from ..io.crs import CENTRAL_ASIA_EQUAL_AREA
 
+    for nm, lay in (("ptcr", ptcr), ("ranges", ranges), ("infrastructure", infrastructure)):
+        if (lay is not None or nm == "ptcr") and not isinstance(lay, gpd.GeoDataFrame):
+            raise CamigeoError(f"{nm}: expected a GeoDataFrame, got {type(lay).__name__}; read "
+                               f"it with camigeo.read_layer().")
+        if lay is not None and len(lay) and lay.crs is None:
+            raise CamigeoError(f"{nm}: the layer has no CRS; set it (gdf.set_crs(...)).")
     if len(ptcr) != 1:
         raise CamigeoError(f"ptcr: expected one PTCR polygon, got {len(ptcr)} rows.")
+    if ptcr.geometry.iloc[0] is None or ptcr.geometry.iloc[0].is_empty or \
+            ptcr.geometry.iloc[0].geom_type not in ("Polygon", "MultiPolygon"):
+        raise CamigeoError("ptcr: expected one (Multi)Polygon; the geometry is "
+                           f"{getattr(ptcr.geometry.iloc[0], 'geom_type', 'missing')}.")
+    check_number(cell_km, name="cell_km", minimum=0.0, strict_min=True, unit="km")
+    check_number(radius_km, name="radius_km", minimum=0.0, strict_min=True, unit="km")
+    check_int("block_size", block_size, minimum=1, odd=True)
     if not (cell_km > 0 and radius_km >= cell_km):
         raise CamigeoError(f"cell_km={cell_km} / radius_km={radius_km}: need cell_km > 0 and "
                            f"radius_km >= cell_km.")
@@ -97,6 +112,8 @@ def ptcr_omniscape(
     y0 = math.floor((ymin - pad) / cell_m) * cell_m
     ncol = int(math.ceil((xmax + pad - x0) / cell_m))
     nrow = int(math.ceil((ymax + pad - y0) / cell_m))
+    check_alloc(8.0 * 24 * nrow * ncol, what=f"ptcr_omniscape: a {nrow:,} x {ncol:,} grid of "
+                f"{cell_km:g} km cells", fix="Use a larger cell_km (the main job uses 10 km).")
     template = Raster.from_array(np.zeros((nrow, ncol)), cellsize=cell_m, origin=(x0, y0),
                                  crs=CENTRAL_ASIA_EQUAL_AREA)
     rng = ranges.to_crs(CENTRAL_ASIA_EQUAL_AREA) if ranges is not None and len(ranges) \

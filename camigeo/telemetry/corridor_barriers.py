@@ -134,19 +134,41 @@ def corridor_barrier_conflict(corridors: Any, barriers: Any, *, ptcrs: Any = Non
     return gdf.to_crs(out_crs) if not gdf.crs.equals(out_crs) else gdf
 
 
+def _check_table(df: Any, name: str, columns: Sequence[str]) -> None:
+    """Check for a DataFrame holding ``columns`` (``length_km`` numeric); SchemaError if not."""
+    if not isinstance(df, pd.DataFrame):
+        raise SchemaError(f"{name}: expected a (Geo)DataFrame, got {type(df).__name__}; build "
+                          f"it with corridor_barrier_conflict() / rank_barriers().")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise SchemaError(f"{name} has no column(s) {missing}; build it with "
+                          f"corridor_barrier_conflict().")
+    if "length_km" in columns and not pd.api.types.is_numeric_dtype(df["length_km"]):
+        raise SchemaError(f"{name}['length_km'] holds {df['length_km'].dtype} values; expected "
+                          f"kilometres as numbers.")
+
+
 def conflict_summary(conflict: pd.DataFrame, *, by: Sequence[str] = ("ptcr_id",
                                                                       "barrier_type")
                      ) -> pd.DataFrame:
     """Total km inside the corridors per class and ``by`` columns (e.g. PTCR and type)."""
-    keys = ["use_class", *by]
+    _check_table(conflict, "conflict", ("use_class", "length_km", "barrier_id"))
+    if not isinstance(by, list | tuple) or not all(isinstance(b, str) for b in by):
+        raise SchemaError(f"by = {by!r}: expected a list of column names, e.g. "
+                          f"by=['ptcr_id', 'barrier_type'].")
+    keys = list(dict.fromkeys(["use_class", *by]))
     missing = [k for k in keys if k not in conflict.columns]
     if missing:
         raise SchemaError(f"conflict has no columns {missing}; build it with "
                           f"corridor_barrier_conflict().")
-    return (pd.DataFrame(conflict).groupby(keys, dropna=False)
-            .agg(length_km=("length_km", "sum"), n_features=("barrier_id", "nunique"))
-            .reset_index().sort_values("length_km", ascending=False, kind="stable")
-            .reset_index(drop=True))
+    try:
+        return (pd.DataFrame(conflict).groupby(keys, dropna=False)
+                .agg(length_km=("length_km", "sum"), n_features=("barrier_id", "nunique"))
+                .reset_index().sort_values("length_km", ascending=False, kind="stable")
+                .reset_index(drop=True))
+    except (TypeError, ValueError) as exc:
+        raise SchemaError(f"conflict: cannot group by {keys} ({exc}); the columns must hold "
+                          f"plain values (text or numbers).") from None
 
 
 def add_corridor_km(ranking: pd.DataFrame, conflict: pd.DataFrame, *,
@@ -158,8 +180,14 @@ def add_corridor_km(ranking: pd.DataFrame, conflict: pd.DataFrame, *,
     "barrier_ranking"]`` (or any table with the barrier id column); features outside the
     corridors get 0.
     """
-    if barrier_id_col not in ranking.columns:
-        raise SchemaError(f"ranking has no column {barrier_id_col!r} (barrier_id_col=).")
+    _check_table(ranking, "ranking", ())
+    _check_table(conflict, "conflict", ("use_class", "length_km", "barrier_id"))
+    if not isinstance(barrier_id_col, str) or barrier_id_col not in ranking.columns:
+        raise SchemaError(f"ranking has no column {barrier_id_col!r} (barrier_id_col=); its "
+                          f"columns: {', '.join(map(str, ranking.columns)) or 'none'}.")
+    if use_class not in USE_CLASSES.values():
+        raise SchemaError(f"use_class = {use_class!r}: expected one of "
+                          f"{', '.join(USE_CLASSES.values())}.")
     sub = conflict[conflict["use_class"] == use_class]
     km = sub.groupby("barrier_id")["length_km"].sum()
     out = ranking.copy()
