@@ -194,3 +194,21 @@ def test_ini_parallelize_sets_threads(tmp_path: Path, monkeypatch: pytest.Monkey
                                  "--output-dir", str(tmp_path / "c"), "--threads", "3", "-q"])
     assert r.exit_code == 0, r.output
     assert seen[-1] == 3
+
+
+def test_non_spd_and_nan_windows_are_flagged_alone() -> None:
+    # window 3: one diagonal entry made negative (not positive definite); window 5: a NaN
+    # conductance. Only those two are flagged; the other six still match SuperLU.
+    t = WindowTemplate(6)
+    bf = BatchFactor(t.nf, t.rows[t.free], t.cols[t.free], t.fea, t.feb)
+    rng = np.random.default_rng(4)
+    g = rng.uniform(0.5, 2.0, (t.n, BATCH))
+    s = rng.random((t.n, BATCH))
+    wb, diag, b, w = _batch_inputs(t, g, s)
+    diag[10, 3] = -1.0
+    wb[7, 5] = np.nan
+    x, ok = bf.factor_solve(wb, diag, b)
+    assert ok.tolist() == [k not in (3, 5) for k in range(BATCH)]
+    for k in (0, 1, 2, 4, 6, 7):
+        ref = spla.spsolve(t.matrix(w[:, k], None), b[:, k])
+        np.testing.assert_allclose(x[:, k], ref, rtol=1e-9)

@@ -35,6 +35,10 @@ __all__ = ["BatchFactor", "nested_dissection", "BATCH"]
 #: into SIMD instructions)
 BATCH = _B = 8
 
+#: fast-math flags of the kernels: reassociation and FMA contraction (what vectorises the
+#: batch loops), but not ``nnan``/``ninf``, so the pivot checks still see NaN and inf
+_FAST = {"reassoc", "contract", "nsz", "arcp"}
+
 
 # ----------------------------------------------------------------------------- symbolic
 @dataclass
@@ -228,7 +232,7 @@ def _csr(src: np.ndarray, dst: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarr
 
 
 # ----------------------------------------------------------------------------- numeric
-@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+@numba.njit(cache=True, nogil=True, fastmath=_FAST, error_model="numpy")
 def _factor(npiv, fsize, l_ptr, u_ptr, ext, ext_ptr, ch_ptr, children, e_cnt, e_ord,
             edge_row, edge_col, d_cnt, d_ord, diag_local, w, diag, L, U,
             ok, rows_ptr, rows, y):  # pragma: no cover - numba
@@ -306,7 +310,7 @@ def _factor(npiv, fsize, l_ptr, u_ptr, ext, ext_ptr, ch_ptr, children, e_cnt, e_
         _forward_front(P, p, f, rows, rows_ptr[k], y, z)
 
 
-@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+@numba.njit(cache=True, nogil=True, fastmath=_FAST, error_model="numpy")
 def _finish_column(P, J, f, ok, piv):  # pragma: no cover - numba
     """Scale pivot column ``J`` by ``1/sqrt(diagonal)``; flag windows with a bad pivot."""
     for bb in range(_B):
@@ -321,7 +325,7 @@ def _finish_column(P, J, f, ok, piv):  # pragma: no cover - numba
             P[J, i, bb] *= piv[bb]
 
 
-@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+@numba.njit(cache=True, nogil=True, fastmath=_FAST, error_model="numpy")
 def _pair_update(D, jd, i0d, P, J, i0, n, kmax):  # pragma: no cover - numba
     """Update two columns at once: ``D[jd (+1), i0d + t] -= sum_k P[k, i0 + t] P[k, J (+1)]``.
 
@@ -353,7 +357,7 @@ def _pair_update(D, jd, i0d, P, J, i0, n, kmax):  # pragma: no cover - numba
         k += 1
 
 
-@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+@numba.njit(cache=True, nogil=True, fastmath=_FAST, error_model="numpy")
 def _col_update(D, jd, i0d, P, J, i0, n, k0, kmax):  # pragma: no cover - numba
     """``D[jd, i0d + t] -= sum_{k0 <= k < kmax} P[k, i0 + t] * P[k, J]`` for ``t < n``.
 
@@ -376,7 +380,7 @@ def _col_update(D, jd, i0d, P, J, i0, n, k0, kmax):  # pragma: no cover - numba
         k += 1
 
 
-@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+@numba.njit(cache=True, nogil=True, fastmath=_FAST, error_model="numpy")
 def _forward_front(P, p, f, rows, r0, y, z):  # pragma: no cover - numba
     """Forward substitution ``L y = b`` for the pivots of one front.
 
@@ -403,7 +407,7 @@ def _forward_front(P, p, f, rows, r0, y, z):  # pragma: no cover - numba
             y[gi, bb] -= z[i, bb]
 
 
-@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+@numba.njit(cache=True, nogil=True, fastmath=_FAST, error_model="numpy")
 def _backward(npiv, fsize, rows_ptr, rows, l_ptr, L, y):  # pragma: no cover - numba
     """Backward substitution ``L^T x = y`` with the factor of :func:`_factor`, in place."""
     B = _B
