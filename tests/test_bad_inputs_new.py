@@ -181,7 +181,8 @@ add("passages-resistance-nan", lambda: _rp(passage_resistance=float("nan")), Sch
 
 # --- Omniscape
 add("omniscape-radius-huge-memory", lambda: omniscape(res(), radius=10**7), CamigeoError,
-    r"omniscape\(radius=10000000\).*needs about.*available", r"smaller radius")
+    r"omniscape\(radius=10000000, buffer=0, threads=\d+\).*needs about.*available",
+    r"smaller radius")
 add("omniscape-r-cutoff-negative", lambda: omniscape(res(), radius=3, r_cutoff=-1),
     SchemaError, r"r_cutoff = -1", r"inf for no cut-off")
 add("omniscape-r-cutoff-nan", lambda: omniscape(res(), radius=3, r_cutoff=float("nan")),
