@@ -41,6 +41,7 @@ __all__ = ["omniscape_ooc"]
 logger = logging.getLogger(__name__)
 
 _FLUSH_ROWS = 256
+_GDAL_CACHE_MB = 128
 
 
 def _open(obj: Any, name: str):
@@ -93,7 +94,20 @@ class _Writer:
         return self.path
 
 
-def omniscape_ooc(
+def omniscape_ooc(resistance: Any, out_dir: str | os.PathLike[str], **kw: Any
+                  ) -> OmniscapeResult:
+    """Out-of-core run; see :func:`camigeo.circuit.omniscape` (``out_dir=``).
+
+    GDAL's block cache is limited to 128 MB during the run (its default is 5 % of RAM), so
+    the memory does not grow with the raster: every row is read once and written once.
+    """
+    import rasterio
+
+    with rasterio.Env(GDAL_CACHEMAX=_GDAL_CACHE_MB):
+        return _omniscape_ooc(resistance, out_dir, **kw)
+
+
+def _omniscape_ooc(
     resistance: Any,
     out_dir: str | os.PathLike[str],
     *,
@@ -119,7 +133,6 @@ def omniscape_ooc(
     t0: float | None = None,
     threads: int = 1,
 ) -> OmniscapeResult:
-    """Out-of-core run; see :func:`camigeo.circuit.omniscape` (``out_dir=``)."""
     t0 = time.perf_counter() if t0 is None else t0
     res_ds = _open(resistance, "resistance")
     dss: list[Any] = [res_ds]
