@@ -188,3 +188,26 @@ def test_03_telemetry_on_baba_reference(kernel: str, reference_dir: Path) -> Non
     for cls, n in zip(counts["eventTYPE"], counts["count"], strict=True):
         if n > 0:  # value_counts() prints only the classes that occur
             assert re.search(rf"^{cls}\s+{n}$", out, re.M), (cls, n)
+
+
+@pytest.mark.slow
+def test_05_omniscape(kernel: str) -> None:
+    out = "\n".join(_run("05_omniscape.ipynb", kernel))
+    m = re.search(r"(\d+) windows \((\d+) carried current\) in [\d.]+ s; fallback reports: 0",
+                  out)
+    assert m, out
+    # the notebook's call is the main job's Gobi layer: same grid, same windows
+    from camigeo import datasets
+    from camigeo.circuit.omniscape_job import ptcr_omniscape
+
+    p = datasets.load_ptcrs()
+    run = ptcr_omniscape(p[p["name"] == "Gobi"], ranges=datasets.load_ranges("Equus hemionus"),
+                         infrastructure=datasets.load_infrastructure(), cell_km=10.0,
+                         radius_km=100.0, block_size=3)
+    assert int(m.group(1)) == run.result.n_windows > 0
+    med = re.search(r"inside the PTCR: median ([\d.]+)", out)
+    assert med and 0.5 < float(med.group(1)) < 2.0  # normalized current ~1 in open steppe
+    tot = re.search(r"total current inside the PTCR: ([\d.e+]+) A without decay, ([\d.e+]+) A "
+                    r"with decay_m = 30 km", out)
+    assert tot and float(tot.group(2)) < float(tot.group(1))  # near sources: shorter paths
+    assert "cum_currmap.tif" in out and "normalized_cum_currmap.tif" in out
