@@ -1,4 +1,4 @@
-"""Timing and peak-memory helper shared by the benchmark scripts."""
+"""Timing and peak-memory helper, and test rasters, shared by the benchmark scripts."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import psutil
 
 
@@ -34,3 +35,18 @@ def measure(func: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, f
     stop.set()
     thread.join()
     return out, dt, (peak[0] - base) / 2**20
+
+
+def fractal_resistance(side: int, *, beta: float = 2.6, seed: int = 42) -> np.ndarray:
+    """1/f^beta noise by spectral synthesis, mapped to resistances 1..100 (log-scaled)."""
+    rng = np.random.default_rng(seed)
+    fx = np.fft.fftfreq(side)[:, None]
+    fy = np.fft.rfftfreq(side)[None, :]
+    f = np.sqrt(fx**2 + fy**2)
+    f[0, 0] = 1.0
+    amp = f ** (-beta / 2)
+    amp[0, 0] = 0.0
+    spec = amp * (rng.normal(size=amp.shape) + 1j * rng.normal(size=amp.shape))
+    field = np.fft.irfft2(spec, s=(side, side))
+    field = (field - field.min()) / (field.max() - field.min())
+    return 10 ** (2 * field)  # 1 .. 100

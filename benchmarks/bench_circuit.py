@@ -21,24 +21,10 @@ import time
 
 import numpy as np
 import scipy.sparse.linalg as spla
+from _measure import fractal_resistance  # benchmarks/_measure.py (run as a script)
 
 from camigeo import Raster
 from camigeo.circuit import available_solvers, build_graph, current_map, node_map
-
-
-def fractal_resistance(side: int, *, beta: float = 2.6, seed: int = 42) -> np.ndarray:
-    """1/f^beta noise by spectral synthesis, mapped to resistances 1..100 (log-scaled)."""
-    rng = np.random.default_rng(seed)
-    fx = np.fft.fftfreq(side)[:, None]
-    fy = np.fft.rfftfreq(side)[None, :]
-    f = np.sqrt(fx**2 + fy**2)
-    f[0, 0] = 1.0
-    amp = f ** (-beta / 2)
-    amp[0, 0] = 0.0
-    spec = amp * (rng.normal(size=amp.shape) + 1j * rng.normal(size=amp.shape))
-    field = np.fft.irfft2(spec, s=(side, side))
-    field = (field - field.min()) / (field.max() - field.min())
-    return 10 ** (2 * field)  # 1 .. 100
 
 
 def focal_points(side: int, n: int = 10, seed: int = 3) -> np.ndarray:

@@ -128,8 +128,7 @@ class BatchFactor:
             npiv[k] = piv.size
         fsize = np.array([fr.size for fr in front_rows], dtype=np.int64)
         self.n, self.nfronts = n, nf
-        self.order, self.pos = order, pos
-        self.parent = parent
+        self.order = order
         self.npiv, self.fsize = npiv, fsize
         self.rows_ptr = np.concatenate([[0], np.cumsum(fsize)]).astype(np.int64)
         self.rows = np.concatenate(front_rows).astype(np.int64)
@@ -137,18 +136,19 @@ class BatchFactor:
         self.l_ptr = np.concatenate([[0], np.cumsum(npiv * fsize)]).astype(np.int64)
         u = fsize - npiv
         self.u_ptr, self.u_size = _update_offsets(nodes, u * u)
-        # extend-add map: child's update row -> local row in the parent's front
-        ext = np.full(int(u.sum()), -1, dtype=np.int64)
+        # extend-add map: child's update row -> local row in the parent's front. Front rows
+        # are sorted (pivots, then boundary cells, which ancestors eliminate later).
+        ext = np.zeros(int(u.sum()), dtype=np.int64)
         self.ext_ptr = np.concatenate([[0], np.cumsum(u)]).astype(np.int64)
         for k in range(nf):
-            p = parent[k]
-            if p < 0:
+            if parent[k] < 0:
                 continue
-            loc = {int(g): i for i, g in enumerate(front_rows[p])}
-            ext[self.ext_ptr[k]:self.ext_ptr[k + 1]] = [loc[int(g)] for g in
-                                                        front_rows[k][npiv[k]:]]
-        if np.any(ext < 0):  # pragma: no cover - invariant of nested dissection
-            raise RuntimeError("update rows missing from the parent front")
+            prow, crow = front_rows[parent[k]], front_rows[k][npiv[k]:]
+            loc = np.searchsorted(prow, crow)
+            if np.any(loc >= prow.size) or np.any(prow[np.minimum(loc, prow.size - 1)]
+                                                  != crow):  # pragma: no cover - invariant
+                raise RuntimeError("update rows missing from the parent front")
+            ext[self.ext_ptr[k]:self.ext_ptr[k + 1]] = loc
         self.ext = ext
         self.children_ptr, self.children = _csr(parent[parent >= 0],
                                                 np.flatnonzero(parent >= 0), nf)
@@ -162,16 +162,11 @@ class BatchFactor:
         first = np.minimum(pa, pb)
         second = np.maximum(pa, pb)
         ef = owner[first]
-        # local row of ``second`` in front ef
+        # local row of ``second`` in front ef (front rows are sorted)
         sec_local = np.empty(ea.size, dtype=np.int64)
         for k in range(nf):
             sel = np.flatnonzero(ef == k)
-            if sel.size == 0:
-                continue
-            fr = front_rows[k]
-            srt = np.argsort(fr)
-            sec_local[sel] = srt[np.searchsorted(fr, second[sel], sorter=srt)]
-        self.edge_front = ef
+            sec_local[sel] = np.searchsorted(front_rows[k], second[sel])
         self.edge_col = local[first]
         self.edge_row = sec_local
         self.diag_local = local
@@ -182,8 +177,6 @@ class BatchFactor:
         self.d_ord = np.argsort(owner, kind="stable").astype(np.int64)
         self.d_ptr = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=nf))]
                                     ).astype(np.int64)
-        self.max_f = int(fsize.max())
-        self.flops = float(np.sum(npiv * fsize * fsize - npiv * npiv * fsize))
         self.nnz_l = int(np.sum(npiv * fsize - npiv * (npiv - 1) // 2))
         self._work: tuple[np.ndarray, np.ndarray] | None = None
 

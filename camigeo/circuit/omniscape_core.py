@@ -556,8 +556,7 @@ def run_chunks_threaded(chunks: Sequence[np.ndarray], ctx: OmniContext, threads:
 
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="omniscape") as pool:
         pending: deque[Any] = deque()
-        it = iter(chunks)
-        for ch in it:
+        for ch in chunks:
             pending.append(pool.submit(run_chunk, ch, ctx))
             if len(pending) >= 2 * threads:
                 yield pending.popleft().result()

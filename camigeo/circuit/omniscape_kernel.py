@@ -294,8 +294,7 @@ class WindowSolver:
     # ------------------------------------------------------------------ helpers
     def _factor_first(self, A: sp.csc_matrix):
         if self.solver == "multifrontal":  # single windows (uniform landscapes, corrections)
-            return factorize(A, solver="cholmod" if "cholmod" in available_solvers()
-                             else "splu")
+            return factorize(A, solver="auto")
         if self.solver == "cholmod":
             if self._symbolic is None:
                 self._symbolic = _best_analysis(A)
@@ -371,26 +370,10 @@ class WindowSolver:
             Node current per template cell, or None when nothing could be solved.
         """
         t = self.t
-        valid = g_cells > 0
-        if not valid[t.center]:
+        system = self._system(g_cells, s_cells)
+        if system is None:
             return None
-        if valid.all():
-            dead = None
-            w = (g_cells[t.ea] + g_cells[t.eb]) * t.half
-        else:
-            grid = np.zeros(t.W * t.W, dtype=bool)
-            grid[t.cells] = valid
-            lab, _ = ndimage.label(grid.reshape(t.W, t.W), structure=t.structure)
-            labc = lab.ravel()[t.cells]
-            live = labc == labc[t.center]
-            dead = ~live
-            gl = np.where(live, g_cells, 0.0)
-            w = (gl[t.ea] + gl[t.eb]) * t.half
-            w[dead[t.ea] | dead[t.eb]] = 0.0
-        s = np.where(dead, 0.0, s_cells) if dead is not None else s_cells
-        b = s[t.free]
-        if not np.any(b != 0):
-            return None
+        w, dead, b = system
         A = t.matrix(w, dead.astype(np.float64) if dead is not None else None)
         if uniform and self.solver in ("cholmod", "multifrontal"):
             x = self._solve_uniform(A, b, dead, where, w)
@@ -402,17 +385,35 @@ class WindowSolver:
         v[t.free] = x
         return node_currents_edges(t.ea, t.eb, w, v, t.n)
 
-    def _live(self, g_cells: np.ndarray) -> np.ndarray | None:
-        """Cells in the ground's connected component (None: all cells are valid)."""
+    def _system(self, g_cells: np.ndarray, s_cells: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray] | None:
+        """Edge weights, dead cells and right-hand side of one window (None: nothing to do).
+
+        Only the ground's connected component carries current (Circuitscape skips
+        components without a ground): cells outside it are ``dead`` (identity rows, no
+        edge weight, no source). None when the ground is NODATA or no source is live.
+        """
         t = self.t
         valid = g_cells > 0
-        if valid.all():
+        if not valid[t.center]:
             return None
-        grid = np.zeros(t.W * t.W, dtype=bool)
-        grid[t.cells] = valid
-        lab, _ = ndimage.label(grid.reshape(t.W, t.W), structure=t.structure)
-        labc = lab.ravel()[t.cells]
-        return labc == labc[t.center]
+        if valid.all():
+            dead = None
+            w = (g_cells[t.ea] + g_cells[t.eb]) * t.half
+            b = s_cells[t.free]
+        else:
+            grid = np.zeros(t.W * t.W, dtype=bool)
+            grid[t.cells] = valid
+            lab, _ = ndimage.label(grid.reshape(t.W, t.W), structure=t.structure)
+            labc = lab.ravel()[t.cells]
+            dead = labc != labc[t.center]
+            gl = np.where(dead, 0.0, g_cells)
+            w = (gl[t.ea] + gl[t.eb]) * t.half
+            w[dead[t.ea] | dead[t.eb]] = 0.0
+            b = np.where(dead, 0.0, s_cells)[t.free]
+        if not np.any(b != 0):
+            return None
+        return w, dead, b
 
     def solve_many(self, g_cells: np.ndarray, s_cells: np.ndarray,
                    wheres: list[tuple[int, int]]) -> list[np.ndarray | None]:
@@ -448,25 +449,15 @@ class WindowSolver:
         w_all = np.zeros((BATCH, t.m))
         dead_all = np.zeros((BATCH, t.n))
         rhs = np.zeros((BATCH, t.nf))
-        todo = []
+        deads: dict[int, np.ndarray | None] = {}  # windows to solve -> their dead cells
         for i in range(k):
-            g = g_cells[i]
-            if not g[t.center] > 0:
+            system = self._system(g_cells[i], s_cells[i])
+            if system is None:
                 continue
-            live = self._live(g)
-            if live is None:
-                w = (g[t.ea] + g[t.eb]) * t.half
-                b = s_cells[i][t.free]
-            else:
-                gl = np.where(live, g, 0.0)
-                w = (gl[t.ea] + gl[t.eb]) * t.half
-                w[~live[t.ea] | ~live[t.eb]] = 0.0
-                dead_all[i] = ~live
-                b = np.where(live, s_cells[i], 0.0)[t.free]
-            if not np.any(b != 0):
-                continue
-            w_all[i], rhs[i] = w, b
-            todo.append(i)
+            w_all[i], deads[i], rhs[i] = system
+            if deads[i] is not None:
+                dead_all[i] = deads[i]
+        todo = list(deads)
         if not todo:
             return out
         idle = np.ones(BATCH, dtype=bool)
@@ -480,12 +471,12 @@ class WindowSolver:
         res = _residuals(t.fea, t.feb, wb, diag_f, x, bb)
         for i in todo:
             xi = x[:, i]
-            dead = dead_all[i] > 0 if dead_all[i].any() else None
-            if not ok[i] or not np.all(np.isfinite(xi)) or not res[i] <= _RESIDUAL_LIMIT:
-                err = ("non-positive pivot" if not ok[i] else "non-finite voltages"
-                       if not np.all(np.isfinite(xi)) else
-                       f"relative residual {res[i]:.1e} > {_RESIDUAL_LIMIT:g} "
-                       f"(ill-conditioned)")
+            dead = deads[i]
+            err = ("non-positive pivot" if not ok[i] else
+                   "non-finite voltages" if not np.all(np.isfinite(xi)) else
+                   "" if res[i] <= _RESIDUAL_LIMIT else
+                   f"relative residual {res[i]:.1e} > {_RESIDUAL_LIMIT:g} (ill-conditioned)")
+            if err:
                 A = t.matrix(w_all[i], dead_all[i] if dead is not None else None)
                 xf = self._fallback(A, rhs[i], dead, wheres[i], err)
                 if xf is None:
@@ -503,8 +494,7 @@ class WindowSolver:
             if len(self._uniform) > 64:
                 self._uniform.clear()
             try:
-                f = factorize(A, solver="cholmod" if "cholmod" in available_solvers()
-                              else "splu")
+                f = factorize(A, solver="auto")
             except Exception:
                 return self._solve(A, b, dead, where)
             self._uniform[key] = f
