@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import CamigeoError
+from ..io.crs import CENTRAL_ASIA_EQUAL_AREA, require_crs
 from ..io.guards import check_alloc, check_number
 from ..io.raster import Raster
 from .omniscape import OmniscapeResult, omniscape
@@ -83,14 +84,13 @@ def ptcr_omniscape(
     import geopandas as gpd
 
     from ..corridors.resistance import build_resistance
-    from ..io.crs import CENTRAL_ASIA_EQUAL_AREA
 
     for nm, lay in (("ptcr", ptcr), ("ranges", ranges), ("infrastructure", infrastructure)):
         if (lay is not None or nm == "ptcr") and not isinstance(lay, gpd.GeoDataFrame):
             raise CamigeoError(f"{nm}: expected a GeoDataFrame, got {type(lay).__name__}; read "
                                f"it with camigeo.read_layer().")
-        if lay is not None and len(lay) and lay.crs is None:
-            raise CamigeoError(f"{nm}: the layer has no CRS; set it (gdf.set_crs(...)).")
+        if lay is not None and len(lay):
+            require_crs(lay, name=nm)
     if len(ptcr) != 1:
         raise CamigeoError(f"ptcr: expected one PTCR polygon, got {len(ptcr)} rows.")
     if ptcr.geometry.iloc[0] is None or ptcr.geometry.iloc[0].is_empty or \
@@ -100,9 +100,9 @@ def ptcr_omniscape(
     check_number(cell_km, name="cell_km", minimum=0.0, strict_min=True, unit="km")
     check_number(radius_km, name="radius_km", minimum=0.0, strict_min=True, unit="km")
     check_int("block_size", block_size, minimum=1, odd=True)
-    if not (cell_km > 0 and radius_km >= cell_km):
-        raise CamigeoError(f"cell_km={cell_km} / radius_km={radius_km}: need cell_km > 0 and "
-                           f"radius_km >= cell_km.")
+    if radius_km < cell_km:
+        raise CamigeoError(f"cell_km={cell_km} / radius_km={radius_km}: need radius_km >= "
+                           f"cell_km (the window must span at least one cell).")
     poly = ptcr.to_crs(CENTRAL_ASIA_EQUAL_AREA)
     radius = int(round(radius_km / cell_km))
     cell_m = cell_km * 1000.0
